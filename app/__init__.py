@@ -1,0 +1,1 @@
+"""Decides and remembers: policy, routing, consent, egress guard, storage, secrets, the CLI. No widgets."""

