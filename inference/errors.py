@@ -101,3 +101,9 @@ class KeyRejected(ProviderError):
     """The provider refused the API key (HTTP 401/403)."""
 
     hint = "Check the key in your Anthropic console, then store it again with `inhouse key set`."
+
+
+class RedactionUnavailable(InhouseError):
+    """Redaction could not run (its bundled word lists are missing), so nothing may be sent."""
+
+    hint = "The installation is incomplete: reinstall Inhouse. Nothing was sent to the provider."

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from inference.engine import CancelToken, LocalEngine
+from typing import TYPE_CHECKING
+
 from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest, TaskResult
+
+if TYPE_CHECKING:  # importing the engine loads llama.cpp: keep ``inference.tasks.base`` light
+    from inference.engine import CancelToken, LocalEngine
 
 
 def run(engine: LocalEngine, request: TaskRequest, cancel: CancelToken | None = None) -> TaskResult:

@@ -1,0 +1,346 @@
+"""The effective policy: built-in defaults < user file < admin file, every admin key locked.
+
+An invalid file never widens what may leave the device: each key it sets badly (and, for a file that
+cannot be read at all, every key it could set) takes its *safest* value from ``app.policy_schema``,
+and each problem is reported in ``EffectivePolicy.problems`` naming the file, the key and the fault.
+Keys set in the admin file (validly or not) are locked: the user file cannot change them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal, cast
+
+import tomli_w
+
+from app import paths
+from app.policy_schema import KEYS, SPECS, Issue, KeySpec, parse_document, show
+from inference.errors import InhouseError
+
+Mode = Literal["never", "ask", "auto"]
+AuditPayload = Literal["full", "hash"]
+Source = Literal["default", "user", "admin", "safest"]
+LayerName = Literal["user", "admin"]
+
+log = logging.getLogger("inhouse.policy")
+
+
+class PolicyError(InhouseError):
+    """A policy value or file the user tried to use is not valid."""
+
+    hint = "Run `inhouse policy show` to see the effective policy, or see docs/policy.md for every key."
+
+
+class PolicyLocked(PolicyError):
+    hint = "Your administrator manages this setting; ask them to change it in the admin policy file."
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    mode: Mode
+    provider: str
+    model: str
+    allowed_models: tuple[str, ...]
+    redact: bool
+    monthly_budget_usd: float
+    max_output_tokens: int
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Escalate below these confidences."""
+
+    classify: float
+    extract: float
+    summarize: float
+
+    def for_task(self, task: str) -> float:
+        if task not in ("classify", "extract", "summarize"):
+            raise ValueError(f"no threshold for task {task!r}")
+        value: float = getattr(self, task)
+        return value
+
+
+@dataclass(frozen=True)
+class PrivacyPolicy:
+    store_history: bool
+    retention_days: int
+    audit_payload: AuditPayload
+
+
+@dataclass(frozen=True)
+class LearningPolicy:
+    keep_frontier_answers: bool
+
+
+@dataclass(frozen=True)
+class Policy:
+    escalation: EscalationPolicy
+    thresholds: Thresholds
+    privacy: PrivacyPolicy
+    learning: LearningPolicy
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One effective value: where it came from, whether the admin locked it, and any remark."""
+
+    key: str
+    value: object
+    source: Source
+    locked: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class EffectivePolicy:
+    policy: Policy
+    settings: dict[str, Setting]
+    problems: tuple[str, ...]
+    user_path: Path | None = None
+    admin_path: Path | None = None
+
+    def is_locked(self, key: str) -> bool:
+        return self.settings[key].locked
+
+
+@dataclass(frozen=True)
+class Layer:
+    """What one file contributes: valid values, keys falling back to safest, and problems found."""
+
+    name: LayerName
+    path: Path
+    values: dict[str, object] = field(default_factory=dict)
+    safest_keys: frozenset[str] = frozenset()
+    problems: tuple[str, ...] = ()
+
+    @property
+    def touched(self) -> frozenset[str]:
+        return frozenset(self.values) | self.safest_keys
+
+
+def _build(values: Mapping[str, object]) -> Policy:
+    v = values
+    return Policy(
+        escalation=EscalationPolicy(
+            mode=cast(Mode, v["escalation.mode"]),
+            provider=cast(str, v["escalation.provider"]),
+            model=cast(str, v["escalation.model"]),
+            allowed_models=tuple(cast(tuple[str, ...], v["escalation.allowed_models"])),
+            redact=cast(bool, v["escalation.redact"]),
+            monthly_budget_usd=cast(float, v["escalation.monthly_budget_usd"]),
+            max_output_tokens=cast(int, v["escalation.max_output_tokens"]),
+        ),
+        thresholds=Thresholds(
+            classify=cast(float, v["thresholds.classify"]),
+            extract=cast(float, v["thresholds.extract"]),
+            summarize=cast(float, v["thresholds.summarize"]),
+        ),
+        privacy=PrivacyPolicy(
+            store_history=cast(bool, v["privacy.store_history"]),
+            retention_days=cast(int, v["privacy.retention_days"]),
+            audit_payload=cast(AuditPayload, v["privacy.audit_payload"]),
+        ),
+        learning=LearningPolicy(keep_frontier_answers=cast(bool, v["learning.keep_frontier_answers"])),
+    )
+
+
+def safest_policy() -> Policy:
+    """Nothing leaves the device and nothing is kept longer than needed."""
+    return _build({spec.key: spec.safest for spec in KEYS})
+
+
+def default_policy() -> Policy:
+    """The built-in defaults (what applies with no policy files)."""
+    return _build({spec.key: spec.default for spec in KEYS})
+
+
+# --- reading files -----------------------------------------------------------------------------
+
+
+def _read_document(path: Path) -> tuple[dict[str, object] | None, str]:
+    """``(document, "")``, ``(None, "")`` when the file does not exist, or ``(None, why)`` when unusable."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh), ""
+    except FileNotFoundError:
+        return None, ""
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror or exc})"
+    except UnicodeDecodeError:
+        return None, "is not UTF-8 text"
+    except tomllib.TOMLDecodeError as exc:
+        return None, f"is not valid TOML ({exc})"
+
+
+def _consequence(issue: Issue, name: LayerName) -> str:
+    locked = " (locked)" if name == "admin" else ""
+    if len(issue.keys) == 1:
+        (key,) = issue.keys
+        return f"using the safest value {show(SPECS[key].safest)}{locked} until it is fixed"
+    sections = {SPECS[key].section for key in issue.keys}
+    scope = f"[{sections.pop()}] setting" if len(sections) == 1 else "setting"
+    return f"every {scope} the file does not set validly uses its safest value{locked} until it is fixed"
+
+
+def read_layer(name: LayerName, path: Path) -> Layer:
+    """Read and validate one policy file; never raises for a bad file."""
+    label = f"{name} policy {path}"
+    doc, why = _read_document(path)
+    if doc is None and not why:
+        return Layer(name, path)
+    if doc is None:
+        locked = " (locked)" if name == "admin" else ""
+        problem = f"{label}: {why}; every setting it could change uses its safest value{locked} until fixed"
+        return Layer(name, path, safest_keys=frozenset(SPECS), problems=(problem,))
+    parsed = parse_document(doc)
+    problems = tuple(
+        f"{label}: {issue.where + ': ' if issue.where else ''}{issue.message}; {_consequence(issue, name)}"
+        for issue in parsed.issues
+    )
+    return Layer(name, path, parsed.values, parsed.safest_keys, problems)
+
+
+# --- layering ----------------------------------------------------------------------------------
+
+
+def _setting(spec: KeySpec, user: Layer, admin: Layer) -> Setting:
+    key = spec.key
+    ignored = "Your file's value is ignored: locked by the administrator." if key in user.touched else ""
+    if key in admin.values:
+        return Setting(key, admin.values[key], "admin", True, ignored)
+    if key in admin.safest_keys:
+        note = f"The admin file's value is invalid: locked at the safest value. {ignored}".strip()
+        return Setting(key, spec.safest, "safest", True, note)
+    if key in user.values:
+        return Setting(key, user.values[key], "user", False)
+    if key in user.safest_keys:
+        note = "Your file's value is invalid: using the safest value."
+        return Setting(key, spec.safest, "safest", False, note)
+    return Setting(key, spec.default, "default", False)
+
+
+def _with_note(setting: Setting, note: str, **changes: object) -> Setting:
+    return replace(setting, note=f"{setting.note} {note}".strip(), **changes)  # type: ignore[arg-type]
+
+
+def _apply_cross_rules(settings: dict[str, Setting]) -> None:
+    mode = settings["escalation.mode"]
+    if mode.value == "auto" and mode.source != "admin":
+        note = '"auto" takes effect only when the admin file sets it: acting as "ask".'
+        settings[mode.key] = _with_note(mode, note, value="ask")
+    missing = [k for k in ("escalation.provider", "escalation.model") if not settings[k].value]
+    mode = settings["escalation.mode"]
+    if missing and mode.value != "never":
+        verb = "have" if len(missing) > 1 else "has"
+        note = f"{' and '.join(missing)} {verb} no usable value: escalation is off."
+        settings[mode.key] = _with_note(mode, note, value="never", source="safest")
+    model = settings["escalation.model"]
+    if model.value and model.value not in cast(tuple[str, ...], settings["escalation.allowed_models"].value):
+        note = "Not in escalation.allowed_models: escalations to it will be denied."
+        settings[model.key] = _with_note(model, note)
+
+
+def resolve(user: Layer, admin: Layer) -> EffectivePolicy:
+    """Combine the two layers over the built-in defaults."""
+    settings = {spec.key: _setting(spec, user, admin) for spec in KEYS}
+    _apply_cross_rules(settings)
+    policy = _build({key: s.value for key, s in settings.items()})
+    return EffectivePolicy(policy, settings, admin.problems + user.problems, user.path, admin.path)
+
+
+def load_policy(user_path: Path | None = None, admin_path: Path | None = None) -> EffectivePolicy:
+    """The effective policy from the user and admin files (defaults: this user's and this OS's)."""
+    user = read_layer("user", user_path or paths.current().user_policy)
+    admin = read_layer("admin", admin_path or paths.admin_policy_path())
+    effective = resolve(user, admin)
+    for problem in effective.problems:
+        log.info("%s", problem)  # surfaced by `inhouse policy show`, `inhouse doctor` and the Settings page
+    return effective
+
+
+def check_file(path: Path) -> list[str]:
+    """Every error in the policy file at ``path``, each naming the key and the fault; empty when valid."""
+    doc, why = _read_document(path)
+    if doc is None:
+        return [f"{path}: {why or 'no such file'}"]
+    return [f"{path}: {i.where + ': ' if i.where else ''}{i.message}" for i in parse_document(doc).issues]
+
+
+# --- writing the user file (Settings page, `inhouse policy set`) --------------------------------
+
+
+def _spec(key: str) -> KeySpec:
+    spec = SPECS.get(key)
+    if spec is None:
+        raise PolicyError(f"Unknown policy key {key!r}.", f"Known keys: {', '.join(SPECS)}.")
+    return spec
+
+
+def _user_document(path: Path) -> dict[str, object]:
+    doc, why = _read_document(path)
+    if why:
+        raise PolicyError(
+            f"Cannot update {path}: it {why}.",
+            f"Fix it (`inhouse policy check {path}` lists the errors) or delete it, then try again.",
+        )
+    return doc or {}
+
+
+def _write_document(path: Path, doc: dict[str, object]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = "# Inhouse user policy, written by Inhouse. Keys and values: docs/policy.md\n\n"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".policy-", suffix=".toml.tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write((header + tomli_w.dumps(doc)).encode("utf-8"))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_user_setting(
+    key: str, value: object, user_path: Path | None = None, admin_path: Path | None = None
+) -> None:
+    """Validate ``value`` and write it to the user file; refuses locked keys and a user "auto"."""
+    spec = _spec(key)
+    try:
+        clean = spec.check(value)
+    except ValueError as exc:
+        raise PolicyError(f"{key} {exc}.") from None
+    if key == "escalation.mode" and clean == "auto":
+        raise PolicyLocked('Escalation mode "auto" can only be set by an administrator.',
+                           'Choose "ask" to be asked each time, or "never".')
+    effective = load_policy(user_path, admin_path)
+    if effective.is_locked(key):
+        where = effective.admin_path
+        raise PolicyLocked(f"{key} is set by your administrator in {where}; it cannot be changed here.")
+    path = effective.user_path or paths.current().user_policy
+    doc = _user_document(path)
+    section = doc.get(spec.section)
+    if not isinstance(section, dict):
+        section = doc[spec.section] = {}
+    section[spec.name] = list(clean) if isinstance(clean, tuple) else clean
+    _write_document(path, doc)
+
+
+def remove_user_setting(key: str, user_path: Path | None = None) -> bool:
+    """Drop ``key`` from the user file (back to the default); True when it was there."""
+    spec = _spec(key)
+    path = user_path or paths.current().user_policy
+    doc = _user_document(path)
+    section = doc.get(spec.section)
+    if not isinstance(section, dict) or spec.name not in section:
+        return False
+    del section[spec.name]
+    if not section:
+        del doc[spec.section]
+    _write_document(path, doc)
+    return True

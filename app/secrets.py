@@ -1,0 +1,173 @@
+"""The Anthropic API key: in the OS keyring, with ``ANTHROPIC_API_KEY`` as the fallback.
+
+The key is stored with the real ``keyring`` API (service ``inhouse``, user ``anthropic-api-key``): the
+macOS Keychain, Windows Credential Manager or the Secret Service on Linux. When no keyring is available
+(headless Linux without D-Bus: the ``fail`` backend, ``NoKeyringError``), reading falls back to the
+environment and storing refuses with a message that says what to do; nothing is ever written to a file
+by Inhouse. A plaintext backend (``keyrings.alt``) is refused unless explicitly allowed.
+
+Nothing here prints or logs the key; ``key_status()`` only says whether one is set and where.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+import keyring
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+from inference.errors import InhouseError, InputInvalid, KeyMissing
+
+log = logging.getLogger(__name__)
+
+SERVICE = "inhouse"
+USERNAME = "anthropic-api-key"
+ENV_VAR = "ANTHROPIC_API_KEY"
+
+KeySource = Literal["keyring", "environment", "none"]
+_UNAVAILABLE_BACKENDS = ("keyring.backends.fail.Keyring", "keyring.backends.null.Keyring")
+_HEADLESS_HINT = (
+    "No OS keyring is available (on headless Linux: run inside `dbus-run-session` with "
+    "`gnome-keyring-daemon --unlock`, or install a Secret Service). Meanwhile set the "
+    f"{ENV_VAR} environment variable for this session."
+)
+
+
+class KeyringUnavailable(InhouseError):
+    hint = _HEADLESS_HINT
+
+
+class PlaintextKeyringRefused(InhouseError):
+    hint = (
+        "The active keyring backend stores secrets unencrypted in a file. Configure a real keyring, "
+        f"use the {ENV_VAR} variable, or pass --allow-plaintext if you accept this."
+    )
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    source: KeySource
+    backend: str
+    keyring_available: bool
+    message: str
+
+    @property
+    def is_set(self) -> bool:
+        return self.source != "none"
+
+
+def backend_name(backend: KeyringBackend | None = None) -> str:
+    kr = backend or keyring.get_keyring()
+    return f"{type(kr).__module__}.{type(kr).__name__}"
+
+
+def keyring_available(backend: KeyringBackend | None = None) -> bool:
+    """False for the fail/null backends and for a chainer with nothing to chain."""
+    kr = backend or keyring.get_keyring()
+    if backend_name(kr) in _UNAVAILABLE_BACKENDS:
+        return False
+    chained = getattr(kr, "backends", None)
+    return not (backend_name(kr).startswith("keyring.backends.chainer") and not chained)
+
+
+def is_plaintext(backend: KeyringBackend | None = None) -> bool:
+    """True when the backend (or one it chains to) writes secrets unencrypted, like keyrings.alt's."""
+    kr = backend or keyring.get_keyring()
+    chained = getattr(kr, "backends", None)
+    parts = list(chained) if isinstance(chained, list | tuple) else [kr]
+    return any(_plaintext_class(p) for p in parts)
+
+
+def get_api_key() -> str | None:
+    """The key from the keyring, else from ``ANTHROPIC_API_KEY``, else None."""
+    stored = _read_keyring()
+    if stored:
+        return stored
+    env = os.environ.get(ENV_VAR, "").strip()
+    return env or None
+
+
+def require_api_key() -> str:
+    """Like ``get_api_key`` but raises ``KeyMissing`` (with what to do) when there is none."""
+    key = get_api_key()
+    if key is None:
+        raise KeyMissing("No Anthropic API key is set.")
+    return key
+
+
+def set_api_key(key: str, *, allow_plaintext: bool = False) -> None:
+    """Store ``key`` in the OS keyring (never in a file of ours); verify it reads back."""
+    key = key.strip()
+    if not key:
+        raise InputInvalid("The API key is empty.", hint="Paste the key from your Anthropic console.")
+    if any(ch.isspace() for ch in key) or not key.isprintable():
+        raise InputInvalid("The API key contains spaces or control characters.", hint="Paste the key alone.")
+    if not keyring_available():
+        raise KeyringUnavailable(f"Cannot store the key: no OS keyring is available ({backend_name()}).")
+    if is_plaintext():
+        if not allow_plaintext:
+            raise PlaintextKeyringRefused(
+                f"Not storing the key: the keyring backend {backend_name()} is plaintext"
+            )
+        log.warning("Storing the API key with %s, which keeps it unencrypted in a file", backend_name())
+    try:
+        keyring.set_password(SERVICE, USERNAME, key)
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(f"The keyring refused to store the key ({type(exc).__name__}).") from None
+    if _read_keyring() != key:
+        raise KeyringUnavailable(f"The keyring ({backend_name()}) did not keep the key.")
+
+
+def clear_api_key() -> bool:
+    """Remove the stored key; True if one was removed. The environment variable is not touched."""
+    if not keyring_available():
+        raise KeyringUnavailable(f"Cannot clear the key: no OS keyring is available ({backend_name()}).")
+    try:
+        keyring.delete_password(SERVICE, USERNAME)
+    except keyring.errors.PasswordDeleteError:
+        return False
+    except keyring.errors.KeyringError as exc:
+        raise KeyringUnavailable(f"The keyring refused to delete the key ({type(exc).__name__}).") from None
+    return True
+
+
+def key_status() -> KeyStatus:
+    """Where the key would come from, without revealing it."""
+    name = backend_name()
+    available = keyring_available()
+    in_keyring = bool(_read_keyring())
+    in_env = bool(os.environ.get(ENV_VAR, "").strip())
+    if in_keyring:
+        source: KeySource = "keyring"
+        message = "An API key is stored in the OS keyring."
+        if in_env:
+            message += f" ({ENV_VAR} is also set; the keyring key is used.)"
+    elif in_env:
+        source = "environment"
+        message = f"Using the API key from the {ENV_VAR} environment variable."
+    else:
+        source = "none"
+        message = "No API key is set. Store one with `inhouse key set`."
+    if not available:
+        message += " " + _HEADLESS_HINT
+    elif is_plaintext():
+        message += " Warning: the keyring backend stores secrets unencrypted in a file."
+    return KeyStatus(source=source, backend=name, keyring_available=available, message=message)
+
+
+def _read_keyring() -> str | None:
+    try:
+        value = keyring.get_password(SERVICE, USERNAME)
+    except (keyring.errors.KeyringError, RuntimeError) as exc:
+        log.info("Keyring not readable (%s); falling back to %s", type(exc).__name__, ENV_VAR)
+        return None
+    return value.strip() if value and value.strip() else None
+
+
+def _plaintext_class(backend: object) -> bool:
+    cls = type(backend)
+    return cls.__module__.startswith("keyrings.alt") and "Plaintext" in cls.__name__

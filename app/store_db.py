@@ -1,0 +1,153 @@
+"""The connection under :class:`app.store.Store`: opening, migrations, transactions, errors, JSON.
+
+Threads: the desktop app calls the store from worker threads, so a store keeps ONE connection opened
+with ``check_same_thread=False`` and serialises every call with a lock. Calls are short (single-row
+writes, small reads), so the lock costs nothing noticeable and gives one order to audit appends. Other
+processes (the CLI while the app runs) have their own connection: WAL lets them read while we write, and
+a 10 s busy timeout plus ``BEGIN IMMEDIATE`` for every write makes writers wait instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from sqlite_utils import Database
+
+from app import migrations
+from inference.errors import StorageError
+
+BUSY_TIMEOUT_S = 10.0
+# SQLite result codes that mean "the environment failed" (disk, locks, damage), not "we have a bug".
+_ENVIRONMENT_ERRORS = (
+    "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_FULL", "SQLITE_READONLY", "SQLITE_CANTOPEN",
+    "SQLITE_IOERR", "SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_PERM", "SQLITE_AUTH",
+)  # fmt: skip
+
+
+def utc_iso(moment: datetime | None = None) -> str:
+    """UTC ISO-8601 with microseconds (a naive datetime is taken as UTC): sorts and compares as text."""
+    moment = moment or datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+class StoreBase:
+    """Opens the file (creating folders), turns on WAL, applies migrations; owns lock and connection."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        with _environment_errors(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                str(self.path), timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None
+            )
+            try:
+                self._prepare()
+            except BaseException:
+                self._conn.close()
+                raise
+
+    def _prepare(self) -> None:
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._conn.execute("PRAGMA secure_delete = ON")
+        db = Database(self._conn, execute_plugins=False)
+        db.enable_wal()
+        migrations.apply(db)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction holding SQLite's write lock from the start (no upgrade deadlocks)."""
+        with self._lock, _environment_errors(self.path):
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """A read transaction: the SELECTs inside it see one consistent state."""
+        with self._lock, _environment_errors(self.path):
+            self._conn.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._conn.execute("COMMIT")
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it (best effort while others read)."""
+        with self._lock, _environment_errors(self.path):
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _select(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        with self._lock, _environment_errors(self.path):
+            cursor = self._conn.cursor()
+            cursor.row_factory = sqlite3.Row
+            return cursor.execute(sql, params).fetchall()
+
+
+def rowid(cursor: sqlite3.Cursor) -> int:
+    if cursor.lastrowid is None:  # pragma: no cover - an INSERT always sets it
+        raise RuntimeError("INSERT did not return a row id")
+    return cursor.lastrowid
+
+
+def money(cost_usd: float) -> float:
+    cost = float(cost_usd)
+    if not math.isfinite(cost) or cost < 0:
+        raise ValueError(f"cost_usd must be a finite amount of 0 or more, not {cost_usd!r}")
+    return cost
+
+
+def to_json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: object) -> object:
+    """numpy scalars/arrays (``tolist``) and dataclasses become plain JSON; anything else is a bug."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        return tolist()
+    raise TypeError(f"cannot store a {type(value).__name__} as JSON")
+
+
+@contextmanager
+def _environment_errors(path: Path) -> Iterator[None]:
+    """Turn disk/lock/damage failures into a StorageError the user can act on; bugs stay bugs."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        if not name.startswith(_ENVIRONMENT_ERRORS):
+            raise
+        raise StorageError(f"Could not use the database {path}: {exc}") from exc
+    except OSError as exc:
+        raise StorageError(f"Could not use the database {path}: {exc}") from exc

@@ -1,0 +1,163 @@
+"""Reading a Messages API answer and turning it into a task output, or ``MalformedOutput``.
+
+The body is checked by hand (content blocks, usage counts) rather than trusted to the SDK's lenient
+model construction, so a broken or oddly shaped answer becomes a typed error, never a half-filled result.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+import jsonschema.exceptions
+import jsonschema.validators
+
+from inference.errors import MalformedOutput
+from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest
+
+_FENCE = re.compile(r"^```[a-zA-Z]*\s*\n(.*?)\n?```$", re.DOTALL)
+_LABEL_TRIM = " \t\r\n\"'`.*"
+_SNIPPET = 80
+
+
+class MalformedAnswer(MalformedOutput):
+    """The provider answered (and billed) but the answer is unusable; carries the usage for the ledger."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        raw_text: str = "",
+        input_tokens: int = 0,
+        output_tokens: int = 0,
+        cost_usd: float = 0.0,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.raw_text = raw_text
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens
+        self.cost_usd = cost_usd
+        self.request_id = request_id
+
+
+@dataclass(frozen=True)
+class MessageReply:
+    text: str  # all text blocks joined
+    tool_input: dict[str, Any] | None
+    model: str | None
+    input_tokens: int
+    output_tokens: int
+    stop_reason: str | None
+
+
+def read_reply(body: str) -> MessageReply:
+    """Check the shape of a Messages API response body."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise MalformedOutput("The provider's answer was not valid JSON.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("content"), list):
+        raise MalformedOutput("The provider's answer did not have the expected shape (no content list).")
+    usage = data.get("usage")
+    if not isinstance(usage, dict) or not all(
+        _count(usage.get(k)) for k in ("input_tokens", "output_tokens")
+    ):
+        raise MalformedOutput("The provider's answer did not report token usage.")
+    texts: list[str] = []
+    tool_input: dict[str, Any] | None = None
+    for block in data["content"]:
+        if not isinstance(block, dict):
+            raise MalformedOutput("The provider's answer has a content block of the wrong shape.")
+        if block.get("type") == "text" and isinstance(block.get("text"), str):
+            texts.append(block["text"])
+        elif block.get("type") == "tool_use" and isinstance(block.get("input"), dict):
+            tool_input = block["input"]
+    model = data.get("model")
+    stop = data.get("stop_reason")
+    return MessageReply(
+        text="".join(texts),
+        tool_input=tool_input,
+        model=model if isinstance(model, str) else None,
+        input_tokens=int(usage["input_tokens"]),
+        output_tokens=int(usage["output_tokens"]),
+        stop_reason=stop if isinstance(stop, str) else None,
+    )
+
+
+def parse_output(request: TaskRequest, reply: MessageReply) -> Any:
+    """The task output from the answer: a label, a schema-valid JSON value, or a summary."""
+    if reply.stop_reason == "refusal":
+        raise MalformedOutput("The model declined to answer this request.")
+    spec = request.spec
+    if isinstance(spec, ExtractSpec):
+        return parse_extraction(spec, reply)
+    if not reply.text.strip():
+        raise MalformedOutput("The model's answer was empty.")
+    if isinstance(spec, ClassifySpec):
+        return parse_label(spec, reply.text)
+    return parse_summary(spec, reply.text)
+
+
+def parse_label(spec: ClassifySpec, text: str) -> str:
+    """The label the answer names (trimmed, case-folded match), or ``MalformedOutput``."""
+    answer = text.strip().strip(_LABEL_TRIM)
+    for label in spec.labels:
+        if answer == label:
+            return label
+    folded = answer.casefold()
+    for label in spec.labels:
+        if folded == label.strip().casefold():
+            return label
+    raise MalformedOutput(
+        f"The model answered {_snippet(text)!r}, which is not one of the labels ({', '.join(spec.labels)})."
+    )
+
+
+def parse_extraction(spec: ExtractSpec, reply: MessageReply) -> Any:
+    """A JSON value from the answer that validates against ``spec.schema``, or ``MalformedOutput``."""
+    if reply.tool_input is not None:
+        value: Any = reply.tool_input
+    else:
+        text = reply.text.strip()
+        fenced = _FENCE.match(text)
+        if fenced:
+            text = fenced.group(1).strip()
+        try:
+            value = json.loads(text)
+        except ValueError:
+            cut = " (it was cut off at the output-token limit)" if reply.stop_reason == "max_tokens" else ""
+            raise MalformedOutput(f"The model's answer was not valid JSON{cut}: {_snippet(text)!r}") from None
+    validator = jsonschema.validators.validator_for(spec.schema)(spec.schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise MalformedOutput(f"The model's JSON does not match the schema at {where}: {error.message}")
+    return value
+
+
+def parse_summary(spec: SummarizeSpec, text: str) -> str:
+    """The summary, cut to ``max_words`` words (at a sentence end when one is close) if it ran over."""
+    summary = text.strip()
+    words = summary.split()
+    if len(words) <= spec.max_words:
+        return summary
+    kept = " ".join(words[: spec.max_words])
+    end = max(kept.rfind(". "), kept.rfind("! "), kept.rfind("? "))
+    if kept.endswith((".", "!", "?")):
+        return kept
+    if end >= len(kept) // 2:
+        return kept[: end + 1]
+    return kept.rstrip(",;:") + "…"
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _snippet(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= _SNIPPET else text[: _SNIPPET - 1] + "…"
