@@ -14,10 +14,14 @@ DEFAULT_N_CTX = 4096
 
 
 class EngineHost:
-    def __init__(self, model_path: str | None = None, n_ctx: int | None = None) -> None:
+    def __init__(
+        self, model_path: str | None = None, n_ctx: int | None = None, *, engine: LocalEngine | None = None
+    ) -> None:
+        """``engine``: share an already-loaded engine (not closed by this host), e.g. in tests."""
         self._configured = model_path
         self._n_ctx = n_ctx or int(os.environ.get("INHOUSE_N_CTX", DEFAULT_N_CTX))
-        self._engine: LocalEngine | None = None
+        self._engine: LocalEngine | None = engine
+        self._owns = engine is None
         self._lock = threading.Lock()
 
     def choice(self) -> ModelChoice:
@@ -39,6 +43,6 @@ class EngineHost:
 
     def close(self) -> None:
         with self._lock:
-            if self._engine is not None:
+            if self._engine is not None and self._owns:
                 self._engine.close()
                 self._engine = None

@@ -55,5 +55,6 @@ def admin_policy_path() -> Path:
     if sys.platform == "darwin":
         return Path("/Library/Application Support/Inhouse/policy.toml")
     if sys.platform == "win32":
-        return Path(os.environ.get("ProgramData", r"C:\ProgramData")) / "Inhouse" / "policy.toml"
+        program_data = os.environ.get("ProgramData", r"C:\ProgramData")  # noqa: SIM112 - Windows' own spelling
+        return Path(program_data) / "Inhouse" / "policy.toml"
     return Path("/etc/inhouse/policy.toml")

@@ -1,17 +1,26 @@
-"""Builds what a CLI run needs (engine, policy, store, consent) and runs one request."""
+"""Builds what a CLI run needs (engine, policy, store, consent gate) and runs one request."""
 
 from __future__ import annotations
 
-from app.engine_host import EngineHost
+import sys
+
+from app.assistant import Assistant
+from app.consent import gate_for_cli
 from app.outcome import Outcome
 from inference.tasks.base import TaskRequest
 
 
+def open_assistant() -> Assistant:
+    return Assistant()
+
+
 def run_request(request: TaskRequest, *, consent: str | None, local_only: bool, as_json: bool) -> Outcome:
-    host = EngineHost()
+    """Run one request. On a terminal (and not --json) the user is asked; otherwise --consent decides."""
+    assistant = open_assistant()
+    for problem in assistant.effective.problems:
+        print(f"inhouse: policy: {problem}", file=sys.stderr)
     try:
-        result = host.run(request)
+        gate = gate_for_cli(consent, interactive=sys.stdin.isatty() and not as_json)
+        return assistant.run(request, gate, local_only=local_only)
     finally:
-        host.close()
-    return Outcome(request=request, local=result, answer=result.output, tier="local", action="local_only",
-                   reason="")
+        assistant.close()

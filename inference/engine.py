@@ -4,8 +4,8 @@
 - Offloads all layers to the GPU when the build can, and falls back to the CPU when that fails.
 - Reuses the KV cache for the longest shared prompt prefix (task instructions and few-shot examples are
   evaluated once, not per message).
-- Scores fixed continuations (labels) by rewinding ``n_tokens`` over a token trie: one pass over the
-  prompt, then only the label tokens (NOTES A2).
+- Scores fixed continuations (labels) sharing the prompt's KV state: one pass over the prompt, then
+  one batched decode of all labels' tokens in parallel sequences (NOTES A2).
 - Greedy generation that records each token's log-probability under the model, with an optional grammar
   and cancellation between tokens.
 """
@@ -22,11 +22,39 @@ from typing import Any
 
 import llama_cpp
 import numpy as np
+from llama_cpp import llama_cpp as _bindings
+from llama_cpp.llama_grammar import LlamaGrammar
 
 from inference import backend as backends
 from inference.errors import Cancelled, ContextOverflow, InhouseError, ModelLoadFailed, OutOfMemory
 from inference.gguf import GgufInfo, inspect_gguf
 from inference.prompting import ChatPrompter
+
+_PARALLEL_SEQS = 16  # sequences in the one unified KV cache: seq 0 is the prompt, 1.. are labels
+_PARAMS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _parallel_sequences() -> Iterator[None]:
+    """Create contexts that allow several sequences over one unified KV cache (same memory as one).
+
+    ``Llama`` exposes no ``n_seq_max``; it builds its context from ``llama_context_default_params()``,
+    so we hand it defaults with ``n_seq_max`` raised and ``kv_unified`` set while it is constructed.
+    """
+    original = llama_cpp.llama_context_default_params
+
+    def params() -> Any:
+        p = original()
+        p.n_seq_max = _PARALLEL_SEQS
+        p.kv_unified = True
+        return p
+
+    with _PARAMS_LOCK:
+        setattr(_bindings, "llama_context_default_params", params)  # noqa: B010 - the module Llama() reads
+        try:
+            yield
+        finally:
+            setattr(_bindings, "llama_context_default_params", original)  # noqa: B010
 
 
 class CancelToken:
@@ -100,17 +128,18 @@ class LocalEngine:
 
     @staticmethod
     def _open(config: EngineConfig, n_gpu_layers: int) -> llama_cpp.Llama:
-        return llama_cpp.Llama(
-            model_path=str(config.model_path),
-            n_ctx=config.n_ctx,
-            n_batch=config.n_batch,
-            n_ubatch=config.n_batch,
-            n_threads=config.n_threads or default_threads(),
-            n_gpu_layers=n_gpu_layers,
-            seed=config.seed,
-            logits_all=False,
-            verbose=False,
-        )
+        with _parallel_sequences():
+            return llama_cpp.Llama(
+                model_path=str(config.model_path),
+                n_ctx=config.n_ctx,
+                n_batch=config.n_batch,
+                n_ubatch=config.n_batch,
+                n_threads=config.n_threads or default_threads(),
+                n_gpu_layers=n_gpu_layers,
+                seed=config.seed,
+                logits_all=False,
+                verbose=False,
+            )
 
     def _load_error(self, exc: Exception) -> InhouseError:
         text = str(exc)
@@ -185,18 +214,16 @@ class LocalEngine:
         ptr = llama_cpp.llama_get_logits_ith(self._llm.ctx, -1)
         logits = np.ctypeslib.as_array(ptr, shape=(self._n_vocab,))
         shifted = logits - logits.max()
-        return (shifted - np.log(np.exp(shifted).sum())).astype(np.float32)
+        result: np.ndarray[Any, np.dtype[np.float32]] = (shifted - np.log(np.exp(shifted).sum())).astype(np.float32)
+        return result
 
     def _last_logprob_of(self, token: int) -> float:
-        ptr = llama_cpp.llama_get_logits_ith(self._llm.ctx, -1)
-        logits = np.ctypeslib.as_array(ptr, shape=(self._n_vocab,))
-        top = float(logits.max())
-        return float(logits[token]) - top - float(np.log(np.exp(logits - top).sum()))
+        return self._logprob_at(-1, token)
 
     def forward(self, tokens: Sequence[int]) -> None:
         """One forward pass over ``tokens`` from an empty cache (the floor the bench compares against)."""
         with self.lock:
-            self._llm.reset()
+            self._llm.reset()  # type: ignore[no-untyped-call]
             self._check_fits(len(tokens))
             self._eval(tokens)
 
@@ -208,37 +235,79 @@ class LocalEngine:
     ) -> list[float]:
         """Total log-probability of each continuation after ``prompt``, sharing the prompt's KV state.
 
-        Continuations are walked as a trie: a shared token prefix is evaluated once; between branches the
-        cache is rewound by resetting ``n_tokens`` (``eval`` drops the stale tail).
+        The prompt is evaluated once. Each continuation's first token is scored from the prompt's logits.
+        The remaining tokens of all continuations go into one batched decode, each continuation in its own
+        sequence that shares the prompt's cache cells (``llama_memory_seq_cp`` copies no data in a unified
+        cache); afterwards those sequences are dropped and ``n_tokens`` rewound to the prompt (NOTES A2).
         """
         with self.lock:
-            longest = max((len(c) for c in continuations), default=0)
-            self._check_fits(len(prompt) + longest)
+            if any(not c for c in continuations):
+                raise ValueError("empty continuation")
+            depth = len(prompt)
+            self._check_fits(depth + max((len(c) for c in continuations), default=0))
             self._feed(prompt)
-            trie = _Trie.build(continuations)
-            scores = [0.0] * len(continuations)
-            self._walk(trie, len(prompt), 0.0, scores, cancel)
-            return scores
+            first = self._last_logprobs()
+            tails = [0.0] * len(continuations)
+            for group in self._groups(depth, continuations):
+                if cancel:
+                    cancel.check()
+                self._score_group(depth, continuations, group, tails)
+            self._llm.n_tokens = depth
+            return [float(first[c[0]]) + t for c, t in zip(continuations, tails, strict=True)]
 
-    def _walk(self, node: _Trie, depth: int, acc: float, scores: list[float], cancel: CancelToken | None) -> None:
-        if cancel:
-            cancel.check()
-        logprobs = self._last_logprobs()
-        for token, child in node.children.items():
-            total = acc + float(logprobs[token])
-            for idx in child.ends:
-                scores[idx] = total
-            if child.children:
-                self._llm.n_tokens = depth
-                self._eval([token])
-                self._walk(child, depth + 1, total, scores, cancel)
+    def _groups(self, depth: int, conts: Sequence[Sequence[int]]) -> Iterator[list[int]]:
+        """Split continuation indexes into decodes that fit the batch, the sequence ids and the cache."""
+        group: list[int] = []
+        used = 0
+        room = min(self.config.n_batch, self.n_ctx - depth)
+        for idx, cont in enumerate(conts):
+            need = len(cont) - 1
+            if need == 0:
+                continue
+            if group and (used + need > room or len(group) >= _PARALLEL_SEQS - 1):
+                yield group
+                group, used = [], 0
+            group.append(idx)
+            used += need
+        if group:
+            yield group
+
+    def _score_group(self, depth: int, conts: Sequence[Sequence[int]], group: list[int], tails: list[float]) -> None:
+        llm = self._llm
+        memory = llm._ctx.memory
+        llm._ctx.kv_cache_seq_rm(-1, depth, -1)
+        batch = llm._batch.batch
+        targets: list[tuple[int, int, int]] = []  # (continuation, batch row, token whose logprob we want)
+        n = 0
+        for seq, idx in enumerate(group, start=1):
+            llama_cpp.llama_memory_seq_cp(memory, 0, seq, 0, depth)
+            cont = conts[idx]
+            for j, token in enumerate(cont[:-1]):
+                batch.token[n], batch.pos[n], batch.n_seq_id[n], batch.logits[n] = token, depth + j, 1, True
+                batch.seq_id[n][0] = seq
+                targets.append((idx, n, cont[j + 1]))
+                n += 1
+        batch.n_tokens = n
+        try:
+            if llama_cpp.llama_decode(llm.ctx, batch) != 0:
+                raise OutOfMemory("llama.cpp could not score the labels (no room in the context).")
+            for idx, row, token in targets:
+                tails[idx] += self._logprob_at(row, token)
+        finally:
+            for seq in range(1, len(group) + 1):
+                llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
+
+    def _logprob_at(self, row: int, token: int) -> float:
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self._llm.ctx, row), shape=(self._n_vocab,))
+        top = float(logits.max())
+        return float(logits[token]) - top - float(np.log(np.exp(logits - top).sum()))
 
     def generate(
         self,
         prompt: Sequence[int],
         max_tokens: int,
         *,
-        grammar: llama_cpp.LlamaGrammar | None = None,
+        grammar: LlamaGrammar | None = None,
         cancel: CancelToken | None = None,
         on_token: Callable[[str], None] | None = None,
     ) -> Generation:
@@ -264,7 +333,7 @@ class LocalEngine:
             text = self._llm.detokenize(tokens).decode("utf-8", errors="replace")
             return Generation(text, tuple(tokens), tuple(logprobs), len(prompt), finish)
 
-    def _tokens(self, prompt: Sequence[int], grammar: llama_cpp.LlamaGrammar | None) -> Iterator[int]:
+    def _tokens(self, prompt: Sequence[int], grammar: LlamaGrammar | None) -> Iterator[int]:
         try:
             yield from self._llm.generate(
                 list(prompt), temp=0.0, top_k=1, top_p=1.0, min_p=0.0, repeat_penalty=1.0, grammar=grammar
@@ -273,26 +342,6 @@ class LocalEngine:
             raise OutOfMemory(f"llama.cpp failed during generation: {exc}") from exc
         finally:
             self._llm._sampler = None  # grammar state belongs to this call only
-
-
-class _Trie:
-    __slots__ = ("children", "ends")
-
-    def __init__(self) -> None:
-        self.children: dict[int, _Trie] = {}
-        self.ends: list[int] = []
-
-    @classmethod
-    def build(cls, sequences: Sequence[Sequence[int]]) -> _Trie:
-        root = cls()
-        for idx, seq in enumerate(sequences):
-            if not seq:
-                raise ValueError("empty continuation")
-            node = root
-            for tok in seq:
-                node = node.children.setdefault(tok, cls())
-            node.ends.append(idx)
-        return root
 
 
 @contextlib.contextmanager

@@ -9,11 +9,11 @@ from typing import Any
 _NUMBER = re.compile(r"\d[\d\s.,'\u00a0]*\d|\d")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 STOPWORDS = frozenset(
-    """a an the and or but if then so of to in on at by for with from as is are was were be been being it its
-    this that these those there here i you he she we they me him her us them my your his our their not no
-    yes do does did done have has had will would can could should may might must shall about into over
-    under than too very just also more most some any each all both few many much such own same other
-    only s t what which who whom when where why how up down out off again further once""".split()
+    """a an the and or but if then so of to in on at by for with from as is are was were be been being it
+    its this that these those there here i you he she we they me him her us them my your his our their
+    not no yes do does did done have has had will would can could should may might must shall about into
+    over under than too very just also more most some any each all both few many much such own same
+    other only s t what which who whom when where why how up down out off again further once""".split()  # noqa: SIM905
 )
 
 

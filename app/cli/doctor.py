@@ -11,7 +11,9 @@ from typing import Any
 from app import paths
 from inference.errors import InhouseError
 
-PACKAGES = ("inhouse", "llama-cpp-python", "anthropic", "keyring", "sqlite-utils", "huggingface-hub", "PySide6-Essentials")
+PACKAGES = (
+    "inhouse", "llama-cpp-python", "anthropic", "keyring", "sqlite-utils", "huggingface-hub", "PySide6-Essentials",
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -91,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     backend = report.get("backend", {})
     print(f"\nbackend              {backend.get('name', '?')}: {backend.get('reason', '')}")
     model = report.get("model", {})
-    print(f"model                {model.get('path', '(none)')} ({model.get('size_mb', '?')} MB, {model.get('source', '')})")
+    size = f"{model.get('size_mb', '?')} MB, {model.get('source', '')}"
+    print(f"model                {model.get('path', '(none)')} ({size})")
     print(f"model status         {model.get('status', '?')}")
     print(f"data dir             {report['data_dir']}")
     print(f"config dir           {report['config_dir']}")

@@ -1,0 +1,254 @@
+"""The one entry point the CLI and the UI both call: run locally, decide, ask, escalate, restore, store.
+
+    local result -> router.decide -> ACCEPT | DENY | QUEUE | ASK_CONSENT | ESCALATE
+    ASK_CONSENT / ESCALATE: redact -> build the exact payload -> ask the gate (unless already allowed)
+                            -> send inside an egress permit -> restore placeholders on the device
+                            -> audit row (hash-chained) + cost ledger + history
+A gate of ``None`` means "do not ask now": the outcome says consent is needed, and the UI offers an
+"Ask the cloud model" action that calls ``escalate`` later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from app import egress
+from app.consent import ConsentChoice, ConsentDecision, ConsentGate, ConsentRequest, Highlight
+from app.engine_host import EngineHost
+from app.outcome import FrontierSummary, Outcome
+from app.policy import EffectivePolicy, load_policy
+from app.router import Action, Decision, RouterState, decide
+from app.store import Store
+from inference.engine import CancelToken
+from inference.errors import InhouseError, ProviderUnavailable
+from inference.frontier import AnthropicProvider, FrontierAnswer, Provider, estimate
+from inference.redact import Redaction, pseudonymize, restore_value
+from inference.tasks.base import TaskRequest, TaskResult
+from inference.tasks.serialize import request_from_json, request_to_json, result_from_json
+
+ProviderFactory = Callable[[str], Provider]
+
+
+def _anthropic(api_key: str) -> Provider:
+    return AnthropicProvider(api_key)
+
+
+class Assistant:
+    def __init__(
+        self,
+        *,
+        host: EngineHost | None = None,
+        store: Store | None = None,
+        policy: EffectivePolicy | None = None,
+        provider_factory: ProviderFactory = _anthropic,
+        key_source: Callable[[], str | None] | None = None,
+    ) -> None:
+        self.host = host or EngineHost()
+        self.store = store or Store.open_default()
+        self.effective = policy or load_policy()
+        self.provider_factory = provider_factory
+        if key_source is None:
+            from app.secrets import get_api_key
+
+            key_source = get_api_key
+        self.key_source = key_source
+        self.online = True  # flips to False when the provider cannot be reached; the user can retry
+        self.session_allowed: set[str] = set()
+        self._lock = threading.Lock()
+        self._prune()
+
+    # -- public ----------------------------------------------------------------------------------
+    def run(
+        self,
+        request: TaskRequest,
+        gate: ConsentGate | None,
+        cancel: CancelToken | None = None,
+        *,
+        local_only: bool = False,
+    ) -> Outcome:
+        local = self.host.run(request, cancel)
+        if local_only:
+            outcome = Outcome(request, local, local.output, "local", "local_only", "escalation not offered")
+            return self._remember(outcome)
+        return self._decide_and_act(request, local, gate)
+
+    def escalate(self, outcome: Outcome, gate: ConsentGate) -> Outcome:
+        """The user asked for the cloud model on a past local answer: decide again, then ask."""
+        return self._decide_and_act(outcome.request, outcome.local, gate, explicit=True)
+
+    def send_queued(self, gate: ConsentGate) -> list[Outcome]:
+        """Try every queued escalation again (asking consent for each, as the policy says)."""
+        self.online = True
+        results = []
+        for item in self.store.list_queue():
+            request = request_from_json(item.request["request"])
+            local = result_from_json(item.request["local"])
+            outcome = self._decide_and_act(request, local, gate, queue_id=item.id)
+            if outcome.action != Action.QUEUE:
+                self.store.dequeue(item.id)
+            results.append(outcome)
+            if not self.online:
+                break
+        return results
+
+    def reload_policy(self) -> None:
+        self.effective = load_policy()
+
+    def month_spend(self) -> float:
+        return self.store.month_spend()
+
+    def close(self) -> None:
+        self.host.close()
+        self.store.close()
+
+    # -- steps -----------------------------------------------------------------------------------
+    def _decide_and_act(
+        self, request: TaskRequest, local: TaskResult, gate: ConsentGate | None, *,
+        explicit: bool = False, queue_id: int | None = None,
+    ) -> Outcome:
+        policy = self.effective.policy
+        model = policy.escalation.model
+        redaction = self._redact(request.text)
+        sendable = replace(request, text=redaction.text)
+        est = estimate(sendable, model, policy.escalation.max_output_tokens)
+        state = RouterState(
+            spent_this_month_usd=self.store.month_spend(),
+            estimated_cost_usd=est.cost_usd,
+            has_api_key=bool(self.key_source()),
+            online=self.online,
+            session_allowed_tasks=frozenset(self.session_allowed),
+        )
+        decision = decide(request.task, local.confidence, policy, state, model)
+        base = Outcome(request, local, local.output, "local", decision.action.value, decision.reason,
+                       threshold=decision.threshold, queue_id=queue_id)
+        if decision.action in (Action.ACCEPT, Action.DENY):
+            return self._remember(base)
+        if decision.action == Action.QUEUE:
+            return self._queue(base, decision.reason)
+        if decision.action == Action.ASK_CONSENT and gate is None:
+            return self._remember(base)
+        return self._consent_and_send(base, decision, redaction, sendable, gate, est.output_tokens,
+                                      est.max_cost_usd)
+
+    def _consent_and_send(
+        self, base: Outcome, decision: Decision, redaction: Redaction, sendable: TaskRequest,
+        gate: ConsentGate | None, est_output: int, max_cost: float,
+    ) -> Outcome:
+        policy = self.effective.policy
+        model = policy.escalation.model
+        provider = self.provider_factory(self.key_source() or "")
+        payload = provider.build_payload(sendable, model=model, max_output_tokens=policy.escalation.max_output_tokens)
+        consent = ConsentDecision(ConsentChoice.ALLOW_SESSION if decision.action == Action.ESCALATE else
+                                  ConsentChoice.ALLOW_ONCE)
+        label = "auto" if policy.escalation.mode == "auto" else "allow_session"
+        if decision.action == Action.ASK_CONSENT:
+            assert gate is not None
+            est = estimate(sendable, model, policy.escalation.max_output_tokens)
+            ask = ConsentRequest(
+                task=sendable.task, text=sendable.text, payload=payload,
+                highlights=tuple(Highlight(s.start, s.end, s.kind, s.placeholder) for s in redaction.spans),
+                provider=provider.name, model=model, estimated_input_tokens=est.input_tokens,
+                estimated_output_tokens=est_output, estimated_cost_usd=est.cost_usd, max_cost_usd=max_cost,
+                reason=decision.reason, allow_session=policy.escalation.mode == "ask",
+            )
+            consent = gate.ask(ask)
+            if not consent.allowed:
+                return self._remember(replace(base, consent="deny", reason=f"{decision.reason}; you declined"))
+            if consent.choice == ConsentChoice.ALLOW_SESSION:
+                self.session_allowed.add(sendable.task)
+            label = consent.choice.value
+            if consent.edited_text is not None and consent.edited_text != sendable.text:
+                sendable = replace(sendable, text=consent.edited_text)
+                payload = provider.build_payload(sendable, model=model,
+                                                 max_output_tokens=policy.escalation.max_output_tokens)
+        return self._send(base, provider, payload, sendable, redaction, label)
+
+    def _send(
+        self, base: Outcome, provider: Provider, payload: dict[str, Any], sendable: TaskRequest,
+        redaction: Redaction, consent: str,
+    ) -> Outcome:
+        model = self.effective.policy.escalation.model
+        try:
+            with egress.permit(f"{sendable.task} escalation to {model}, consent {consent}"):
+                answer = provider.send(payload, sendable)
+        except ProviderUnavailable as err:
+            self.online = False
+            return self._queue(replace(base, consent=consent), f"provider unreachable: {err}")
+        except InhouseError as err:  # the request left the device: audit it, and any tokens it cost
+            spent = FrontierAnswer(None, "", model, getattr(err, "input_tokens", 0), getattr(err, "output_tokens", 0),
+                                   getattr(err, "cost_usd", 0.0), 0.0, getattr(err, "request_id", None))
+            audit_id = self._audit(base, payload, consent, spent, f"error: {err}")
+            notice = f"The cloud model failed, so the local answer was kept: {err}"
+            return self._remember(replace(base, consent=consent, audit_id=audit_id, notice=notice))
+        finally:
+            close = getattr(provider, "close", None)
+            if callable(close):
+                close()
+        audit_id = self._audit(base, payload, consent, answer, "sent")
+        restored = restore_value(answer.output, redaction.mapping)
+        summary = FrontierSummary(provider.name, answer.model, answer.input_tokens, answer.output_tokens,
+                                  answer.cost_usd, answer.latency_ms)
+        return self._remember(replace(base, answer=restored, tier="frontier", consent=consent,
+                                      frontier=summary, audit_id=audit_id))
+
+    # -- bookkeeping -----------------------------------------------------------------------------
+    def _redact(self, text: str) -> Redaction:
+        if self.effective.policy.escalation.redact:
+            return pseudonymize(text)
+        return Redaction(text=text, mapping={}, spans=())
+
+    def _audit(self, base: Outcome, payload: dict[str, Any], consent: str, answer: FrontierAnswer | None,
+               outcome: str) -> int:
+        escalation = self.effective.policy.escalation
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        mode = self.effective.policy.privacy.audit_payload
+        audit_id = self.store.append_audit(
+            task=base.request.task, provider=escalation.provider, model=escalation.model,
+            payload=body if mode == "full" else hashlib.sha256(body.encode()).hexdigest(),
+            payload_mode=mode, consent=consent,
+            input_tokens=answer.input_tokens if answer else 0, output_tokens=answer.output_tokens if answer else 0,
+            cost_usd=answer.cost_usd if answer else 0.0, outcome=outcome,
+        )
+        if answer is not None:
+            self.store.record_cost(provider=escalation.provider, model=answer.model,
+                                   input_tokens=answer.input_tokens, output_tokens=answer.output_tokens,
+                                   cost_usd=answer.cost_usd, audit_id=audit_id)
+        return audit_id
+
+    def _queue(self, base: Outcome, reason: str) -> Outcome:
+        queue_id = base.queue_id
+        if queue_id is None:
+            item = {"request": request_to_json(base.request), "local": base.local.to_json()}
+            queue_id = self.store.enqueue(task=base.request.task, request=item, reason=reason)
+        else:
+            self.store.record_queue_failure(queue_id, reason)
+        notice = "Kept in the queue: it will be sent when you are online and agree (`inhouse queue send`)."
+        return self._remember(replace(base, action=Action.QUEUE.value, reason=reason, queue_id=queue_id,
+                                      notice=notice))
+
+    def _remember(self, outcome: Outcome) -> Outcome:
+        if not self.effective.policy.privacy.store_history:
+            return outcome
+        local = outcome.local
+        details: dict[str, Any] = {"local_output": local.output, "signals": local.signals}
+        if local.probabilities is not None:
+            details["probabilities"] = local.probabilities
+        if outcome.frontier is not None:
+            details["frontier"] = {"model": outcome.frontier.model, "cost_usd": outcome.frontier.cost_usd}
+        history_id = self.store.add_history(
+            task=local.task, input_text=outcome.request.text, output=outcome.answer,
+            confidence=local.confidence, tier=outcome.tier, model=outcome.model, method=local.method,
+            latency_ms=local.latency_ms, decision=outcome.action, reason=outcome.reason,
+            audit_id=outcome.audit_id, details=details,
+        )
+        return replace(outcome, history_id=history_id)
+
+    def _prune(self) -> None:
+        days = self.effective.policy.privacy.retention_days
+        if days > 0:
+            self.store.prune_history(days)

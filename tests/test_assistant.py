@@ -1,0 +1,200 @@
+"""Escalation with consent, end to end: real model, real SDK against the fake server, real SQLite."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app import egress, paths
+from app.assistant import Assistant
+from app.consent import ConsentChoice, ConsentDecision, ConsentRequest, FixedAnswer
+from app.engine_host import EngineHost
+from app.policy import load_policy
+from app.secrets import set_api_key
+from inference.engine import LocalEngine
+from inference.frontier import AnthropicProvider, Provider
+from inference.tasks.base import ClassifySpec, SummarizeSpec, TaskRequest
+from tests.fake_anthropic import FakeAnthropic, fake_anthropic  # noqa: F401
+
+KEY = "sk-ant-test-SECRET-0123456789abcdef"
+ALWAYS_ESCALATE = """
+[escalation]
+mode = "ask"
+[thresholds]
+classify = 1.0
+extract = 1.0
+summarize = 1.0
+"""
+PII_TEXT = (
+    "Hi, this is Jane Roe. My card 4111 1111 1111 1111 was charged twice. "
+    "Mail me at jane.roe@example.com or call +44 20 7946 0958."
+)
+LABELS = ClassifySpec(labels=("billing", "delivery", "other"))
+
+
+def write_policy(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def fast_provider(key: str) -> Provider:
+    return AnthropicProvider(key, timeout=1.0, max_retries=1)
+
+
+@pytest.fixture
+def assistant(engine: LocalEngine, inhouse_home: Path) -> Iterator[Assistant]:
+    write_policy(paths.current().user_policy, ALWAYS_ESCALATE)
+    set_api_key(KEY)
+    a = Assistant(host=EngineHost(engine=engine), policy=load_policy(), provider_factory=fast_provider)
+    yield a
+    a.close()
+
+
+@pytest.fixture
+def guard() -> Iterator[None]:
+    egress.install()
+    egress.clear_attempts()
+    yield
+    egress.clear_attempts()
+
+
+def test_consent_no_sends_nothing_and_keeps_the_local_answer(
+    assistant: Assistant, fake_anthropic: FakeAnthropic, guard: None
+) -> None:
+    gate = FixedAnswer(allow=False)
+    outcome = assistant.run(TaskRequest(PII_TEXT, LABELS), gate)
+    assert len(gate.asked) == 1  # the user was asked...
+    assert fake_anthropic.requests == []  # ...said no, and nothing reached the server
+    assert egress.blocked_attempts() == [] and egress.allowed_attempts() == []
+    assert outcome.tier == "local" and outcome.answer == outcome.local.output
+    assert outcome.consent == "deny"
+    assert assistant.store.list_audit() == []
+
+
+def test_consent_yes_sends_one_redacted_request_and_audits_it(
+    assistant: Assistant, fake_anthropic: FakeAnthropic, guard: None
+) -> None:
+    fake_anthropic.reply_text("Customer [PERSON_1] was double charged; reply to [EMAIL_1].", input_tokens=80,
+                              output_tokens=14)
+    gate = FixedAnswer(allow=True)
+    outcome = assistant.run(TaskRequest(PII_TEXT, SummarizeSpec(max_words=30)), gate)
+    assert len(fake_anthropic.message_requests) == 1
+    body = str(fake_anthropic.message_requests[0].body)
+    for raw in ("jane.roe@example.com", "4111 1111 1111 1111", "4111111111111111", "7946 0958", "Jane Roe"):
+        assert raw not in body
+    assert gate.asked[0].payload == fake_anthropic.message_requests[0].body  # what was shown is what was sent
+    assert outcome.tier == "frontier"
+    assert "jane.roe@example.com" in outcome.answer and "Jane Roe" in outcome.answer  # restored on the device
+    rows = assistant.store.list_audit()
+    assert len(rows) == 1 and rows[0].consent == "allow_once" and rows[0].outcome == "sent"
+    assert rows[0].cost_usd > 0 and assistant.store.month_spend() == pytest.approx(rows[0].cost_usd)
+    assert assistant.store.verify_audit().ok
+    assert all(a.permit for a in egress.allowed_attempts())  # only inside the consented permit
+
+
+def test_edited_payload_is_exactly_what_is_sent(assistant: Assistant, fake_anthropic: FakeAnthropic) -> None:
+    fake_anthropic.reply_text("billing")
+
+    class EditingGate:
+        shown: ConsentRequest
+
+        def ask(self, request: ConsentRequest) -> ConsentDecision:
+            edited = request.text.replace("charged twice", "[REDACTED_1]")
+            self.shown = request
+            return ConsentDecision(ConsentChoice.ALLOW_ONCE, edited_text=edited)
+
+    gate = EditingGate()
+    assistant.run(TaskRequest(PII_TEXT, LABELS), gate)
+    sent = str(fake_anthropic.message_requests[0].body)
+    assert "[REDACTED_1]" in sent and "charged twice" not in sent
+
+
+def test_admin_never_beats_user_ask_and_consent_yes(
+    engine: LocalEngine, fake_anthropic: FakeAnthropic, inhouse_home: Path
+) -> None:
+    write_policy(paths.current().user_policy, ALWAYS_ESCALATE)
+    write_policy(paths.admin_policy_path(), '[escalation]\nmode = "never"\n')
+    set_api_key(KEY)
+    a = Assistant(host=EngineHost(engine=engine), provider_factory=fast_provider)
+    try:
+        gate = FixedAnswer(allow=True)
+        outcome = a.run(TaskRequest(PII_TEXT, LABELS), gate)
+    finally:
+        a.close()
+    assert outcome.action == "deny" and "turned off" in outcome.reason
+    assert gate.asked == [] and fake_anthropic.requests == []
+
+
+def test_exhausted_budget_denies_with_the_reason(
+    engine: LocalEngine, fake_anthropic: FakeAnthropic, inhouse_home: Path
+) -> None:
+    no_budget = ALWAYS_ESCALATE.replace('mode = "ask"', 'mode = "ask"\nmonthly_budget_usd = 0.0')
+    write_policy(paths.current().user_policy, no_budget)
+    set_api_key(KEY)
+    a = Assistant(host=EngineHost(engine=engine), provider_factory=fast_provider)
+    try:
+        outcome = a.run(TaskRequest(PII_TEXT, LABELS), FixedAnswer(allow=True))
+    finally:
+        a.close()
+    assert outcome.action == "deny" and "budget" in outcome.reason
+    assert fake_anthropic.requests == []
+
+
+def test_rate_limit_then_success(assistant: Assistant, fake_anthropic: FakeAnthropic) -> None:
+    fake_anthropic.fail(429, times=1, retry_after=0.01)
+    fake_anthropic.reply_text("delivery")
+    outcome = assistant.run(TaskRequest(PII_TEXT, LABELS), FixedAnswer(allow=True))
+    assert outcome.tier == "frontier" and outcome.answer == "delivery"
+    assert len(fake_anthropic.message_requests) == 2
+
+
+def test_hang_times_out_with_a_clear_message(assistant: Assistant, fake_anthropic: FakeAnthropic) -> None:
+    fake_anthropic.hang(5.0)
+    fake_anthropic.hang(5.0)
+    outcome = assistant.run(TaskRequest(PII_TEXT, LABELS), FixedAnswer(allow=True))
+    assert outcome.tier == "local"
+    assert "did not answer within" in outcome.notice
+    assert assistant.store.list_audit()[0].outcome.startswith("error")
+
+
+def test_malformed_content_is_an_error_not_a_result(assistant: Assistant, fake_anthropic: FakeAnthropic) -> None:
+    fake_anthropic.reply_text("I think it is probably about a refund")  # not one of the labels
+    outcome = assistant.run(TaskRequest(PII_TEXT, LABELS), FixedAnswer(allow=True))
+    assert outcome.tier == "local" and outcome.answer == outcome.local.output
+    assert outcome.notice
+
+
+def test_refused_connection_queues_then_queue_send_delivers(
+    assistant: Assistant, fake_anthropic: FakeAnthropic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as s:  # a port on loopback with nobody listening
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{closed}")
+    outcome = assistant.run(TaskRequest(PII_TEXT, LABELS), FixedAnswer(allow=True))
+    assert outcome.action == "queue" and outcome.queue_id is not None
+    assert len(assistant.store.list_queue()) == 1
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
+    fake_anthropic.reply_text("billing")
+    sent = assistant.send_queued(FixedAnswer(allow=True))
+    assert [o.tier for o in sent] == ["frontier"] and sent[0].answer == "billing"
+    assert assistant.store.list_queue() == []
+
+
+def test_api_key_never_in_database_or_logs(
+    assistant: Assistant, fake_anthropic: FakeAnthropic, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake_anthropic.fail(500, times=5)
+    assistant.run(TaskRequest(PII_TEXT, LABELS), FixedAnswer(allow=True))
+    fake_anthropic.reply_text("billing")
+    assistant.run(TaskRequest(PII_TEXT, LABELS), FixedAnswer(allow=True))
+    assistant.store.close()
+    db = paths.current().database
+    for f in db.parent.glob(db.name + "*"):
+        assert KEY.encode() not in f.read_bytes()
+    assert KEY not in caplog.text

@@ -1,0 +1,130 @@
+"""The CLI as a user runs it: JSON output, clear errors (never a traceback), and no egress without consent."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app import egress, paths
+from app.cli import main
+from app.secrets import set_api_key
+
+INVOICE = "INVOICE 77\nDate: 2024-03-15\nWidgets: 3 x 10.00\nTotal due: 30.00 EUR"
+ESCALATE_ALWAYS = '[escalation]\nmode = "ask"\n[thresholds]\nclassify = 1.0\nextract = 1.0\nsummarize = 1.0\n'
+
+_connects: list[tuple[str, object]] = []
+_recording = False
+
+
+def _recorder(event: str, args: tuple[object, ...]) -> None:
+    if _recording and event in ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname"):
+        _connects.append((event, args[1] if event == "socket.connect" else args[0]))
+
+
+sys.addaudithook(_recorder)
+
+
+@pytest.fixture
+def every_connection() -> Iterator[list[tuple[str, object]]]:
+    """Every connect / name lookup in this process while the test runs (independent of the guard)."""
+    global _recording
+    _connects.clear()
+    _recording = True
+    yield _connects
+    _recording = False
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_classify_json_has_the_documented_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "classify", "--labels", "positive,negative", "--json", "--local-only",
+                           "I love it, best purchase ever!")
+    assert code == 0
+    data = json.loads(out)
+    for key in ("task", "output", "confidence", "tier", "model", "latency_ms", "probabilities"):
+        assert key in data
+    assert data["task"] == "classify" and data["tier"] == "local" and data["output"] == "positive"
+    assert sum(data["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_extract_reads_a_file_and_stdin(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = tmp_path / "invoice.txt"
+    doc.write_text(INVOICE)
+    code, out, _ = run_cli(capsys, "extract", "--template", "invoice", "--json", "--local-only", "--file", str(doc))
+    assert code == 0 and json.loads(out)["output"]["total"] == pytest.approx(30.0)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["classify", "--labels", "a,b", "   "], "empty"),
+        (["summarize", "--file", "{binary}"], "binary"),
+        (["summarize", "--file", "{latin1}"], "not UTF-8"),
+        (["extract", "--schema", "{badschema}", "some text"], "not valid JSON Schema"),
+        (["extract", "--schema", "{notjson}", "some text"], "not valid JSON"),
+        (["summarize", "--file", "{missing}"], "No such file"),
+    ],
+)
+def test_bad_input_is_a_clear_error(capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str],
+                                    message: str) -> None:
+    files = {
+        "{binary}": tmp_path / "b.bin", "{latin1}": tmp_path / "l.txt", "{badschema}": tmp_path / "s.json",
+        "{notjson}": tmp_path / "n.json", "{missing}": tmp_path / "missing.txt",
+    }
+    files["{binary}"].write_bytes(bytes(range(256)) * 10)
+    files["{latin1}"].write_bytes("Café crème à 3 EUR".encode("latin-1"))
+    files["{badschema}"].write_text('{"type": "objekt"}')
+    files["{notjson}"].write_text("{not json")
+    argv = [str(files.get(a, a)) for a in argv]
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 1
+    assert message in err and "Traceback" not in err and out == ""
+
+
+def test_unknown_flag_exits_non_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["classify", "--labels", "a,b", "--bogus", "x"])
+    assert exc.value.code == 2
+    assert "unrecognized arguments" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["classify", "--labels", "billing,delivery,other", "My parcel never came, email me at a@b.com"],
+        ["extract", "--template", "invoice", INVOICE],
+        ["summarize", "--max-words", "12", "The meeting moved to Thursday at 10 in room 4B. Bring the forecast."],
+    ],
+)
+def test_no_connection_leaves_the_device_without_consent(
+    capsys: pytest.CaptureFixture[str], every_connection: list[tuple[str, object]], argv: list[str]
+) -> None:
+    """Low confidence, a key set, escalation allowed by policy, but consent not given: nothing connects."""
+    policy = paths.current().user_policy
+    policy.parent.mkdir(parents=True, exist_ok=True)
+    policy.write_text(ESCALATE_ALWAYS)
+    set_api_key("sk-ant-test-not-used")
+    egress.clear_attempts()
+    code, out, err = run_cli(capsys, *argv, "--consent", "no", "--json")
+    assert code == 0, err
+    assert json.loads(out)["tier"] == "local"
+    assert every_connection == []  # not even an attempt the guard had to refuse
+    assert egress.blocked_attempts() == []
+
+
+def test_doctor_reports_backend_model_and_data_dir(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "doctor", "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["backend"]["name"] == "CPU" and report["backend"]["reason"]
+    assert report["model"]["status"] == "ok" and report["model"]["size_mb"] > 50
+    assert report["data_dir"].startswith(str(paths.current().data_dir.parent))
