@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "app.cli.key",
     "app.cli.gui",
     "app.cli.classifiers",
+    "app.cli.batch",
 )
 
 
