@@ -34,6 +34,14 @@ from inference.tasks.serialize import request_from_json, request_to_json, result
 ProviderFactory = Callable[[str], Provider]
 
 
+class _SentButFailed(Exception):
+    """The request left the device (and was audited) but the provider's answer was an error."""
+
+    def __init__(self, error: InhouseError, audit_id: int) -> None:
+        super().__init__(str(error))
+        self.error, self.audit_id = error, audit_id
+
+
 def _anthropic(api_key: str) -> Provider:
     return AnthropicProvider(api_key)
 
@@ -172,29 +180,58 @@ class Assistant:
         self, base: Outcome, provider: Provider, payload: dict[str, Any], sendable: TaskRequest,
         redaction: Redaction, consent: str,
     ) -> Outcome:
-        model = self.effective.policy.escalation.model
         try:
-            with egress.permit(f"{sendable.task} escalation to {model}, consent {consent}"):
-                answer = provider.send(payload, sendable)
+            answer, audit_id = self._transmit(provider, payload, sendable, consent)
         except ProviderUnavailable as err:
             self.online = False
             return self._queue(replace(base, consent=consent), f"provider unreachable: {err}")
-        except InhouseError as err:  # the request left the device: audit it, and any tokens it cost
-            spent = FrontierAnswer(None, "", model, getattr(err, "input_tokens", 0), getattr(err, "output_tokens", 0),
-                                   getattr(err, "cost_usd", 0.0), 0.0, getattr(err, "request_id", None))
-            audit_id = self._audit(base, payload, consent, spent, f"error: {err}")
-            notice = f"The cloud model failed, so the local answer was kept: {err}"
-            return self._remember(replace(base, consent=consent, audit_id=audit_id, notice=notice))
-        finally:
-            close = getattr(provider, "close", None)
-            if callable(close):
-                close()
-        audit_id = self._audit(base, payload, consent, answer, "sent")
+        except _SentButFailed as failed:
+            notice = f"The cloud model failed, so the local answer was kept: {failed.error}"
+            return self._remember(replace(base, consent=consent, audit_id=failed.audit_id, notice=notice))
         restored = restore_value(answer.output, redaction.mapping)
         summary = FrontierSummary(provider.name, answer.model, answer.input_tokens, answer.output_tokens,
                                   answer.cost_usd, answer.latency_ms)
         return self._remember(replace(base, answer=restored, tier="frontier", consent=consent,
                                       frontier=summary, audit_id=audit_id))
+
+    def _transmit(
+        self, provider: Provider, payload: dict[str, Any], sendable: TaskRequest, consent: str
+    ) -> tuple[FrontierAnswer, int]:
+        """Send inside an egress permit and audit what left; ``_SentButFailed`` when it left but failed."""
+        model = self.effective.policy.escalation.model
+        try:
+            with egress.permit(f"{sendable.task} escalation to {model}, consent {consent}"):
+                answer = provider.send(payload, sendable)
+        except ProviderUnavailable:
+            raise
+        except InhouseError as err:  # the request left the device: audit it, and any tokens it cost
+            spent = FrontierAnswer(None, "", model, getattr(err, "input_tokens", 0), getattr(err, "output_tokens", 0),
+                                   getattr(err, "cost_usd", 0.0), 0.0, getattr(err, "request_id", None))
+            raise _SentButFailed(err, self._audit(sendable.task, payload, consent, spent, f"error: {err}")) from err
+        finally:
+            close = getattr(provider, "close", None)
+            if callable(close):
+                close()
+        return answer, self._audit(sendable.task, payload, consent, answer, "sent")
+
+    def ask_frontier(self, request: TaskRequest, consent: str) -> tuple[Any, FrontierSummary]:
+        """Send one request the user already agreed to (e.g. an eval set): redact, send, audit, restore.
+
+        Raises ``ProviderUnavailable`` / the provider's typed error; nothing is routed or queued here.
+        """
+        escalation = self.effective.policy.escalation
+        redaction = self._redact(request.text)
+        sendable = replace(request, text=redaction.text)
+        provider = self.provider_factory(self.key_source() or "")
+        payload = provider.build_payload(sendable, model=escalation.model,
+                                         max_output_tokens=escalation.max_output_tokens)
+        try:
+            answer, _ = self._transmit(provider, payload, sendable, consent)
+        except _SentButFailed as failed:
+            raise failed.error from None
+        summary = FrontierSummary(provider.name, answer.model, answer.input_tokens, answer.output_tokens,
+                                  answer.cost_usd, answer.latency_ms)
+        return restore_value(answer.output, redaction.mapping), summary
 
     # -- bookkeeping -----------------------------------------------------------------------------
     def _redact(self, text: str) -> Redaction:
@@ -202,13 +239,13 @@ class Assistant:
             return pseudonymize(text)
         return Redaction(text=text, mapping={}, spans=())
 
-    def _audit(self, base: Outcome, payload: dict[str, Any], consent: str, answer: FrontierAnswer | None,
+    def _audit(self, task: str, payload: dict[str, Any], consent: str, answer: FrontierAnswer | None,
                outcome: str) -> int:
         escalation = self.effective.policy.escalation
         body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
         mode = self.effective.policy.privacy.audit_payload
         audit_id = self.store.append_audit(
-            task=base.request.task, provider=escalation.provider, model=escalation.model,
+            task=task, provider=escalation.provider, model=escalation.model,
             payload=body if mode == "full" else hashlib.sha256(body.encode()).hexdigest(),
             payload_mode=mode, consent=consent,
             input_tokens=answer.input_tokens if answer else 0, output_tokens=answer.output_tokens if answer else 0,

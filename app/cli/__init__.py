@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "app.cli.gui",
     "app.cli.classifiers",
     "app.cli.batch",
+    "app.cli.evals",
 )
 
 

@@ -1,0 +1,104 @@
+"""The eval harness: metrics, a local run with the real model, and the frontier side only with consent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app import paths
+from app.assistant import Assistant
+from app.consent import FixedAnswer
+from app.engine_host import EngineHost
+from app.eval_metrics import auroc, brier, expected_calibration_error, suggest_threshold, threshold_table
+from app.evals import build_report, frontier_consent, load_eval_set, run_frontier, run_local
+from app.secrets import set_api_key
+from inference.engine import LocalEngine
+from inference.errors import InputInvalid
+from inference.frontier import AnthropicProvider
+from tests.fake_anthropic import FakeAnthropic, fake_anthropic  # noqa: F401
+from tests.test_cli_tasks import every_connection  # noqa: F401
+
+EVAL = {
+    "name": "tiny", "task": "classify", "labels": ["positive", "negative"],
+    "items": [
+        {"text": "I love it, wonderful service!", "expected": "positive"},
+        {"text": "Awful, it broke on day one.", "expected": "negative"},
+        {"text": "Great, thanks so much!", "expected": "positive"},
+    ],
+}
+
+
+def test_metrics_on_known_values() -> None:
+    assert expected_calibration_error([0.9, 0.9], [True, True]) == pytest.approx(0.1)
+    assert expected_calibration_error([0.8, 0.8, 0.8, 0.8, 0.8], [True] * 4 + [False]) == pytest.approx(0.0)
+    assert auroc([0.9, 0.8, 0.3], [True, True, False]) == 1.0
+    assert auroc([0.2, 0.9], [True, False]) == 0.0
+    assert auroc([0.5], [True]) is None
+    assert brier([1.0, 0.0], [True, False]) == 0.0
+
+
+def test_threshold_suggestion_is_the_lowest_that_meets_the_target() -> None:
+    confs = [0.95, 0.9, 0.6, 0.55, 0.3]
+    ok = [True, True, True, False, False]
+    rows = threshold_table(confs, ok, [True] * 5, [0.01] * 5)
+    best = suggest_threshold(rows, target=1.0)
+    assert best is not None and best.threshold == pytest.approx(0.6)
+    assert best.escalation_rate == pytest.approx(0.4) and best.combined_accuracy == 1.0
+    assert best.cost_per_message_usd == pytest.approx(0.004)
+    assert suggest_threshold(threshold_table([0.5], [False]), target=0.9) is None
+
+
+def test_bad_eval_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"task": "classify"}')
+    with pytest.raises(InputInvalid, match="not a usable eval set"):
+        load_eval_set(bad)
+
+
+@pytest.fixture
+def assistant(engine: LocalEngine) -> Iterator[Assistant]:
+    policy = paths.current().user_policy
+    policy.parent.mkdir(parents=True, exist_ok=True)
+    a = Assistant(host=EngineHost(engine=engine),
+                  provider_factory=lambda key: AnthropicProvider(key, timeout=2.0, max_retries=0))
+    yield a
+    a.close()
+
+
+def test_local_and_frontier_side_by_side(
+    assistant: Assistant, fake_anthropic: FakeAnthropic, tmp_path: Path
+) -> None:
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(EVAL))
+    evalset = load_eval_set(path)
+    set_api_key("sk-ant-test-eval")
+    for answer in ("positive", "negative", "positive"):
+        fake_anthropic.reply_text(answer, input_tokens=50, output_tokens=1)
+    local = run_local(assistant, evalset)
+    gate = FixedAnswer(allow=True)
+    consent = frontier_consent(assistant, evalset, gate)
+    assert consent == "allow_once" and len(gate.asked) == 1  # one question for the whole set
+    frontier = run_frontier(assistant, evalset, consent)
+    report = build_report(evalset, "local-model", local, frontier, target=0.9)
+    assert report.local.n == 3 and report.local.ece is not None and report.local.cost_per_message_usd == 0
+    assert report.frontier is not None and report.frontier.accuracy == 1.0
+    assert report.frontier.cost_per_message_usd > 0
+    assert len(fake_anthropic.message_requests) == 3
+    assert len(assistant.store.list_audit()) == 3 and assistant.store.verify_audit().ok
+
+
+def test_declined_frontier_run_sends_nothing(
+    assistant: Assistant, fake_anthropic: FakeAnthropic, tmp_path: Path,
+    every_connection: list[tuple[str, object]],
+) -> None:
+    path = tmp_path / "tiny.json"
+    path.write_text(json.dumps(EVAL))
+    evalset = load_eval_set(path)
+    set_api_key("sk-ant-test-eval")
+    run_local(assistant, evalset)
+    assert frontier_consent(assistant, evalset, FixedAnswer(allow=False)) is None
+    assert fake_anthropic.requests == []
+    assert every_connection == []
