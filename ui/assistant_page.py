@@ -1,0 +1,143 @@
+"""The Assistant page: the task panel and the result view, and the runs between them.
+
+Every run goes through ``Assistant.run`` in the thread pool (``ui.worker.run_task``); "Ask the cloud
+model" calls ``Assistant.escalate`` with the dialog gate. The GUI thread only builds the request and
+shows the outcome.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
+
+from app.assistant import Assistant
+from app.outcome import Outcome
+from app.store import HistoryEntry
+from inference.engine import CancelToken
+from inference.errors import Cancelled, InhouseError
+from inference.tasks.base import TASK_NAMES
+from ui.consent_dialog import ConsentDialog
+from ui.consent_gate import DialogConsentGate
+from ui.formatting import short_model
+from ui.result_view import ResultView
+from ui.tasks_panel import TaskPanel
+from ui.worker import TaskDone, run_task
+
+BUSY_TITLES = {"classify": "Classifying on this device…", "extract": "Extracting on this device…",
+               "summarize": "Summarizing on this device…"}
+
+
+class AssistantPage(QWidget):
+    outcome_ready = Signal(object)  # an Outcome, after every run or escalation
+    busy_changed = Signal(bool)
+
+    def __init__(self, assistant: Assistant, gate: DialogConsentGate, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.assistant = assistant
+        self.gate = gate
+        self._cancel: CancelToken | None = None
+        self.busy = False
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        self.panel = TaskPanel()
+        self.result = ResultView()
+        splitter.addWidget(self.panel)
+        splitter.addWidget(self.result)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 6)
+        layout.addWidget(splitter)
+        self.panel.run_requested.connect(self.run)
+        self.panel.cancel_requested.connect(self.cancel)
+        self.result.ask_cloud.connect(self.ask_cloud)
+        gate.dialog_opened.connect(self._watch_dialog)
+        self._shortcuts()
+        self.panel.set_busy(False)
+
+    def _shortcuts(self) -> None:
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.run, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence("Escape"), self, self.cancel, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        QShortcut(QKeySequence.StandardKey.Open, self, self.panel.choose_file,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    # -- actions ----------------------------------------------------------------------------------
+    def run(self) -> None:
+        if self.busy:
+            return
+        try:
+            request = self.panel.request()
+        except InhouseError as err:
+            self.result.show_error(err)
+            return
+        cancel = self._cancel = CancelToken()
+        assistant = self.assistant
+        self._set_busy(True, BUSY_TITLES[request.task], "Running… press Esc to cancel", can_cancel=True)
+        run_task(lambda: assistant.run(request, None, cancel), self._finished)
+
+    def ask_cloud(self) -> None:
+        outcome = self.result.current
+        if self.busy or outcome is None:
+            return
+        assistant, gate = self.assistant, self.gate
+        self._set_busy(True, "Waiting for your decision…", "Waiting for your decision",
+                       body="Review what would be sent in the dialog. Nothing leaves this device "
+                            "unless you allow it.")
+        run_task(lambda: assistant.escalate(outcome, gate), self._finished)
+
+    def cancel(self) -> None:
+        if self.busy and self._cancel is not None:
+            self._cancel.cancel()
+            self.panel.state.setText("Cancelling…")
+
+    def use_past_run(self, entry: HistoryEntry) -> None:
+        """Load a past run's task and text (and its labels, for classify) to run it again."""
+        if self.busy:
+            return
+        if entry.task in TASK_NAMES:
+            self.panel.set_task(entry.task)
+        probabilities = entry.details.get("probabilities")
+        if entry.task == "classify" and isinstance(probabilities, dict) and probabilities:
+            self.panel.labels.set_labels(tuple(probabilities))
+        self.panel.set_text(entry.input_text)
+        self.result.show_empty()
+
+    # -- results ----------------------------------------------------------------------------------
+    def _finished(self, done: TaskDone[Outcome]) -> None:
+        self._set_busy(False)
+        if done.error is not None:
+            if isinstance(done.error, Cancelled):
+                self.result.show_message("Cancelled", "Nothing was kept. Run it again when you are ready.")
+            else:
+                self.result.show_error(done.error)
+            return
+        outcome = done.result
+        assert outcome is not None
+        threshold = outcome.threshold
+        if threshold is None:
+            threshold = self.assistant.effective.policy.thresholds.for_task(outcome.request.task)
+        self.result.show_outcome(outcome, threshold)
+        local = outcome.local
+        self.panel.state.setText(f"Done in {local.latency_ms / 1000:.1f} s on {short_model(local.model)}")
+        self.outcome_ready.emit(outcome)
+
+    def _watch_dialog(self, dialog: ConsentDialog) -> None:
+        model = dialog.request.model
+        dialog.accepted.connect(lambda: self.result.show_busy(
+            f"Asking {model}…", "Sending exactly what you saw. The answer is restored on this device."))
+
+    def _set_busy(self, busy: bool, title: str = "", state: str = "", *, body: str = "",
+                  can_cancel: bool = False) -> None:
+        self.busy = busy
+        if busy:
+            if body:
+                self.result.show_busy(title, body)
+            else:
+                self.result.show_busy(title)
+        else:
+            self._cancel = None
+        self.panel.set_busy(busy, state)
+        self.panel.cancel_button.setEnabled(busy and can_cancel)
+        self.busy_changed.emit(busy)

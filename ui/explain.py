@@ -1,0 +1,70 @@
+"""What the result view says about an outcome: the badge and the one sentence saying why.
+
+Pure functions of ``app.outcome.Outcome`` (no widgets), so the wording is easy to check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from app.outcome import Outcome
+from inference.errors import InhouseError
+from ui.formatting import confidence_pair, task_title
+
+BadgeKind = Literal["local", "cloud"]
+
+
+@dataclass(frozen=True)
+class Badge:
+    text: str
+    kind: BadgeKind
+
+
+def badge(outcome: Outcome) -> Badge:
+    """Where the answer shown was made: on this device, or by the cloud model (and under which consent)."""
+    if outcome.tier != "frontier" or outcome.frontier is None:
+        return Badge("On this device", "local")
+    model = outcome.frontier.model
+    if outcome.consent == "auto":
+        return Badge(f"Sent to {model} automatically (set by your administrator)", "cloud")
+    if outcome.consent == "allow_session":
+        return Badge(f"Sent to {model} with your consent (this session)", "cloud")
+    return Badge(f"Sent to {model} with your consent", "cloud")
+
+
+def _policy_reason(reason: str) -> str:
+    """The router's reason without its trailing ``(confidence x below threshold y for task)``."""
+    head = reason.split(" (confidence ", 1)[0]
+    return head.split("; you declined", 1)[0]
+
+
+def why(outcome: Outcome, threshold: float) -> str:
+    """One sentence: how the confidence compares with the threshold, and what happened because of it."""
+    task = task_title(outcome.request.task)
+    conf, thr = confidence_pair(outcome.local.confidence, threshold)
+    if outcome.tier == "frontier" and outcome.frontier is not None:
+        return (f"The local answer's confidence {conf} was below the {thr} threshold for {task}, "
+                f"so {outcome.frontier.model} answered instead.")
+    if outcome.action == "local_only":
+        return f"Confidence {conf} (threshold {thr} for {task}); escalation was not offered for this run."
+    if outcome.local.confidence >= threshold:
+        return f"Confidence {conf} meets the {thr} threshold for {task}, so the answer stayed on this device."
+    below = f"Confidence {conf} is below the {thr} threshold for {task}"
+    if outcome.consent == "deny":
+        return f"{below}; you chose not to send it, so this is the local answer."
+    if outcome.action == "ask_consent":
+        return f"{below}. You can ask the cloud model; nothing is sent without your consent."
+    if outcome.action == "queue":
+        return f"{below}; the cloud model cannot be reached, so the request waits in the queue."
+    if outcome.notice:
+        return f"{below}; the cloud model failed, so this is the local answer."
+    return f"{below}, but it was not sent: {_policy_reason(outcome.reason)}."
+
+
+def describe_error(error: BaseException) -> tuple[str, str]:
+    """``(what happened, what to do next)`` for any error a job delivered."""
+    if isinstance(error, InhouseError):
+        return str(error), error.hint
+    return (f"Something went wrong: {type(error).__name__}: {error}",
+            "This is a bug in Inhouse. Try again; if it keeps happening, run `inhouse doctor` and report it.")

@@ -1,0 +1,185 @@
+"""The task-specific part of a result: label bars (classify), a field table and JSON (extract), text
+(summarize)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.outcome import Outcome
+from ui.formatting import confidence_pair, percent
+from ui.meter import Bar
+
+WEAK = QColor("#b45309")  # a field the model is unsure of, or did not find in the text
+
+
+def _clear(layout: QGridLayout | QVBoxLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widget.deleteLater()
+
+
+def _caption(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("caption")
+    label.setWordWrap(True)
+    return label
+
+
+def _copy_button(name: str) -> QPushButton:
+    button = QPushButton(f"Copy {name}")
+    button.setAccessibleName(f"Copy the {name} to the clipboard")
+    button.setProperty("flat", True)
+    return button
+
+
+class ClassifyBody(QWidget):
+    """Every label with its probability as a bar, most likely first."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.caption = _caption("")
+        outer.addWidget(self.caption)
+        self.grid = QGridLayout()
+        self.grid.setHorizontalSpacing(12)
+        self.grid.setVerticalSpacing(6)
+        self.grid.setColumnStretch(1, 1)
+        outer.addLayout(self.grid)
+        outer.addStretch(1)
+        self.rows: list[tuple[str, str]] = []  # (label, percent) as shown, for tests and accessibility
+
+    def show_outcome(self, outcome: Outcome) -> None:
+        _clear(self.grid)
+        local = outcome.local
+        probs = local.probabilities or {str(local.output): local.confidence}
+        ranked = sorted(probs.items(), key=lambda kv: kv[1], reverse=True)
+        if outcome.tier == "frontier":
+            self.caption.setText(f"Label probabilities from the local model (the cloud model chose "
+                                 f"“{outcome.answer}”).")
+        else:
+            self.caption.setText("Label probabilities from the local model.")
+        self.rows = []
+        for row, (label, prob) in enumerate(ranked):
+            top = label == str(outcome.answer)
+            name = QLabel(label)
+            name.setObjectName("labelStrong" if top else "labelName")
+            value = QLabel(percent(prob))
+            value.setObjectName("labelStrong" if top else "labelName")
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            value.setMinimumWidth(44)
+            bar = Bar(prob, strong=top)
+            bar.setAccessibleName(f"{label}: {percent(prob)}")
+            self.grid.addWidget(name, row, 0)
+            self.grid.addWidget(bar, row, 1)
+            self.grid.addWidget(value, row, 2)
+            self.rows.append((label, percent(prob)))
+
+
+def _mono() -> QFont:
+    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+def _value_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+class ExtractBody(QWidget):
+    """A table of fields with per-field confidence, and the JSON with a copy button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Field", "Value", "Confidence", "In the text"])
+        self.table.setAccessibleName("Extracted fields")
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for col in (0, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        layout.addWidget(self.table, 3)
+        bar = QHBoxLayout()
+        bar.addWidget(_caption("JSON"))
+        bar.addStretch(1)
+        self.copy = _copy_button("JSON")
+        self.copy.clicked.connect(self._copy)
+        bar.addWidget(self.copy)
+        layout.addLayout(bar)
+        self.json = QPlainTextEdit()
+        self.json.setReadOnly(True)
+        self.json.setFont(_mono())
+        self.json.setAccessibleName("Extracted JSON")
+        layout.addWidget(self.json, 2)
+
+    def show_outcome(self, outcome: Outcome, threshold: float) -> None:
+        answer = outcome.answer if isinstance(outcome.answer, dict) else {}
+        fields = (outcome.local.fields or {}) if outcome.tier == "local" else {}
+        self.table.setRowCount(len(answer))
+        for row, (name, value) in enumerate(answer.items()):
+            evidence = fields.get(name)
+            cells = [name, _value_text(value),
+                     confidence_pair(evidence.confidence, threshold)[0] if evidence else "—",
+                     ("yes" if evidence.grounded else "no") if evidence else "—"]
+            weak = evidence is not None and (evidence.confidence < threshold or not evidence.grounded)
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col == 2 and evidence is not None:
+                    item.setToolTip(f"token probability {evidence.token_prob:.2f}")
+                if weak:
+                    item.setForeground(WEAK)
+                    item.setToolTip("Uncertain: below the threshold or not found in the text. Check it.")
+                self.table.setItem(row, col, item)
+        self.json.setPlainText(json.dumps(outcome.answer, indent=2, ensure_ascii=False))
+
+    def _copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.json.toPlainText())
+
+
+class SummaryBody(QWidget):
+    """The summary text, with its length and a copy button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setObjectName("summaryText")
+        self.text.setAccessibleName("Summary")
+        layout.addWidget(self.text, 1)
+        bar = QHBoxLayout()
+        self.words = _caption("")
+        bar.addWidget(self.words)
+        bar.addStretch(1)
+        self.copy = _copy_button("summary")
+        self.copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.text.toPlainText()))
+        bar.addWidget(self.copy)
+        layout.addLayout(bar)
+
+    def show_outcome(self, outcome: Outcome) -> None:
+        text = str(outcome.answer)
+        self.text.setPlainText(text)
+        self.words.setText(f"{len(text.split())} words")

@@ -1,0 +1,217 @@
+"""The right-hand side of the Assistant page: empty, busy, error, or an outcome with its confidence,
+where it was made, why, and (when offered) the "Ask the cloud model" action."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.outcome import Outcome
+from ui.assets import icon
+from ui.explain import badge, describe_error, why
+from ui.formatting import short_model
+from ui.meter import ConfidenceMeter
+from ui.result_bodies import ClassifyBody, ExtractBody, SummaryBody
+
+
+def _label(text: str = "", name: str = "", wrap: bool = True) -> QLabel:
+    label = QLabel(text)
+    if name:
+        label.setObjectName(name)
+    label.setWordWrap(wrap)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class _Placeholder(QWidget):
+    """A centred title and explanation (empty, busy and error states)."""
+
+    def __init__(self, title: str, body: str, busy: bool = False) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        self.title = _label(title, "stateTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.title)
+        if busy:
+            self.progress = QProgressBar()
+            self.progress.setRange(0, 0)  # indeterminate: moves while the model works
+            self.progress.setTextVisible(False)
+            self.progress.setFixedHeight(6)
+            self.progress.setAccessibleName("Working")
+            layout.addWidget(self.progress)
+        self.body = _label(body, "stateBody")
+        self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.body)
+        layout.addStretch(2)
+
+
+class _OutcomePanel(QWidget):
+    ask_cloud = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+        top = QHBoxLayout()
+        heading = QVBoxLayout()
+        heading.setSpacing(2)
+        heading.addWidget(_label("ANSWER", "overline"))
+        self.answer = _label("", "answer")
+        self.answer.setAccessibleName("Answer")
+        heading.addWidget(self.answer)
+        top.addLayout(heading, 1)
+        self.badge = QLabel()
+        self.badge.setObjectName("badge")
+        self.badge.setAccessibleName("Where the answer was made")
+        top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
+        layout.addLayout(self._confidence_row())
+        self.why = _label("", "why")
+        self.why.setAccessibleName("Why")
+        layout.addWidget(self.why)
+        actions = QHBoxLayout()
+        self.ask = QPushButton(" Ask the cloud model…")
+        self.ask.setObjectName("primary")
+        self.ask.setIcon(icon("cloud-white"))
+        self.ask.setAccessibleName("Ask the cloud model")
+        self.ask.setToolTip("Shows exactly what would be sent, and asks you first")
+        self.ask.clicked.connect(self.ask_cloud)
+        actions.addWidget(self.ask)
+        actions.addStretch(1)
+        layout.addLayout(actions)
+        self.notice = _label("", "notice")
+        layout.addWidget(self.notice)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setObjectName("divider")
+        layout.addWidget(line)
+        self.bodies = QStackedWidget()
+        self.classify, self.extract, self.summary = ClassifyBody(), ExtractBody(), SummaryBody()
+        for body in (self.classify, self.extract, self.summary):
+            self.bodies.addWidget(body)
+        layout.addWidget(self.bodies, 1)
+        self.meta = _label("", "caption")
+        layout.addWidget(self.meta)
+
+    def _confidence_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(12)
+        title = _label("Confidence", "fieldTitle", wrap=False)
+        row.addWidget(title)
+        self.value = _label("", "confidenceValue", wrap=False)
+        self.value.setMinimumWidth(42)
+        row.addWidget(self.value)
+        self.meter = ConfidenceMeter()
+        row.addWidget(self.meter, 1)
+        return row
+
+    def show_outcome(self, outcome: Outcome, threshold: float) -> None:
+        local = outcome.local
+        task = outcome.request.task
+        self.answer.setText(self._headline(outcome))
+        mark = badge(outcome)
+        self.badge.setText(mark.text)
+        self.badge.setProperty("kind", mark.kind)
+        self.badge.style().unpolish(self.badge)
+        self.badge.style().polish(self.badge)
+        self.value.setText(f"{local.confidence:.2f}")
+        self.meter.set_values(local.confidence, threshold)
+        self.why.setText(why(outcome, threshold))
+        self.ask.setVisible(outcome.action == "ask_consent" and outcome.tier == "local")
+        self.notice.setText(outcome.notice)
+        self.notice.setVisible(bool(outcome.notice))
+        bodies: dict[str, ClassifyBody | ExtractBody | SummaryBody] = {
+            "classify": self.classify, "extract": self.extract, "summarize": self.summary}
+        body = bodies[task]
+        if isinstance(body, ExtractBody):
+            body.show_outcome(outcome, threshold)
+        else:
+            body.show_outcome(outcome)
+        self.bodies.setCurrentWidget(body)
+        self.meta.setText(self._meta(outcome))
+
+    @staticmethod
+    def _headline(outcome: Outcome) -> str:
+        if outcome.request.task == "classify":
+            return str(outcome.answer)
+        if outcome.request.task == "extract":
+            n = len(outcome.answer) if isinstance(outcome.answer, dict) else 0
+            return f"{n} field{'' if n == 1 else 's'} extracted"
+        return "Summary"
+
+    @staticmethod
+    def _meta(outcome: Outcome) -> str:
+        local = outcome.local
+        parts = [f"Local: {short_model(local.model)}", f"{local.latency_ms:.0f} ms", local.method]
+        if outcome.frontier is not None:
+            f = outcome.frontier
+            parts.append(f"Cloud: {f.model}, {f.input_tokens}+{f.output_tokens} tokens, ${f.cost_usd:.4f}")
+        return " · ".join(p for p in parts if p)
+
+
+class ResultView(QFrame):
+    """Empty, busy, error or outcome; ``ask_cloud`` when the user asks for the cloud model."""
+
+    ask_cloud = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 14)
+        self.stack = QStackedWidget()
+        layout.addWidget(self.stack)
+        self.empty = _Placeholder(
+            "Your answer appears here",
+            "Choose a task, paste or drop some text, then press Run (Ctrl+Enter).\n"
+            "Everything runs on this device; nothing is sent anywhere unless you agree.",
+        )
+        self.busy = _Placeholder("Working on this device…", "The window stays usable; Cancel (Esc) stops it.",
+                                 busy=True)
+        self.error = _Placeholder("", "")
+        self.error.title.setObjectName("errorTitle")
+        self.outcome = _OutcomePanel()
+        self.outcome.ask_cloud.connect(self.ask_cloud)
+        for page in (self.empty, self.busy, self.error, self.outcome):
+            self.stack.addWidget(page)
+        self.current: Outcome | None = None
+
+    def show_empty(self) -> None:
+        self.current = None
+        self.stack.setCurrentWidget(self.empty)
+
+    def show_busy(self, title: str, body: str = "The window stays usable; Cancel (Esc) stops it.") -> None:
+        self.busy.title.setText(title)
+        self.busy.body.setText(body)
+        self.stack.setCurrentWidget(self.busy)
+
+    def show_error(self, error: BaseException) -> None:
+        message, hint = describe_error(error)
+        self.error.title.setText(message)
+        self.error.body.setText(hint)
+        self.stack.setCurrentWidget(self.error)
+
+    def show_message(self, title: str, body: str) -> None:
+        self.error.title.setText(title)
+        self.error.body.setText(body)
+        self.stack.setCurrentWidget(self.error)
+
+    def show_outcome(self, outcome: Outcome, threshold: float) -> None:
+        self.current = outcome
+        self.outcome.show_outcome(outcome, threshold)
+        self.stack.setCurrentWidget(self.outcome)
+
+    @property
+    def is_busy(self) -> bool:
+        return self.stack.currentWidget() is self.busy

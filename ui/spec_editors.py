@@ -1,0 +1,226 @@
+"""What each task needs besides the text: labels (classify), a JSON Schema (extract), a length (summarize).
+
+Each editor has ``spec()`` (the ``TaskSpec`` to run), ``problem()`` (why it cannot run yet, or "") and
+a ``changed`` signal.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.paths import RESOURCES
+from inference.errors import SchemaInvalid
+from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec
+from ui.assets import label_sets
+
+SCHEMA_TEMPLATES = ("invoice", "contact", "meeting")
+
+
+def _status_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("validation")
+    label.setWordWrap(True)
+    return label
+
+
+def _set_status(label: QLabel, problem: str, ok_text: str) -> None:
+    label.setText(problem or ok_text)
+    label.setProperty("state", "bad" if problem else "good")
+    label.style().polish(label)
+
+
+def parse_labels(text: str) -> tuple[str, ...]:
+    """Comma- or newline-separated labels, trimmed, blanks dropped (order kept)."""
+    return tuple(part.strip() for part in text.replace("\n", ",").split(",") if part.strip())
+
+
+def labels_problem(labels: tuple[str, ...]) -> str:
+    if len(labels) < 2:
+        return "Add at least two labels, separated by commas."
+    seen: set[str] = set()
+    for label in labels:
+        if label.casefold() in seen:
+            return f"“{label}” appears twice."
+        seen.add(label.casefold())
+    return ""
+
+
+class LabelsEditor(QWidget):
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        title = QLabel("Labels")
+        title.setObjectName("sectionTitle")
+        row.addWidget(title)
+        row.addStretch(1)
+        self.sets = QComboBox()
+        self.sets.setAccessibleName("Saved label sets")
+        self.sets.addItem("Saved sets…")
+        for saved in label_sets():
+            self.sets.addItem(saved.name, ", ".join(saved.labels))
+        self.sets.activated.connect(self._use_set)
+        row.addWidget(self.sets)
+        layout.addLayout(row)
+        self.labels = QPlainTextEdit()
+        self.labels.setPlaceholderText("positive, negative, neutral")
+        self.labels.setAccessibleName("Labels, separated by commas")
+        self.labels.setTabChangesFocus(True)
+        lines = self.labels.fontMetrics().lineSpacing() * 2
+        self.labels.setFixedHeight(lines + 26)  # two lines: every label of a saved set stays visible
+        self.labels.textChanged.connect(self._validate)
+        layout.addWidget(self.labels)
+        self.status = _status_label()
+        layout.addWidget(self.status)
+        sets = label_sets()
+        self.labels.setPlainText(", ".join(sets[0].labels) if sets else "positive, negative, neutral")
+
+    def _use_set(self, index: int) -> None:
+        data = self.sets.itemData(index)
+        if data:
+            self.labels.setPlainText(str(data))
+        self.sets.setCurrentIndex(0)
+
+    def _validate(self) -> None:
+        labels = parse_labels(self.labels.toPlainText())
+        _set_status(self.status, labels_problem(labels), f"{len(labels)} labels")
+        self.changed.emit()
+
+    def set_labels(self, labels: tuple[str, ...]) -> None:
+        self.labels.setPlainText(", ".join(labels))
+
+    def problem(self) -> str:
+        return labels_problem(parse_labels(self.labels.toPlainText()))
+
+    def spec(self) -> ClassifySpec:
+        return ClassifySpec(labels=parse_labels(self.labels.toPlainText()))
+
+
+def schema_problem(text: str) -> tuple[str, dict[str, Any] | None]:
+    """Why ``text`` is not a usable JSON Schema for extraction (or ""), and the parsed schema."""
+    from inference.tasks.extract import check_schema
+
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as err:
+        return f"Not valid JSON: {err.msg} (line {err.lineno}, column {err.colno}).", None
+    if not isinstance(schema, dict):
+        return "The schema must be a JSON object.", None
+    try:
+        check_schema(schema)
+    except SchemaInvalid as err:
+        return str(err), None
+    if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
+        return 'Describe an object: "type": "object" with "properties".', None
+    return "", schema
+
+
+class SchemaEditor(QWidget):
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        title = QLabel("Schema")
+        title.setObjectName("sectionTitle")
+        row.addWidget(title)
+        row.addStretch(1)
+        row.addWidget(QLabel("Template"))
+        self.templates = QComboBox()
+        self.templates.setAccessibleName("Schema template")
+        for name in SCHEMA_TEMPLATES:
+            self.templates.addItem(name.capitalize(), name)
+        self.templates.currentIndexChanged.connect(self._load_template)
+        row.addWidget(self.templates)
+        layout.addLayout(row)
+        self.editor = QPlainTextEdit()
+        self.editor.setAccessibleName("JSON Schema")
+        self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.editor.setTabStopDistance(24)
+        self.editor.setTabChangesFocus(True)
+        self.editor.setMinimumHeight(120)
+        layout.addWidget(self.editor, 1)
+        self.status = _status_label()
+        layout.addWidget(self.status)
+        self._timer = QTimer(self, singleShot=True, interval=200)
+        self._timer.timeout.connect(self._validate)
+        self.editor.textChanged.connect(self._timer.start)
+        self._schema: dict[str, Any] | None = None
+        self._problem = ""
+        self._load_template()
+
+    def _load_template(self) -> None:
+        name = str(self.templates.currentData())
+        try:
+            text = (RESOURCES / "schemas" / f"{name}.json").read_text(encoding="utf-8")
+        except OSError as exc:
+            text = f"// the {name} template could not be read: {exc.strerror}"
+        self.editor.setPlainText(text)
+        self._validate()
+
+    def _validate(self) -> None:
+        self._timer.stop()
+        self._problem, self._schema = schema_problem(self.editor.toPlainText())
+        ok = ""
+        if self._schema is not None:
+            props = self._schema.get("properties", {})
+            required = self._schema.get("required", [])
+            ok = f"Valid schema: {len(props)} fields, {len(required)} required."
+        _set_status(self.status, self._problem, ok)
+        self.changed.emit()
+
+    def problem(self) -> str:
+        if self._timer.isActive():
+            self._validate()
+        return self._problem
+
+    def spec(self) -> ExtractSpec:
+        if self.problem() or self._schema is None:
+            raise SchemaInvalid(self._problem or "The schema is not valid.")
+        return ExtractSpec(schema=self._schema)
+
+
+class SummaryOptions(QWidget):
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.words = QSpinBox()
+        self.words.setRange(10, 500)
+        self.words.setSingleStep(10)
+        self.words.setValue(60)
+        self.words.setSuffix(" words")
+        self.words.setAccessibleName("Target length in words")
+        self.words.valueChanged.connect(self.changed)
+        form.addRow("Target length", self.words)
+        hint = QLabel("The summary aims for about this many words; it may be shorter.")
+        hint.setObjectName("caption")
+        hint.setWordWrap(True)
+        form.addRow(hint)
+
+    def problem(self) -> str:
+        return ""
+
+    def spec(self) -> SummarizeSpec:
+        return SummarizeSpec(max_words=self.words.value())
