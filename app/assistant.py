@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -174,11 +174,11 @@ class Assistant:
                 sendable = replace(sendable, text=consent.edited_text)
                 payload = provider.build_payload(sendable, model=model,
                                                  max_output_tokens=policy.escalation.max_output_tokens)
-        return self._send(base, provider, payload, sendable, redaction, label)
+        return self._send(base, provider, payload, sendable, redaction, label, consent.added_mapping)
 
     def _send(
         self, base: Outcome, provider: Provider, payload: dict[str, Any], sendable: TaskRequest,
-        redaction: Redaction, consent: str,
+        redaction: Redaction, consent: str, user_mapping: Mapping[str, str] | None = None,
     ) -> Outcome:
         try:
             answer, audit_id = self._transmit(provider, payload, sendable, consent)
@@ -188,7 +188,8 @@ class Assistant:
         except _SentButFailed as failed:
             notice = f"The cloud model failed, so the local answer was kept: {failed.error}"
             return self._remember(replace(base, consent=consent, audit_id=failed.audit_id, notice=notice))
-        restored = restore_value(answer.output, redaction.mapping)
+        # the user's own redactions first: a selection they hid may contain our placeholders
+        restored = restore_value(restore_value(answer.output, user_mapping or {}), redaction.mapping)
         summary = FrontierSummary(provider.name, answer.model, answer.input_tokens, answer.output_tokens,
                                   answer.cost_usd, answer.latency_ms)
         return self._remember(replace(base, answer=restored, tier="frontier", consent=consent,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol, TextIO
 
@@ -56,6 +57,7 @@ class ConsentRequest:
 class ConsentDecision:
     choice: ConsentChoice
     edited_text: str | None = None  # set when the user edited / redacted more before allowing
+    added_mapping: Mapping[str, str] = field(default_factory=dict)  # the user's own placeholders -> originals
 
     @property
     def allowed(self) -> bool:

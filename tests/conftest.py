@@ -27,10 +27,10 @@ from keyring.backend import KeyringBackend  # noqa: E402
 class MemoryKeyring(KeyringBackend):
     """An in-memory keyring backend for tests (the real keyring API, a test store)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.store: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:

@@ -97,20 +97,18 @@ def test_consent_yes_sends_one_redacted_request_and_audits_it(
 
 
 def test_edited_payload_is_exactly_what_is_sent(assistant: Assistant, fake_anthropic: FakeAnthropic) -> None:
-    fake_anthropic.reply_text("billing")
+    fake_anthropic.reply_text("[PERSON_1]'s card was [REDACTED_1].")
 
     class EditingGate:
-        shown: ConsentRequest
-
         def ask(self, request: ConsentRequest) -> ConsentDecision:
             edited = request.text.replace("charged twice", "[REDACTED_1]")
-            self.shown = request
-            return ConsentDecision(ConsentChoice.ALLOW_ONCE, edited_text=edited)
+            return ConsentDecision(ConsentChoice.ALLOW_ONCE, edited_text=edited,
+                                   added_mapping={"[REDACTED_1]": "charged twice"})
 
-    gate = EditingGate()
-    assistant.run(TaskRequest(PII_TEXT, LABELS), gate)
+    outcome = assistant.run(TaskRequest(PII_TEXT, SummarizeSpec(max_words=20)), EditingGate())
     sent = str(fake_anthropic.message_requests[0].body)
     assert "[REDACTED_1]" in sent and "charged twice" not in sent
+    assert outcome.answer == "Jane Roe's card was charged twice."  # both kinds of placeholder restored
 
 
 def test_admin_never_beats_user_ask_and_consent_yes(

@@ -74,7 +74,8 @@ def test_redacting_a_selection_changes_what_would_be_sent(dialog: ConsentDialog)
     assert "Leeds" not in dialog.json_view.toPlainText()
     assert sorted(s.cursor.selectedText() for s in view.extraSelections()) == ["[PERSON_1]", "[REDACTED_1]"]
     dialog.allow_once.click()
-    assert dialog.decision() == ConsentDecision(ConsentChoice.ALLOW_ONCE, edited_text=edited)
+    assert dialog.decision() == ConsentDecision(ConsentChoice.ALLOW_ONCE, edited_text=edited,
+                                                added_mapping={"[REDACTED_1]": "Leeds"})
 
     dialog.undo_redaction()
     assert dialog.text == TEXT

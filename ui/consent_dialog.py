@@ -266,4 +266,5 @@ class ConsentDialog(QDialog):
         edited = self.text if self.text != self.request.text else None
         if self._choice is ConsentChoice.DENY:
             return ConsentDecision(ConsentChoice.DENY)
-        return ConsentDecision(self._choice, edited_text=edited)
+        mine = {k: v for k, v in self._redaction.mapping.items() if k != v}  # the user's [REDACTED_n] only
+        return ConsentDecision(self._choice, edited_text=edited, added_mapping=mine)
