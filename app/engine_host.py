@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
+from app.models import configured_model
 from inference.catalog import ModelChoice, resolve_model
 from inference.engine import CancelToken, EngineConfig, LocalEngine
 from inference.tasks import run as run_task
@@ -17,8 +18,12 @@ class EngineHost:
     def __init__(
         self, model_path: str | None = None, n_ctx: int | None = None, *, engine: LocalEngine | None = None
     ) -> None:
-        """``engine``: share an already-loaded engine (not closed by this host), e.g. in tests."""
-        self._configured = model_path
+        """``engine``: share an already-loaded engine (not closed by this host), e.g. in tests.
+
+        Without ``model_path``, the model chosen with ``inhouse models use`` (``app.models``) is used;
+        ``INHOUSE_MODEL`` still wins over both.
+        """
+        self._configured = model_path if model_path is not None else configured_model()
         self._n_ctx = n_ctx or int(os.environ.get("INHOUSE_N_CTX", DEFAULT_N_CTX))
         self._engine: LocalEngine | None = engine
         self._owns = engine is None

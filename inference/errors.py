@@ -107,3 +107,60 @@ class RedactionUnavailable(InhouseError):
     """Redaction could not run (its bundled word lists are missing), so nothing may be sent."""
 
     hint = "The installation is incomplete: reinstall Inhouse. Nothing was sent to the provider."
+
+
+class ModelUnknown(InhouseError):
+    """A model ID that is not in the catalog (and not the path of a model file)."""
+
+    hint = "Run `inhouse models list` to see the model IDs, or give the path of a .gguf file."
+
+
+class DownloadFailed(InhouseError):
+    """A model download did not finish; nothing was installed and the partial file was deleted."""
+
+    hint = "Try again later; `inhouse models list` shows what is installed."
+
+
+class DownloadOffline(DownloadFailed):
+    """The model hub could not be reached (no network, DNS, refused, offline mode)."""
+
+    hint = "Check your internet connection (and any proxy), then run the download again."
+
+
+class ChecksumMismatch(DownloadFailed):
+    """The downloaded file is not the one the catalog names (SHA-256 or size differ)."""
+
+    hint = (
+        "Try again; if it happens again, the copy on the hub changed or was tampered with: update Inhouse "
+        "before using that model."
+    )
+
+
+class ClassifierMissing(InhouseError):
+    """No classifier profile has the name (or label set) asked for."""
+
+    hint = "See `inhouse classifiers list`; create one with `inhouse classifiers create NAME --labels a,b,c`."
+
+
+class ClassifierNotTrained(InhouseError):
+    """The profile exists but has no trained head, or its examples changed model since it was trained."""
+
+    hint = "Train it with `inhouse classifiers train NAME`."
+
+
+class NotEnoughExamples(InhouseError):
+    """A label of a classifier profile has no (or too few) examples to train on."""
+
+    hint = (
+        "Add examples with `inhouse classifiers add-examples NAME FILE` (CSV with columns text,label, or "
+        "JSONL with text and label), then train again."
+    )
+
+
+class ClassifierFileInvalid(InhouseError):
+    """A classifier file is damaged, from a newer Inhouse, or not a classifier file at all."""
+
+    hint = (
+        "Nothing was imported or changed. Ask for a fresh export (`inhouse classifiers export NAME PATH`) "
+        "and import that."
+    )

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "app.cli.classifiers",
     "app.cli.batch",
     "app.cli.evals",
+    "app.cli.models",
 )
 
 
