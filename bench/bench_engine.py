@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from inference.catalog import resolve_model  # noqa: E402
 from inference.engine import EngineConfig, LocalEngine  # noqa: E402
 from inference.tasks.base import ClassifySpec, SummarizeSpec  # noqa: E402
-from inference.tasks.classify import build_messages, classify  # noqa: E402
+from inference.tasks.classify import build_messages, classify, label_sequences  # noqa: E402
 from inference.tasks.summarize import TOKENS_PER_WORD, summarize, target_words  # noqa: E402
 from inference.tasks.summarize import build_messages as summary_messages  # noqa: E402
 
@@ -66,10 +66,11 @@ def bench_classify(engine: LocalEngine) -> dict[str, float]:
     def floor() -> None:
         engine.forward(prompt)
 
-    def naive() -> None:
-        end = engine.end_of_turn
-        for label in LABELS:  # one surface form per label: less work than ours does
-            engine.forward(prompt + engine.tokenize(label, special=False) + [end])
+    continuations = label_sequences(engine, LABELS)
+
+    def naive() -> None:  # the same label tokens, but the prompt evaluated again for every label
+        for cont in continuations:
+            engine.forward(prompt + cont)
 
     classify(engine, MESSAGE, spec)  # warm-up
     t_ours, t_floor, t_naive = median_ms(ours), median_ms(floor), median_ms(naive)

@@ -236,9 +236,9 @@ class LocalEngine:
         """Total log-probability of each continuation after ``prompt``, sharing the prompt's KV state.
 
         The prompt is evaluated once. Each continuation's first token is scored from the prompt's logits.
-        The remaining tokens of all continuations go into one batched decode, each continuation in its own
-        sequence that shares the prompt's cache cells (``llama_memory_seq_cp`` copies no data in a unified
-        cache); afterwards those sequences are dropped and ``n_tokens`` rewound to the prompt (NOTES A2).
+        The remaining tokens go into batched decodes, each continuation in its own sequence sharing the
+        prompt's cache cells (``llama_memory_seq_cp`` copies no data in a unified cache); afterwards those
+        sequences are dropped and ``n_tokens`` rewound to the prompt (NOTES A2).
         """
         with self.lock:
             if any(not c for c in continuations):
@@ -246,22 +246,26 @@ class LocalEngine:
             depth = len(prompt)
             self._check_fits(depth + max((len(c) for c in continuations), default=0))
             self._feed(prompt)
-            first = self._last_logprobs()
+            first_lp = self._last_logprobs()
             tails = [0.0] * len(continuations)
-            for group in self._groups(depth, continuations):
-                if cancel:
-                    cancel.check()
-                self._score_group(depth, continuations, group, tails)
+            self._score_indexes(depth, continuations, list(range(len(continuations))), tails, cancel)
             self._llm.n_tokens = depth
-            return [float(first[c[0]]) + t for c, t in zip(continuations, tails, strict=True)]
+            return [float(first_lp[c[0]]) + t for c, t in zip(continuations, tails, strict=True)]
 
-    def _groups(self, depth: int, conts: Sequence[Sequence[int]]) -> Iterator[list[int]]:
+    def _score_indexes(self, depth: int, conts: Sequence[Sequence[int]], indexes: list[int], tails: list[float],
+                       cancel: CancelToken | None) -> None:
+        for group in self._groups(depth, conts, indexes):
+            if cancel:
+                cancel.check()
+            self._score_group(depth, conts, group, tails)
+
+    def _groups(self, depth: int, conts: Sequence[Sequence[int]], indexes: list[int]) -> Iterator[list[int]]:
         """Split continuation indexes into decodes that fit the batch, the sequence ids and the cache."""
         group: list[int] = []
         used = 0
         room = min(self.config.n_batch, self.n_ctx - depth)
-        for idx, cont in enumerate(conts):
-            need = len(cont) - 1
+        for idx in indexes:
+            need = len(conts[idx]) - 1
             if need == 0:
                 continue
             if group and (used + need > room or len(group) >= _PARALLEL_SEQS - 1):
