@@ -40,6 +40,7 @@ test: install
 
 bench: install
 	$(PY) bench/bench_engine.py
+	$(PY) bench/bench_classifiers.py
 
 lint: install
 	$(VENV)/bin/ruff check app inference ui tests bench

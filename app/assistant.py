@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from app import egress
+from app.classifier_learning import add_correction, keep_frontier_candidate
 from app.consent import ConsentChoice, ConsentDecision, ConsentGate, ConsentRequest, Highlight
 from app.engine_host import EngineHost
 from app.outcome import FrontierSummary, Outcome
@@ -113,6 +114,20 @@ class Assistant:
     def close(self) -> None:
         self.host.close()
         self.store.close()
+
+    # -- learning from use (classifier profiles, see app.classifiers) ----------------------------
+    def add_correction(self, outcome: Outcome, label: str) -> str:
+        """The user says "this should be ``label``": add the message as an example to the matching profile.
+
+        The profile is the one the request named, else one with the same label set (ClassifierMissing
+        when there is none). Returns the profile's name; train it again for the example to count.
+        """
+        return add_correction(self.host.classifiers, outcome, label)
+
+    def _keep_frontier_candidate(self, outcome: Outcome) -> None:
+        """Where policy allows (``[learning] keep_frontier_answers``), a frontier label for an escalated
+        message becomes a candidate example of the matching profile, pending the user's accept."""
+        keep_frontier_candidate(self.host.classifiers, outcome, self.effective.policy)
 
     # -- steps -----------------------------------------------------------------------------------
     def _decide_and_act(
@@ -270,6 +285,7 @@ class Assistant:
                                       notice=notice))
 
     def _remember(self, outcome: Outcome) -> Outcome:
+        self._keep_frontier_candidate(outcome)
         if not self.effective.policy.privacy.store_history:
             return outcome
         local = outcome.local

@@ -1,33 +1,46 @@
-"""Owns the one local engine of this process: loaded on first use, closed at exit."""
+"""Owns the one local engine of this process: loaded on first use, closed at exit.
+
+It also owns the embedding engine (a second model instance in embedding mode, loaded on first use) and
+the classifier profiles: a classify request that names a trained profile, or whose label set is exactly
+a trained profile's, is answered by that profile's head (method "trained"); see ``app.classifiers``.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
+from app.classifiers import ClassifierStore, classify_text
 from app.models import configured_model
 from inference.catalog import ModelChoice, resolve_model
+from inference.embedding import Embedder, model_key
 from inference.engine import CancelToken, EngineConfig, LocalEngine
 from inference.tasks import run as run_task
-from inference.tasks.base import TaskRequest, TaskResult
+from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
 
 DEFAULT_N_CTX = 4096
 
 
 class EngineHost:
     def __init__(
-        self, model_path: str | None = None, n_ctx: int | None = None, *, engine: LocalEngine | None = None
+        self, model_path: str | None = None, n_ctx: int | None = None, *, engine: LocalEngine | None = None,
+        embedder: Embedder | None = None, classifiers: ClassifierStore | None = None,
     ) -> None:
         """``engine``: share an already-loaded engine (not closed by this host), e.g. in tests.
 
         Without ``model_path``, the model chosen with ``inhouse models use`` (``app.models``) is used;
-        ``INHOUSE_MODEL`` still wins over both.
+        ``INHOUSE_MODEL`` still wins over both. ``embedder`` likewise shares an embedding engine;
+        ``classifiers`` defaults to the profiles in the data folder.
         """
         self._configured = model_path if model_path is not None else configured_model()
         self._n_ctx = n_ctx or int(os.environ.get("INHOUSE_N_CTX", DEFAULT_N_CTX))
         self._engine: LocalEngine | None = engine
         self._owns = engine is None
         self._lock = threading.Lock()
+        self._embedder: Embedder | None = embedder
+        self._owns_embedder = embedder is None
+        self._classifiers = classifiers
 
     def choice(self) -> ModelChoice:
         return resolve_model(self._configured)
@@ -44,10 +57,39 @@ class EngineHost:
         return self._engine
 
     def run(self, request: TaskRequest, cancel: CancelToken | None = None) -> TaskResult:
+        if isinstance(request.spec, ClassifySpec) and (request.spec.classifier or self.classifiers.names()):
+            profile = self.classifiers.find_for_spec(request.spec, self._embedding_key())
+            if profile is not None:
+                return classify_text(profile, self.embedder(), request.text, cancel)
         return run_task(self.engine(), request, cancel)
+
+    # -- classifier profiles ---------------------------------------------------------------------
+    @property
+    def classifiers(self) -> ClassifierStore:
+        if self._classifiers is None:
+            self._classifiers = ClassifierStore.open_default()
+        return self._classifiers
+
+    def embedder(self) -> Embedder:
+        """The embedding engine over the same model file as the local engine (loaded on first use)."""
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = Embedder(self._model_path(), cache_dir=self.classifiers.cache_dir)
+            return self._embedder
+
+    def _model_path(self) -> Path:
+        return self._engine.config.model_path if self._engine is not None else self.choice().path
+
+    def _embedding_key(self) -> str:
+        if self._embedder is not None:
+            return self._embedder.model.key
+        return model_key(self._model_path())
 
     def close(self) -> None:
         with self._lock:
             if self._engine is not None and self._owns:
                 self._engine.close()
                 self._engine = None
+            if self._embedder is not None and self._owns_embedder:
+                self._embedder.close()
+                self._embedder = None

@@ -135,6 +135,7 @@ class LocalEngine:
                 n_batch=config.n_batch,
                 n_ubatch=config.n_batch,
                 n_threads=config.n_threads or default_threads(),
+                n_threads_batch=config.n_threads or default_threads(),  # else llama-cpp-python takes every core
                 n_gpu_layers=n_gpu_layers,
                 seed=config.seed,
                 logits_all=False,

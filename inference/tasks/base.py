@@ -11,12 +11,17 @@ TASK_NAMES: tuple[TaskName, ...] = ("classify", "extract", "summarize")
 
 @dataclass(frozen=True)
 class ClassifySpec:
-    """Any label set, with optional one-line descriptions and few-shot (text, label) examples."""
+    """Any label set, with optional one-line descriptions and few-shot (text, label) examples.
+
+    ``classifier`` names a trained classifier profile to use (see ``app.classifiers``); without it, a
+    trained profile whose label set is exactly ``labels`` is used, and zero-shot label scoring otherwise.
+    """
 
     labels: tuple[str, ...]
     descriptions: tuple[tuple[str, str], ...] = ()
     examples: tuple[tuple[str, str], ...] = ()
     task: TaskName = field(default="classify", init=False)
+    classifier: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,13 @@ from inference.tasks.base import (
 
 def spec_to_json(spec: TaskSpec) -> dict[str, Any]:
     if isinstance(spec, ClassifySpec):
-        return {"task": "classify", "labels": list(spec.labels),
-                "descriptions": [list(d) for d in spec.descriptions], "examples": [list(e) for e in spec.examples]}
+        data: dict[str, Any] = {
+            "task": "classify", "labels": list(spec.labels), "descriptions": [list(d) for d in spec.descriptions],
+            "examples": [list(e) for e in spec.examples],
+        }  # fmt: skip
+        if spec.classifier is not None:
+            data["classifier"] = spec.classifier
+        return data
     if isinstance(spec, ExtractSpec):
         return {"task": "extract", "schema": spec.schema}
     return {"task": "summarize", "max_words": spec.max_words}
@@ -31,6 +36,7 @@ def spec_from_json(data: dict[str, Any]) -> TaskSpec:
             labels=tuple(data["labels"]),
             descriptions=tuple((str(a), str(b)) for a, b in data.get("descriptions", [])),
             examples=tuple((str(a), str(b)) for a, b in data.get("examples", [])),
+            classifier=str(data["classifier"]) if data.get("classifier") is not None else None,
         )
     if task == "extract":
         return ExtractSpec(schema=dict(data["schema"]))

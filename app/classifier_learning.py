@@ -1,0 +1,199 @@
+"""Using and improving classifier profiles: classify with a head, pick what to label next, learn from use.
+
+- ``classify_text``: a ``TaskResult`` from a trained head (tier "local", method "trained"), with
+  calibrated probabilities for every label; confidence is the top one.
+- ``suggest_for_labelling``: the texts the classifier is least sure about come first.
+- ``add_correction``: "this should be X" adds the message as an example of X to the matching profile.
+- ``keep_frontier_candidate``: where policy allows (``[learning] keep_frontier_answers``), the label a
+  frontier model gave an escalated message becomes a candidate example, pending the user's accept.
+- ``escalation_rate``: per day, how many classify runs went to the frontier (from the history).
+- ``read_examples``: labelled examples from a CSV (``text,label``) or JSONL (``{"text", "label"}``) file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+from app.classifier_files import Profile
+from app.inputs import read_text_file
+from app.outcome import Outcome
+from app.policy import Policy
+from app.store import Store
+from inference.embedding import Embedder
+from inference.engine import CancelToken
+from inference.errors import ClassifierFileInvalid, ClassifierMissing, ClassifierNotTrained, InputInvalid
+from inference.tasks.base import ClassifySpec, TaskResult, Usage
+from inference.tasks.common import check_text, timed
+
+if TYPE_CHECKING:
+    from app.classifiers import ClassifierStore
+
+WANTED_ESCALATION = ("ask_consent", "escalate", "deny", "queue")  # router actions other than accept
+
+
+def classify_text(profile: Profile, embedder: Embedder, text: str, cancel: CancelToken | None = None) -> TaskResult:
+    if profile.trained is None:
+        raise ClassifierNotTrained(f"The classifier '{profile.name}' has not been trained yet.")
+    text = check_text(text)
+    head = profile.trained.head
+    with timed() as timer:
+        tokens = embedder.count_tokens(text)
+        probs = head.probabilities(embedder.embed([text], cancel=cancel, remember=False))[0]
+    ranked = np.argsort(-probs)
+    top, second = float(probs[ranked[0]]), float(probs[ranked[1]])
+    entropy = -sum(float(p) * math.log(float(p)) for p in probs if p > 0)
+    signals = {
+        "top_probability": top,
+        "margin": top - second,
+        "normalized_entropy": entropy / math.log(len(probs)),
+        "input_kept": min(1.0, embedder.n_ctx / max(1, tokens)),
+        "classifier_revision": float(profile.revision),
+    }
+    return TaskResult(
+        task="classify", output=head.labels[int(ranked[0])], confidence=top, signals=signals,
+        usage=Usage(prompt_tokens=tokens), latency_ms=timer.ms,
+        model=f"{embedder.model.name} + classifier {profile.name}", tier="local", method="trained",
+        probabilities={label: float(p) for label, p in zip(head.labels, probs, strict=True)},
+    )  # fmt: skip
+
+
+class Suggestion(NamedTuple):
+    text: str
+    predicted: str
+    confidence: float
+
+
+def suggest_for_labelling(
+    profile: Profile, texts: Sequence[str], embedder: Embedder, cancel: CancelToken | None = None,
+) -> list[Suggestion]:
+    """Unlabelled texts with the classifier's guess, least confident first (label these first)."""
+    if profile.trained is None:
+        raise ClassifierNotTrained(f"The classifier '{profile.name}' has not been trained yet.")
+    known = {e.text for e in profile.examples}
+    todo = list(dict.fromkeys(t.strip() for t in texts if t.strip() and t.strip() not in known))
+    if not todo:
+        return []
+    head = profile.trained.head
+    probs = head.probabilities(embedder.embed(todo, cancel=cancel, remember=False))
+    best = probs.argmax(axis=1)
+    found = [Suggestion(t, head.labels[int(b)], float(p[b])) for t, b, p in zip(todo, best, probs, strict=True)]
+    return sorted(found, key=lambda s: s.confidence)
+
+
+# -- learning from use --------------------------------------------------------------------------------
+
+def profile_for_outcome(store: ClassifierStore, outcome: Outcome) -> Profile:
+    """The profile a classify outcome belongs to: the one its spec names, else one with its label set."""
+    spec = outcome.request.spec
+    if not isinstance(spec, ClassifySpec):
+        raise InputInvalid("Only classification results can be corrected.")
+    if spec.classifier:
+        return store.get(spec.classifier)
+    matches = []
+    for name in store.names():
+        try:
+            profile = store.get(name)
+        except (ClassifierFileInvalid, InputInvalid):
+            continue
+        if set(profile.labels) == set(spec.labels):
+            matches.append((profile.trained is not None, profile.updated, profile.name, profile))
+    if not matches:
+        raise ClassifierMissing(
+            f"No classifier has the labels {', '.join(spec.labels)}.",
+            hint=f"Create one: `inhouse classifiers create NAME --labels {','.join(spec.labels)}`.")
+    return max(matches)[3]
+
+
+def add_correction(store: ClassifierStore, outcome: Outcome, label: str) -> str:
+    """Add the outcome's message as an example of ``label``; returns the profile's name."""
+    profile = profile_for_outcome(store, outcome)
+    if label not in profile.labels:
+        raise InputInvalid(f"'{label}' is not a label of '{profile.name}' ({', '.join(profile.labels)}).")
+    store.add_examples(profile.name, [(outcome.request.text, label)], source="correction")
+    return profile.name
+
+
+def keep_frontier_candidate(store: ClassifierStore, outcome: Outcome, policy: Policy) -> bool:
+    """Keep a frontier label for an escalated message as a candidate example (if policy allows)."""
+    if not policy.learning.keep_frontier_answers or outcome.tier != "frontier":
+        return False
+    if outcome.request.task != "classify" or not isinstance(outcome.answer, str):
+        return False
+    try:
+        profile = profile_for_outcome(store, outcome)
+        return store.add_candidate(profile.name, outcome.request.text, outcome.answer)
+    except (ClassifierMissing, ClassifierFileInvalid, InputInvalid, OSError):
+        return False  # learning is a bonus: it must never cost the user the answer
+
+
+@dataclass(frozen=True)
+class RatePoint:
+    day: str  # UTC date, YYYY-MM-DD
+    runs: int
+    wanted: int  # the router did not accept the local answer (asked, escalated, denied or queued)
+    escalated: int  # answered by the frontier model
+    trained: int  # answered locally by a trained classifier head
+
+    @property
+    def rate(self) -> float:
+        return self.escalated / self.runs if self.runs else 0.0
+
+
+def escalation_rate(
+    store: Store, *, task: str = "classify", days: int = 30, limit: int = 10_000, now: datetime | None = None,
+) -> list[RatePoint]:
+    """Escalations per day over the last ``days`` days, oldest first (only what the history kept)."""
+    since = ((now or datetime.now(UTC)) - timedelta(days=days)).date().isoformat()
+    counts: dict[str, list[int]] = {}
+    for entry in store.list_history(limit):
+        day = entry.created[:10]
+        if entry.task != task or day < since:
+            continue
+        row = counts.setdefault(day, [0, 0, 0, 0])
+        row[0] += 1
+        row[1] += entry.decision in WANTED_ESCALATION or entry.tier == "frontier"
+        row[2] += entry.tier == "frontier"
+        row[3] += entry.method == "trained"
+    return [RatePoint(day, *row) for day, row in sorted(counts.items())]
+
+
+# -- reading examples ---------------------------------------------------------------------------------
+
+def read_examples(path: Path) -> list[tuple[str, str]]:
+    """(text, label) pairs from CSV with a ``text,label`` header, or JSONL (``.jsonl`` / ``.ndjson``)."""
+    path = Path(path)
+    content = read_text_file(path)
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        return _read_jsonl(content, path.name)
+    reader = csv.DictReader(io.StringIO(content))
+    if not reader.fieldnames or not {"text", "label"} <= {f.strip() for f in reader.fieldnames}:
+        raise InputInvalid(f"{path.name} needs a header row with the columns text,label.",
+                           hint="Or give a .jsonl file with one {\"text\": ..., \"label\": ...} per line.")
+    rows = [{(k or "").strip(): v for k, v in row.items()} for row in reader]
+    return [(str(r["text"]).strip(), str(r["label"]).strip()) for r in rows if r.get("text") and r.get("label")]
+
+
+def _read_jsonl(content: str, origin: str) -> list[tuple[str, str]]:
+    pairs = []
+    for number, line in enumerate(content.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise InputInvalid(f"{origin}, line {number}: not valid JSON ({err.msg}).") from err
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not isinstance(
+                item.get("label"), str):
+            raise InputInvalid(f"{origin}, line {number}: expected an object with \"text\" and \"label\" strings.")
+        pairs.append((item["text"].strip(), item["label"].strip()))
+    return pairs
