@@ -63,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("inhouse: cancelled", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `inhouse ... | head`: the reader left; not an error worth a traceback
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
