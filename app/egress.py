@@ -27,7 +27,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 
-from inference.errors import InhouseError
+from inference.errors import InhouseError, find_in_chain
 
 log = logging.getLogger("inhouse.egress")
 
@@ -248,11 +248,4 @@ def clear_attempts() -> None:
 
 def find_blocked(exc: BaseException) -> EgressBlocked | None:
     """The ``EgressBlocked`` behind ``exc`` (SDKs wrap it: APIConnectionError <- ConnectError <- ...)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, EgressBlocked):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
+    return find_in_chain(exc, EgressBlocked)

@@ -35,7 +35,14 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 from urllib.parse import urlsplit
 
-from inference.errors import Cancelled, ChecksumMismatch, DownloadFailed, DownloadOffline, InhouseError
+from inference.errors import (
+    Cancelled,
+    ChecksumMismatch,
+    DownloadFailed,
+    DownloadOffline,
+    InhouseError,
+    find_in_chain,
+)
 from inference.gguf import GgufInfo, inspect_gguf
 from inference.models import CatalogEntry
 
@@ -270,14 +277,7 @@ def _translate(exc: Exception, entry: CatalogEntry, endpoint: str | None) -> Inh
 
 
 def _inhouse_cause(exc: BaseException) -> InhouseError | None:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, InhouseError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
+    return find_in_chain(exc, InhouseError)
 
 
 def _host(endpoint: str | None) -> str:

@@ -6,6 +6,22 @@ and ``hint`` says what to do next. Anything else escaping is a bug and should cr
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+E = TypeVar("E", bound=BaseException)
+
+
+def find_in_chain(exc: BaseException, kind: type[E]) -> E | None:
+    """The first exception of ``kind`` in ``exc``'s cause/context chain (SDKs wrap ours in theirs)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
 
 class InhouseError(Exception):
     """An error shown to the user: ``str(err)`` says what happened, ``hint`` what to do next."""

@@ -63,6 +63,20 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(previous)
 
 
+@pytest.fixture
+def guard() -> Iterator[None]:
+    """The process-wide egress guard, on for this test, with a clean record of attempts."""
+    from app import egress
+
+    was_on = egress.is_installed()
+    egress.install()
+    egress.clear_attempts()
+    yield
+    egress.clear_attempts()
+    if not was_on:
+        egress.uninstall()
+
+
 @pytest.fixture(scope="session")
 def starter_model_path() -> Path:
     from inference.catalog import starter_model_path as locate

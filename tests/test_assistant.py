@@ -54,14 +54,6 @@ def assistant(engine: LocalEngine, inhouse_home: Path) -> Iterator[Assistant]:
     a.close()
 
 
-@pytest.fixture
-def guard() -> Iterator[None]:
-    egress.install()
-    egress.clear_attempts()
-    yield
-    egress.clear_attempts()
-
-
 def test_consent_no_sends_nothing_and_keeps_the_local_answer(
     assistant: Assistant, fake_anthropic: FakeAnthropic, guard: None
 ) -> None:

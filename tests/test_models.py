@@ -12,7 +12,6 @@ import json
 import shutil
 import socket
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -51,17 +50,6 @@ def tiny(tmp_path: Path) -> Path:
 def entry(tiny: Path) -> CatalogEntry:
     return CatalogEntry("tiny", "Tiny Test (F32)", REPO, FILE, COMMIT, tiny.stat().st_size, sha256_of(tiny),
                         "MIT", 2048, 0.5, "65K", "tests")
-
-
-@pytest.fixture
-def guard() -> Iterator[None]:
-    was_on = egress.is_installed()
-    egress.install()
-    egress.clear_attempts()
-    yield
-    egress.clear_attempts()
-    if not was_on:
-        egress.uninstall()
 
 
 @pytest.fixture
