@@ -36,6 +36,9 @@ SUMMARY_TEXT = (
     "next two years. The plan costs 4.2 million euros, half of it paid by a regional grant. Shop owners on "
     "Main Street worried about losing parking spaces, so the council agreed to add a new car park near the "
     "station before the lanes open. Construction starts in March.")
+DEMO_CLASSIFIER = "banking-support"
+DEMO_LABELS = (("automatic_top_up", 10), ("exchange_rate", 10), ("get_disposable_virtual_card", 10),
+               ("passcode_forgotten", 6))
 ADMIN_POLICY = """# Demo admin policy: these keys are locked for the user.
 [escalation]
 monthly_budget_usd = 5.0
@@ -146,14 +149,19 @@ def shoot(out: Path, server: object) -> int:
         wait_until(lambda: not page.busy)
         save_screenshot(window, out / "main-cloud-answer.png")
 
-    window.show_page(1)
+    window.show_page(window.pages.indexOf(window.history))
     window.history.table.selectRow(0)
     save_screenshot(window, out / "history.png")
-    window.show_page(2)
+    teach_classifier(assistant)
+    window.show_page(window.pages.indexOf(window.classifiers))
+    window.classifiers.select(DEMO_CLASSIFIER)
+    window.classifiers.training.labels.selectRow(0)
+    save_screenshot(window, out / "classifiers.png")
+    window.show_page(window.pages.indexOf(window.audit))
     window.audit.table.selectRow(0)
     window.audit.verify()
     save_screenshot(window, out / "audit.png")
-    window.show_page(3)
+    window.show_page(window.pages.indexOf(window.settings))
     save_screenshot(window, out / "settings.png")
     bar = window.settings.verticalScrollBar()
     bar.setValue(bar.maximum())
@@ -168,6 +176,23 @@ def shoot(out: Path, server: object) -> int:
     for png in sorted(out.glob("*.png")):
         print(png)
     return 0
+
+
+def teach_classifier(assistant: object) -> None:
+    """A small trained classifier from the BANKING77 sample in resources/eval (one label kept short, so
+    the page shows its warning), and one candidate example kept from the cloud model."""
+    import csv
+
+    from app.paths import RESOURCES
+
+    store = assistant.host.classifiers  # type: ignore[attr-defined]
+    with (RESOURCES / "eval" / "banking77_train.csv").open(encoding="utf-8", newline="") as f:
+        rows = [(r["text"], r["label"]) for r in csv.DictReader(f)]
+    examples = [row for label, n in DEMO_LABELS for row in [r for r in rows if r[1] == label][:n]]
+    store.create(DEMO_CLASSIFIER, [label for label, _ in DEMO_LABELS])
+    store.add_examples(DEMO_CLASSIFIER, examples)
+    store.train(DEMO_CLASSIFIER, assistant.host.embedder())  # type: ignore[attr-defined]
+    store.add_candidate(DEMO_CLASSIFIER, "How much does it cost to change euros into dollars?", "exchange_rate")
 
 
 def _select(dialog: object, needle: str) -> None:

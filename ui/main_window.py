@@ -1,4 +1,4 @@
-"""The main window: a sidebar (Assistant, History, Audit log, Settings), the pages, the status bar."""
+"""The main window: a sidebar (Assistant, History, Classifiers, Audit log, Settings), the pages, the status bar."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ from inference.errors import InhouseError, ModelCorrupt, ModelLoadFailed, ModelM
 from ui.assets import icon
 from ui.assistant_page import AssistantPage
 from ui.audit_view import AuditView
+from ui.classifiers_common import page_icon
+from ui.classifiers_correction import CorrectionController
+from ui.classifiers_page import ClassifiersPage
 from ui.consent_gate import DialogConsentGate
 from ui.first_run import FirstRunPage
 from ui.history_view import HistoryView
@@ -28,7 +31,8 @@ from ui.settings_view import SettingsView
 from ui.status_bar import StatusBar
 from ui.worker import TaskDone, run_task, wait_for_all
 
-PAGES = (("Assistant", "assistant"), ("History", "history"), ("Audit log", "audit"), ("Settings", "settings"))
+PAGES = (("Assistant", "assistant"), ("History", "history"), ("Classifiers", "classifiers"), ("Audit log", "audit"),
+         ("Settings", "settings"))
 NO_MODEL = (ModelMissing, ModelCorrupt, ModelLoadFailed, OutOfMemory)
 
 
@@ -46,6 +50,8 @@ class MainWindow(QMainWindow):
         self.assistant_page = AssistantPage(assistant, self.gate)
         self.first_run = FirstRunPage()
         self.history = HistoryView(assistant)
+        self.classifiers = ClassifiersPage(assistant)
+        self.corrections = CorrectionController(assistant, self.assistant_page.result, self)
         self.audit = AuditView(assistant)
         self.settings = SettingsView(assistant)
         self.status = StatusBar()
@@ -70,7 +76,7 @@ class MainWindow(QMainWindow):
         self.home.addWidget(self.first_run)
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
-        for page in (self.home, self.history, self.audit, self.settings):
+        for page in (self.home, self.history, self.classifiers, self.audit, self.settings):
             self.pages.addWidget(page)
         content = QWidget()
         content.setObjectName("content")
@@ -100,7 +106,7 @@ class MainWindow(QMainWindow):
         self.nav.setAccessibleName("Pages")
         self.nav.setIconSize(QSize(18, 18))
         for i, (title, icon_name) in enumerate(PAGES, start=1):
-            item = QListWidgetItem(icon(icon_name), title)
+            item = QListWidgetItem(page_icon() if icon_name == "classifiers" else icon(icon_name), title)
             item.setToolTip(f"{title} (Ctrl+{i})")
             self.nav.addItem(item)
         self.nav.currentRowChanged.connect(self.show_page)
@@ -115,6 +121,7 @@ class MainWindow(QMainWindow):
         self.assistant_page.outcome_ready.connect(self._after_outcome)
         self.history.use_again.connect(self._use_again)
         self.history.changed.connect(self._refresh_status)
+        self.corrections.profiles_changed.connect(self.classifiers.refresh)
         self.settings.policy_changed.connect(self._refresh_status)
         self.settings.key_changed.connect(self._refresh_status)
         self.status.send_queued.connect(self.send_queued)
@@ -131,7 +138,7 @@ class MainWindow(QMainWindow):
         if self.nav.currentRow() != index:
             self.nav.setCurrentRow(index)
         page = self.pages.currentWidget()
-        if isinstance(page, HistoryView | AuditView | SettingsView):
+        if isinstance(page, HistoryView | AuditView | SettingsView | ClassifiersPage):
             page.refresh()
 
     def _use_again(self, entry: object) -> None:
@@ -199,6 +206,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.gate.deny_all()
         self.assistant_page.cancel()
+        self.classifiers.cancel()
         wait_for_all(15_000)
         super().closeEvent(event)
 

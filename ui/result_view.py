@@ -1,5 +1,6 @@
 """The right-hand side of the Assistant page: empty, busy, error, or an outcome with its confidence,
-where it was made, why, and (when offered) the "Ask the cloud model" action."""
+where it was made, why, and (when offered) the "Ask the cloud model" action. A classify result also
+offers "This should be…": ``correct`` (outcome, label) asks for the message to become an example."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QProgressBar,
     QPushButton,
     QStackedWidget,
@@ -57,6 +59,8 @@ class _Placeholder(QWidget):
 
 class _OutcomePanel(QWidget):
     ask_cloud = Signal()
+    correct = Signal(str)  # the label the user says it should be
+    create_classifier = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -88,8 +92,17 @@ class _OutcomePanel(QWidget):
         self.ask.setToolTip("Shows exactly what would be sent, and asks you first")
         self.ask.clicked.connect(self.ask_cloud)
         actions.addWidget(self.ask)
+        self.correct_button = QPushButton("This should be…")
+        self.correct_button.setAccessibleName("This should be another label")
+        self.correct_button.setToolTip("Keep this message as an example of the right label, to train on")
+        self.correct_menu = QMenu(self.correct_button)
+        self.correct_menu.triggered.connect(lambda action: self.correct.emit(action.text()))
+        self.correct_button.setMenu(self.correct_menu)
+        self.correct_button.setStyleSheet("QPushButton { padding-right: 26px; }")  # room for the menu arrow
+        actions.addWidget(self.correct_button)
         actions.addStretch(1)
         layout.addLayout(actions)
+        layout.addLayout(self._correction_row())
         self.notice = _label("", "notice")
         layout.addWidget(self.notice)
         line = QFrame()
@@ -103,6 +116,36 @@ class _OutcomePanel(QWidget):
         layout.addWidget(self.bodies, 1)
         self.meta = _label("", "caption")
         layout.addWidget(self.meta)
+
+    def _correction_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.correction = _label("", "banner")
+        self.correction.setAccessibleName("Correction")
+        row.addWidget(self.correction, 1)
+        self.create_button = QPushButton("Create a classifier…")
+        self.create_button.setToolTip("A classifier with these labels, with this message as its first example")
+        self.create_button.clicked.connect(self.create_classifier)
+        row.addWidget(self.create_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.show_correction("")
+        return row
+
+    def show_correction(self, text: str, good: bool = True, *, offer_create: bool = False) -> None:
+        """What became of a correction ("" hides it); ``offer_create`` when no classifier has the labels."""
+        self.correction.setText(text)
+        self.correction.setProperty("state", "good" if good else "bad")
+        self.correction.style().unpolish(self.correction)
+        self.correction.style().polish(self.correction)
+        self.correction.setVisible(bool(text))
+        self.create_button.setVisible(bool(text) and offer_create)
+
+    def _show_corrections(self, outcome: Outcome) -> None:
+        self.correct_menu.clear()
+        labels = list(outcome.local.probabilities or ()) or list(getattr(outcome.request.spec, "labels", ()))
+        for label in labels:
+            if label != str(outcome.answer):
+                self.correct_menu.addAction(label)
+        self.correct_button.setVisible(outcome.request.task == "classify" and not self.correct_menu.isEmpty())
+        self.show_correction("")
 
     def _confidence_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -131,6 +174,7 @@ class _OutcomePanel(QWidget):
         self.ask.setVisible(outcome.action == "ask_consent" and outcome.tier == "local")
         self.notice.setText(outcome.notice)
         self.notice.setVisible(bool(outcome.notice))
+        self._show_corrections(outcome)
         bodies: dict[str, ClassifyBody | ExtractBody | SummaryBody] = {
             "classify": self.classify, "extract": self.extract, "summarize": self.summary}
         body = bodies[task]
@@ -164,6 +208,8 @@ class ResultView(QFrame):
     """Empty, busy, error or outcome; ``ask_cloud`` when the user asks for the cloud model."""
 
     ask_cloud = Signal()
+    correct = Signal(object, str)  # (Outcome, label): "this should be label"
+    create_classifier = Signal(object)  # (Outcome): no classifier has its labels; the user asks for one
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -183,9 +229,19 @@ class ResultView(QFrame):
         self.error.title.setObjectName("errorTitle")
         self.outcome = _OutcomePanel()
         self.outcome.ask_cloud.connect(self.ask_cloud)
+        self.outcome.correct.connect(self._correct)
+        self.outcome.create_classifier.connect(self._create_classifier)
         for page in (self.empty, self.busy, self.error, self.outcome):
             self.stack.addWidget(page)
         self.current: Outcome | None = None
+
+    def _correct(self, label: str) -> None:
+        if self.current is not None:
+            self.correct.emit(self.current, label)
+
+    def _create_classifier(self) -> None:
+        if self.current is not None:
+            self.create_classifier.emit(self.current)
 
     def show_empty(self) -> None:
         self.current = None
