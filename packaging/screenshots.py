@@ -22,7 +22,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("ANTHROPIC_API_KEY", None)
 
 import keyring  # noqa: E402
-from keyring.backend import KeyringBackend  # noqa: E402
+
+from tests.memory_keyring import MemoryKeyring  # noqa: E402
 
 CLASSIFY_TEXT = ("Hi, I was charged twice for my March invoice. Could you refund one of the two payments? "
                  "Thanks, Maria")
@@ -49,25 +50,6 @@ audit_payload = "full"
 """
 
 
-class DemoKeyring(KeyringBackend):
-    """Keeps the demo key in memory: the real keyring is never touched."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
-
-
 def wait_until(check: Callable[[], bool], timeout_s: float = 120.0) -> None:
     from ui.app import wait
 
@@ -84,7 +66,7 @@ def main(out: Path) -> int:
     admin = home / "admin-policy.toml"
     admin.write_text(ADMIN_POLICY, encoding="utf-8")
     os.environ["INHOUSE_ADMIN_POLICY"] = str(admin)
-    keyring.set_keyring(DemoKeyring())
+    keyring.set_keyring(MemoryKeyring())
 
     from app import egress, secrets
     from app.policy import save_user_setting
