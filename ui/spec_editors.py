@@ -59,18 +59,24 @@ def labels_problem(labels: tuple[str, ...]) -> str:
     return ""
 
 
+def _section(widget: QWidget, title: str) -> tuple[QVBoxLayout, QHBoxLayout]:
+    """A borderless column whose first row is a section title, a stretch, then whatever is added."""
+    layout = QVBoxLayout(widget)
+    layout.setContentsMargins(0, 0, 0, 0)
+    row = QHBoxLayout()
+    label = QLabel(title)
+    label.setObjectName("sectionTitle")
+    row.addWidget(label)
+    row.addStretch(1)
+    return layout, row
+
+
 class LabelsEditor(QWidget):
     changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        title = QLabel("Labels")
-        title.setObjectName("sectionTitle")
-        row.addWidget(title)
-        row.addStretch(1)
+        layout, row = _section(self, "Labels")
         self.sets = QComboBox()
         self.sets.setAccessibleName("Saved label sets")
         self.sets.addItem("Saved sets…")
@@ -137,13 +143,7 @@ class SchemaEditor(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        title = QLabel("Schema")
-        title.setObjectName("sectionTitle")
-        row.addWidget(title)
-        row.addStretch(1)
+        layout, row = _section(self, "Schema")
         row.addWidget(QLabel("Template"))
         self.templates = QComboBox()
         self.templates.setAccessibleName("Schema template")
