@@ -88,7 +88,7 @@ class Assistant:
 
     def escalate(self, outcome: Outcome, gate: ConsentGate) -> Outcome:
         """The user asked for the cloud model on a past local answer: decide again, then ask."""
-        return self._decide_and_act(outcome.request, outcome.local, gate, explicit=True)
+        return self._decide_and_act(outcome.request, outcome.local, gate)
 
     def send_queued(self, gate: ConsentGate) -> list[Outcome]:
         """Try every queued escalation again (asking consent for each, as the policy says)."""
@@ -131,22 +131,12 @@ class Assistant:
 
     # -- steps -----------------------------------------------------------------------------------
     def _decide_and_act(
-        self, request: TaskRequest, local: TaskResult, gate: ConsentGate | None, *,
-        explicit: bool = False, queue_id: int | None = None,
+        self, request: TaskRequest, local: TaskResult, gate: ConsentGate | None, *, queue_id: int | None = None,
     ) -> Outcome:
         policy = self.effective.policy
         model = policy.escalation.model
-        redaction = self._redact(request.text)
-        sendable = replace(request, text=redaction.text)
-        est = estimate(sendable, model, policy.escalation.max_output_tokens)
-        state = RouterState(
-            spent_this_month_usd=self.store.month_spend(),
-            estimated_cost_usd=est.cost_usd,
-            has_api_key=bool(self.key_source()),
-            online=self.online,
-            session_allowed_tasks=frozenset(self.session_allowed),
-        )
-        decision = decide(request.task, local.confidence, policy, state, model)
+        est = estimate(request, model, policy.escalation.max_output_tokens)
+        decision = decide(request.task, local.confidence, policy, self._state(local, est.cost_usd), model)
         base = Outcome(request, local, local.output, "local", decision.action.value, decision.reason,
                        threshold=decision.threshold, queue_id=queue_id)
         if decision.action in (Action.ACCEPT, Action.DENY):
@@ -155,8 +145,24 @@ class Assistant:
             return self._queue(base, decision.reason)
         if decision.action == Action.ASK_CONSENT and gate is None:
             return self._remember(base)
-        return self._consent_and_send(base, decision, redaction, sendable, gate, est.output_tokens,
-                                      est.max_cost_usd)
+        redaction = self._redact(request.text)  # only now: it is the slowest step before sending
+        sendable = replace(request, text=redaction.text)
+        sent_est = estimate(sendable, model, policy.escalation.max_output_tokens)
+        return self._consent_and_send(base, decision, redaction, sendable, gate, sent_est.output_tokens,
+                                      sent_est.max_cost_usd)
+
+    def _state(self, local: TaskResult, estimated_cost: float) -> RouterState:
+        """What the router needs. Above the threshold it decides without it, so the keyring and the
+        ledger are not read for answers that stay local (a keyring read can prompt the user on macOS)."""
+        if local.confidence >= self.effective.policy.thresholds.for_task(local.task):
+            return RouterState(0.0, 0.0, has_api_key=False, online=self.online)
+        return RouterState(
+            spent_this_month_usd=self.store.month_spend(),
+            estimated_cost_usd=estimated_cost,
+            has_api_key=bool(self.key_source()),
+            online=self.online,
+            session_allowed_tasks=frozenset(self.session_allowed),
+        )
 
     def _consent_and_send(
         self, base: Outcome, decision: Decision, redaction: Redaction, sendable: TaskRequest,
