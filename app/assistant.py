@@ -29,7 +29,7 @@ from inference.engine import CancelToken
 from inference.errors import InhouseError, ProviderUnavailable
 from inference.frontier import AnthropicProvider, FrontierAnswer, Provider, estimate
 from inference.redact import Redaction, pseudonymize, restore_value
-from inference.tasks.base import TaskRequest, TaskResult
+from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
 from inference.tasks.serialize import request_from_json, request_to_json, result_from_json
 
 ProviderFactory = Callable[[str], Provider]
@@ -146,7 +146,7 @@ class Assistant:
         if decision.action == Action.ASK_CONSENT and gate is None:
             return self._remember(base)
         redaction = self._redact(request.text)  # only now: it is the slowest step before sending
-        sendable = replace(request, text=redaction.text)
+        sendable = self._redact_examples(replace(request, text=redaction.text))
         sent_est = estimate(sendable, model, policy.escalation.max_output_tokens)
         return self._consent_and_send(base, decision, redaction, sendable, gate, sent_est.output_tokens,
                                       sent_est.max_cost_usd)
@@ -260,6 +260,15 @@ class Assistant:
         if self.effective.policy.escalation.redact:
             return pseudonymize(text)
         return Redaction(text=text, mapping={}, spans=())
+
+    def _redact_examples(self, request: TaskRequest) -> TaskRequest:
+        """Few-shot examples are user data too: they leave redacted like the text (the answer is a label,
+        so their placeholders never need restoring)."""
+        spec = request.spec
+        if not isinstance(spec, ClassifySpec) or not spec.examples or not self.effective.policy.escalation.redact:
+            return request
+        examples = tuple((pseudonymize(text).text, label) for text, label in spec.examples)
+        return replace(request, spec=replace(spec, examples=examples))
 
     def _audit(self, task: str, payload: dict[str, Any], consent: str, answer: FrontierAnswer | None,
                outcome: str) -> int:

@@ -188,3 +188,13 @@ def test_api_key_never_in_database_or_logs(
     for f in db.parent.glob(db.name + "*"):
         assert KEY.encode() not in f.read_bytes()
     assert KEY not in caplog.text
+
+
+def test_few_shot_examples_leave_redacted(assistant: Assistant, fake_anthropic: FakeAnthropic) -> None:
+    fake_anthropic.reply_text("billing")
+    spec = ClassifySpec(labels=LABELS.labels,
+                        examples=(("Refund to bob.smith@example.org please, card 4111 1111 1111 1111", "billing"),))
+    assistant.run(TaskRequest(PII_TEXT, spec), FixedAnswer(allow=True))
+    body = str(fake_anthropic.message_requests[0].body)
+    assert "bob.smith@example.org" not in body and "4111 1111 1111 1111" not in body
+    assert "[EMAIL_1]" in body
