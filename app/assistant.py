@@ -135,8 +135,7 @@ class Assistant:
     ) -> Outcome:
         policy = self.effective.policy
         model = policy.escalation.model
-        est = estimate(request, model, policy.escalation.max_output_tokens)
-        decision = decide(request.task, local.confidence, policy, self._state(local, est.cost_usd), model)
+        decision = decide(request.task, local.confidence, policy, self._state(request, local), model)
         base = Outcome(request, local, local.output, "local", decision.action.value, decision.reason,
                        threshold=decision.threshold, queue_id=queue_id)
         if decision.action in (Action.ACCEPT, Action.DENY):
@@ -145,20 +144,19 @@ class Assistant:
             return self._queue(base, decision.reason)
         if decision.action == Action.ASK_CONSENT and gate is None:
             return self._remember(base)
-        redaction = self._redact(request.text)  # only now: it is the slowest step before sending
-        sendable = self._redact_examples(replace(request, text=redaction.text))
-        sent_est = estimate(sendable, model, policy.escalation.max_output_tokens)
-        return self._consent_and_send(base, decision, redaction, sendable, gate, sent_est.output_tokens,
-                                      sent_est.max_cost_usd)
+        redaction, sendable = self._sendable(request)  # only now: redaction is the slowest step before sending
+        return self._consent_and_send(base, decision, redaction, sendable, gate)
 
-    def _state(self, local: TaskResult, estimated_cost: float) -> RouterState:
-        """What the router needs. Above the threshold it decides without it, so the keyring and the
-        ledger are not read for answers that stay local (a keyring read can prompt the user on macOS)."""
+    def _state(self, request: TaskRequest, local: TaskResult) -> RouterState:
+        """What the router needs. Above the threshold it decides without it, so the price table, the
+        keyring and the ledger are not read for answers that stay local (a keyring read can prompt the
+        user on macOS)."""
+        escalation = self.effective.policy.escalation
         if local.confidence >= self.effective.policy.thresholds.for_task(local.task):
             return RouterState(0.0, 0.0, has_api_key=False, online=self.online)
         return RouterState(
             spent_this_month_usd=self.store.month_spend(),
-            estimated_cost_usd=estimated_cost,
+            estimated_cost_usd=estimate(request, escalation.model, escalation.max_output_tokens).cost_usd,
             has_api_key=bool(self.key_source()),
             online=self.online,
             session_allowed_tasks=frozenset(self.session_allowed),
@@ -166,7 +164,7 @@ class Assistant:
 
     def _consent_and_send(
         self, base: Outcome, decision: Decision, redaction: Redaction, sendable: TaskRequest,
-        gate: ConsentGate | None, est_output: int, max_cost: float,
+        gate: ConsentGate | None,
     ) -> Outcome:
         policy = self.effective.policy
         model = policy.escalation.model
@@ -182,7 +180,8 @@ class Assistant:
                 task=sendable.task, text=sendable.text, payload=payload,
                 highlights=tuple(Highlight(s.start, s.end, s.kind, s.placeholder) for s in redaction.spans),
                 provider=provider.name, model=model, estimated_input_tokens=est.input_tokens,
-                estimated_output_tokens=est_output, estimated_cost_usd=est.cost_usd, max_cost_usd=max_cost,
+                estimated_output_tokens=est.output_tokens, estimated_cost_usd=est.cost_usd,
+                max_cost_usd=est.max_cost_usd,
                 reason=decision.reason, allow_session=policy.escalation.mode == "ask",
             )
             consent = gate.ask(ask)
@@ -242,8 +241,7 @@ class Assistant:
         Raises ``ProviderUnavailable`` / the provider's typed error; nothing is routed or queued here.
         """
         escalation = self.effective.policy.escalation
-        redaction = self._redact(request.text)
-        sendable = replace(request, text=redaction.text)
+        redaction, sendable = self._sendable(request)
         provider = self.provider_factory(self.key_source() or "")
         payload = provider.build_payload(sendable, model=escalation.model,
                                          max_output_tokens=escalation.max_output_tokens)
@@ -261,14 +259,16 @@ class Assistant:
             return pseudonymize(text)
         return Redaction(text=text, mapping={}, spans=())
 
-    def _redact_examples(self, request: TaskRequest) -> TaskRequest:
-        """Few-shot examples are user data too: they leave redacted like the text (the answer is a label,
-        so their placeholders never need restoring)."""
+    def _sendable(self, request: TaskRequest) -> tuple[Redaction, TaskRequest]:
+        """The request as it may leave: text redacted per policy, and few-shot examples too (user data as
+        well; the answer is a label, so their placeholders never need restoring)."""
+        redaction = self._redact(request.text)
+        sendable = replace(request, text=redaction.text)
         spec = request.spec
-        if not isinstance(spec, ClassifySpec) or not spec.examples or not self.effective.policy.escalation.redact:
-            return request
-        examples = tuple((pseudonymize(text).text, label) for text, label in spec.examples)
-        return replace(request, spec=replace(spec, examples=examples))
+        if isinstance(spec, ClassifySpec) and spec.examples and self.effective.policy.escalation.redact:
+            examples = tuple((pseudonymize(text).text, label) for text, label in spec.examples)
+            sendable = replace(sendable, spec=replace(spec, examples=examples))
+        return redaction, sendable
 
     def _audit(self, task: str, payload: dict[str, Any], consent: str, answer: FrontierAnswer | None,
                outcome: str) -> int:

@@ -24,6 +24,7 @@ from app.router import Action, RouterState, decide
 from inference.errors import InhouseError, InputInvalid
 from inference.frontier import estimate
 from inference.grounding import normalize
+from inference.prices import PriceTable
 from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest, TaskSpec
 
 Progress = Callable[[int, int], None]
@@ -139,8 +140,9 @@ def frontier_consent(assistant: Assistant, evalset: EvalSet, gate: ConsentGate) 
     policy = assistant.effective.policy
     model = policy.escalation.model
     first = TaskRequest(assistant._redact(evalset.items[0].text).text, evalset.spec)
-    total = sum(estimate(TaskRequest(i.text, evalset.spec), model, policy.escalation.max_output_tokens).cost_usd
-                for i in evalset.items)
+    prices = PriceTable.load()  # once, not per item
+    total = sum(estimate(TaskRequest(i.text, evalset.spec), model, policy.escalation.max_output_tokens,
+                         prices=prices).cost_usd for i in evalset.items)
     state = RouterState(assistant.store.month_spend(), total, bool(assistant.key_source()), assistant.online)
     decision = decide(evalset.spec.task, 0.0, policy, state, model)
     if decision.action in (Action.DENY, Action.QUEUE):
@@ -149,7 +151,7 @@ def frontier_consent(assistant: Assistant, evalset: EvalSet, gate: ConsentGate) 
         return "auto"
     provider = assistant.provider_factory(assistant.key_source() or "")
     payload = provider.build_payload(first, model=model, max_output_tokens=policy.escalation.max_output_tokens)
-    est = estimate(first, model, policy.escalation.max_output_tokens)
+    est = estimate(first, model, policy.escalation.max_output_tokens, prices=prices)
     answer = gate.ask(ConsentRequest(
         task=evalset.spec.task, text=first.text, payload=payload, highlights=(), provider=provider.name,
         model=model, estimated_input_tokens=est.input_tokens * len(evalset.items),
