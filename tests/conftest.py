@@ -42,6 +42,24 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(previous)
 
 
+ALWAYS_ESCALATE = '[escalation]\nmode = "ask"\n[thresholds]\nclassify = 1.0\nextract = 1.0\nsummarize = 1.0\n'
+
+
+def write_policy(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+@pytest.fixture
+def always_escalate(inhouse_home: Path) -> Path:
+    """A user policy under which every local answer is below the threshold (escalation is offered)."""
+    from app import paths
+
+    path = paths.current().user_policy
+    write_policy(path, ALWAYS_ESCALATE)
+    return path
+
+
 @pytest.fixture
 def guard() -> Iterator[None]:
     """The process-wide egress guard, on for this test, with a clean record of attempts."""

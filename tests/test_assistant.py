@@ -18,27 +18,15 @@ from app.secrets import set_api_key
 from inference.engine import LocalEngine
 from inference.frontier import AnthropicProvider, Provider
 from inference.tasks.base import ClassifySpec, SummarizeSpec, TaskRequest
+from tests.conftest import ALWAYS_ESCALATE, write_policy
 from tests.fake_anthropic import FakeAnthropic, fake_anthropic  # noqa: F401
 
 KEY = "sk-ant-test-SECRET-0123456789abcdef"
-ALWAYS_ESCALATE = """
-[escalation]
-mode = "ask"
-[thresholds]
-classify = 1.0
-extract = 1.0
-summarize = 1.0
-"""
 PII_TEXT = (
     "Hi, this is Jane Roe. My card 4111 1111 1111 1111 was charged twice. "
     "Mail me at jane.roe@example.com or call +44 20 7946 0958."
 )
 LABELS = ClassifySpec(labels=("billing", "delivery", "other"))
-
-
-def write_policy(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 def fast_provider(key: str) -> Provider:

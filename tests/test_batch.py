@@ -12,7 +12,7 @@ from pathlib import Path
 
 from app.batch import done_ids, read_items
 from app.cli import main
-from tests.test_cli_tasks import ESCALATE_ALWAYS, every_connection  # noqa: F401
+from tests.test_cli_tasks import every_connection  # noqa: F401
 
 MESSAGES = [
     "I love this, thank you so much!",
@@ -58,14 +58,10 @@ def test_jsonl_and_csv_inputs(tmp_path: Path) -> None:
 
 
 def test_batch_makes_no_connection_without_consent(
-    tmp_path: Path, every_connection: list[tuple[str, object]]
+    tmp_path: Path, every_connection: list[tuple[str, object]], always_escalate: Path
 ) -> None:
-    from app import paths
     from app.secrets import set_api_key
 
-    policy = paths.current().user_policy
-    policy.parent.mkdir(parents=True, exist_ok=True)
-    policy.write_text(ESCALATE_ALWAYS)
     set_api_key("sk-ant-test-not-used")
     source = tmp_path / "two.txt"
     source.write_text("Where is my card?\nI was charged twice.")

@@ -14,7 +14,6 @@ from app.cli import main
 from app.secrets import set_api_key
 
 INVOICE = "INVOICE 77\nDate: 2024-03-15\nWidgets: 3 x 10.00\nTotal due: 30.00 EUR"
-ESCALATE_ALWAYS = '[escalation]\nmode = "ask"\n[thresholds]\nclassify = 1.0\nextract = 1.0\nsummarize = 1.0\n'
 
 _connects: list[tuple[str, object]] = []
 _recording = False
@@ -106,12 +105,10 @@ def test_unknown_flag_exits_non_zero(capsys: pytest.CaptureFixture[str]) -> None
     ],
 )
 def test_no_connection_leaves_the_device_without_consent(
-    capsys: pytest.CaptureFixture[str], every_connection: list[tuple[str, object]], argv: list[str]
+    capsys: pytest.CaptureFixture[str], every_connection: list[tuple[str, object]], argv: list[str],
+    always_escalate: Path,
 ) -> None:
     """Low confidence, a key set, escalation allowed by policy, but consent not given: nothing connects."""
-    policy = paths.current().user_policy
-    policy.parent.mkdir(parents=True, exist_ok=True)
-    policy.write_text(ESCALATE_ALWAYS)
     set_api_key("sk-ant-test-not-used")
     egress.clear_attempts()
     code, out, err = run_cli(capsys, *argv, "--consent", "no", "--json")

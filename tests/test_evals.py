@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from app import paths
 from app.assistant import Assistant
 from app.consent import FixedAnswer
 from app.engine_host import EngineHost
@@ -60,8 +59,6 @@ def test_bad_eval_file_is_a_clear_error(tmp_path: Path) -> None:
 
 @pytest.fixture
 def assistant(engine: LocalEngine) -> Iterator[Assistant]:
-    policy = paths.current().user_policy
-    policy.parent.mkdir(parents=True, exist_ok=True)
     a = Assistant(host=EngineHost(engine=engine),
                   provider_factory=lambda key: AnthropicProvider(key, timeout=2.0, max_retries=0))
     yield a
