@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.cli.progress import progress_bar
 from app.cli.tasks import SCHEMA_TEMPLATES, build_spec
 from app.consent import FixedAnswer
 
@@ -38,14 +39,12 @@ def run(args: argparse.Namespace) -> int:
     spec = build_spec(args)
     items = read_items(args.input)
 
-    def progress(n: int, total: int) -> None:
-        print(f"\r{n}/{total}", end="", file=sys.stderr, flush=True)
-
     assistant = open_assistant()
     try:
-        report = run_batch(assistant, items, spec, args.output, FixedAnswer(args.consent == "yes"), progress)
+        with progress_bar(f"{args.task} {args.input.name}") as progress:
+            report = run_batch(assistant, items, spec, args.output, FixedAnswer(args.consent == "yes"), progress)
     finally:
         assistant.close()
-    print(f"\n{report.processed} processed, {report.done_before} already done, {report.failed} failed "
+    print(f"{report.processed} processed, {report.done_before} already done, {report.failed} failed "
           f"-> {args.output}", file=sys.stderr)
     return 1 if report.failed else 0

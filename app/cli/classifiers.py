@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from app.classifiers import ClassifierStore, Profile, ProfileSummary, read_examples
+from app.cli.progress import progress_bar
 from inference.classifier_head import TrainReport
 
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -157,8 +158,15 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     host = EngineHost()
     try:
-        progress = None if args.json else _progress
-        _, report = host.classifiers.train(args.name, host.embedder(), progress=progress)
+        with progress_bar("embedding examples", enabled=not args.json) as bar:
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage == "embedding":
+                    bar(done, total)
+                elif stage == "fitting" and not args.json:
+                    bar.note("fitting and calibrating the head...")
+
+            _, report = host.classifiers.train(args.name, host.embedder(), progress=progress)
     finally:
         host.close()
     if args.json:
@@ -166,13 +174,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         _print_report(args.name, report)
     return 0
-
-
-def _progress(stage: str, done: int, total: int) -> None:
-    if stage == "embedding":
-        print(f"\rembedding examples {done}/{total}", end="" if done < total else "\n", file=sys.stderr)
-    elif stage == "fitting":
-        print("fitting and calibrating the head...", file=sys.stderr)
 
 
 def _print_report(name: str, report: TrainReport) -> None:

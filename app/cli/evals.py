@@ -8,6 +8,7 @@ import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from app.cli.progress import progress_bar
 from app.consent import gate_for_cli
 
 
@@ -30,21 +31,19 @@ def run(args: argparse.Namespace) -> int:
     if args.limit:
         evalset = replace(evalset, items=evalset.items[: args.limit])
 
-    def progress(n: int, total: int) -> None:
-        if not args.json:
-            print(f"\r{n}/{total}", end="", file=sys.stderr, flush=True)
-
     assistant = open_assistant()
     try:
-        local = run_local(assistant, evalset, progress)
+        with progress_bar(f"local {evalset.name}", enabled=not args.json) as progress:
+            local = run_local(assistant, evalset, progress)
         frontier = None
         if args.frontier:
             gate = gate_for_cli(args.consent, interactive=sys.stdin.isatty() and not args.json)
             consent = frontier_consent(assistant, evalset, gate)
             if consent is None:
-                print("\nThe frontier run was declined: nothing was sent.", file=sys.stderr)
+                print("The frontier run was declined: nothing was sent.", file=sys.stderr)
             else:
-                frontier = run_frontier(assistant, evalset, consent, progress)
+                with progress_bar(f"cloud {evalset.name}", enabled=not args.json) as progress:
+                    frontier = run_frontier(assistant, evalset, consent, progress)
         report = build_report(evalset, assistant.host.engine().model_name, local, frontier, args.target)
     finally:
         assistant.close()

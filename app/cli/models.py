@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeAlias
 
 from app import models, paths
+from app.cli.progress import progress_bar
 from inference.catalog import ModelChoice
 from inference.models import CatalogEntry, find_entry
 
@@ -118,26 +119,12 @@ _SOURCES = {"starter": "the bundled starter model", "setting": "chosen with `inh
 # --- download, use, remove -----------------------------------------------------------------------
 
 
-class ProgressPrinter:
-    """``(done, total)`` → one line on stderr, rewritten in place at each whole percent."""
-
-    def __init__(self, out: TextIO | None = None) -> None:
-        self.out = out or sys.stderr
-        self.last = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        percent = done * 100 // total if total else 0
-        if percent != self.last:
-            self.last = percent
-            print(f"\r  {done / 1e6:,.0f} / {total / 1e6:,.0f} MB ({percent}%)", end="", file=self.out, flush=True)
-
-
 def run_download(args: argparse.Namespace) -> int:
     entry = find_entry(args.model_id, models.catalog())
     print(f"Downloading {entry.name} ({_size(entry.size_bytes)}, {entry.license}) from the Hugging Face Hub: "
           f"{entry.repo_id}", file=sys.stderr)
-    result = models.download_model(entry.id, ProgressPrinter())
-    print(file=sys.stderr)
+    with progress_bar(entry.id, bytes_=True) as progress:
+        result = models.download_model(entry.id, progress)
     check = "SHA-256 verified" if result.verified == "sha256" else "size checked (no SHA-256 in the catalog)"
     print(f"{'Installed' if result.downloaded else 'Already installed'}: {result.path} ({check}).")
     if args.use:
