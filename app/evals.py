@@ -19,11 +19,11 @@ from typing import Any
 
 from app.assistant import Assistant
 from app.consent import ConsentGate, ConsentRequest
-from app.eval_metrics import ThresholdRow, auroc, brier, expected_calibration_error, suggest_threshold, threshold_table
 from app.router import Action, RouterState, decide
 from inference.errors import InhouseError, InputInvalid
 from inference.frontier import estimate
 from inference.grounding import normalize
+from inference.metrics import ThresholdRow, auroc, brier, expected_calibration_error, suggest_threshold, threshold_table
 from inference.prices import PriceTable
 from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest, TaskSpec
 
@@ -199,8 +199,8 @@ def build_report(evalset: EvalSet, local_model: str, local: list[ItemResult],
     frontier_report = tier_report("frontier", frontier[1], frontier[0]) if frontier else None
     confs = [r.confidence or 0.0 for r in local]
     rows = threshold_table(confs, [r.correct for r in local],
-                           [r.correct for r in frontier[0]] if frontier else None,
-                           [r.cost_usd for r in frontier[0]] if frontier else None)
+                           frontier_good=[r.correct for r in frontier[0]] if frontier else None,
+                           frontier_cost=[r.cost_usd for r in frontier[0]] if frontier else None)
     goal = frontier_report.accuracy if frontier_report else target
     return EvalReport(evalset.name, evalset.spec.task, local_report, frontier_report, rows, goal,
                       suggest_threshold(rows, goal))

@@ -32,10 +32,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inference.calibration import metrics  # noqa: E402
 from inference.catalog import resolve_model  # noqa: E402
 from inference.classifier_head import Head, fit_head  # noqa: E402
 from inference.embedding import Embedder  # noqa: E402
+from inference.metrics import label_metrics  # noqa: E402
 
 EVAL = ROOT / "resources" / "eval"
 SHARED = ROOT.parent / "shared" / "data" / "banking77-train.csv"
@@ -73,8 +73,8 @@ def derive() -> None:
 
 def evaluate(head: Head, vectors: np.ndarray, labels: list[str]) -> dict[str, Any]:
     y = np.array([head.labels.index(label) for label in labels])
-    calibrated = metrics(head.probabilities(vectors), y)
-    raw = metrics(replace(head, temperature=1.0).probabilities(vectors), y)
+    calibrated = label_metrics(head.probabilities(vectors), y)
+    raw = label_metrics(replace(head, temperature=1.0).probabilities(vectors), y)
     return {**calibrated.to_json(), "ece_uncalibrated": round(raw.ece, 4)}
 
 
@@ -118,7 +118,7 @@ def zero_shot(model: Path, test: list[tuple[str, str]], n: int, labels: tuple[st
         engine.close()
     probs = np.array([[r.probabilities[label] for label in labels] for r in results if r.probabilities])
     y = np.array([labels.index(label) for _, label in picked])
-    return {"zero_shot": {**metrics(probs, y).to_json(), "s_per_message": round(seconds, 3)}}
+    return {"zero_shot": {**label_metrics(probs, y).to_json(), "s_per_message": round(seconds, 3)}}
 
 
 def main() -> int:

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from inference.calibration import FloatArray, IntArray, fit_temperature, metrics, nll, softmax
+from inference.calibration import FloatArray, IntArray, fit_temperature, nll, softmax
 from inference.errors import NotEnoughExamples
+from inference.metrics import label_metrics
 
 if TYPE_CHECKING:  # scikit-learn is imported when training (it takes a second to load)
     from sklearn.linear_model import LogisticRegression
@@ -205,8 +206,8 @@ def _report(
     calibrated = np.zeros_like(logits)
     for train, test in splits:  # cross-fitted: each fold's temperature comes from the other folds
         calibrated[test] = softmax(logits[test] / fit_temperature(logits[train], y[train]))
-    honest = metrics(calibrated, y)
-    raw = metrics(softmax(logits), y)
+    honest = label_metrics(calibrated, y)
+    raw = label_metrics(softmax(logits), y)
     predicted = logits.argmax(axis=1)
     per_label = {
         label: LabelFigures(int((y == i).sum()), float((predicted[y == i] == i).mean()))

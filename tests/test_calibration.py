@@ -1,4 +1,4 @@
-"""Calibration metrics, temperature scaling and the classifier head, on synthetic data (no model)."""
+"""Temperature scaling and the classifier head, on synthetic data (no model). The metrics: test_metrics.py."""
 
 from __future__ import annotations
 
@@ -7,41 +7,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from inference.calibration import (
-    confidence_auroc,
-    expected_calibration_error,
-    fit_temperature,
-    metrics,
-    softmax,
-)
+from inference.calibration import fit_temperature, softmax
 from inference.classifier_head import fit_head
 from inference.errors import NotEnoughExamples
-
-
-def test_ece_of_a_hand_computed_case() -> None:
-    # two items at confidence 0.9 (one right, one wrong) and two at 0.6 (both right):
-    # bin 0.9: |0.5 - 0.9| * 2/4 = 0.2; bin 0.6: |1.0 - 0.6| * 2/4 = 0.2
-    probs = np.array([[0.9, 0.1], [0.9, 0.1], [0.6, 0.4], [0.6, 0.4]])
-    y = np.array([0, 1, 0, 0])
-    assert expected_calibration_error(probs, y) == pytest.approx(0.4)
-
-
-def test_ece_is_small_for_calibrated_and_large_for_overconfident_predictions() -> None:
-    rng = np.random.default_rng(0)
-    logits = rng.normal(0, 2, size=(20_000, 4))
-    probs = softmax(logits)
-    y = np.array([rng.choice(4, p=p) for p in probs])  # labels drawn from the stated probabilities
-    assert expected_calibration_error(probs, y) < 0.015
-    assert expected_calibration_error(softmax(logits * 4), y) > 0.15
-
-
-def test_auroc_of_confidence() -> None:
-    correct = np.array([True, True, False, False])
-    assert confidence_auroc(np.array([0.9, 0.8, 0.3, 0.2]), correct) == 1.0
-    assert confidence_auroc(np.array([0.1, 0.2, 0.8, 0.9]), correct) == 0.0
-    assert confidence_auroc(np.array([0.5, 0.5, 0.5, 0.5]), correct) == 0.5  # ties count half
-    assert confidence_auroc(np.array([0.9, 0.3, 0.5, 0.2]), correct) == 0.75
-    assert confidence_auroc(np.array([0.9, 0.8]), np.array([True, True])) is None  # undefined
+from inference.metrics import label_metrics
 
 
 def test_fit_temperature_recovers_the_true_temperature() -> None:
@@ -62,8 +31,8 @@ def test_head_is_accurate_and_calibrated_on_held_out_data() -> None:
     x, y = clusters(360, 4, spread=2.0)
     train = np.arange(len(y)) % 360 < 60  # 60 per label to train on, 300 per label held out
     head, report = fit_head(x[train], y[train], ("a", "b", "c", "d"))
-    held = metrics(head.probabilities(x[~train]), y[~train])
-    uncalibrated = metrics(replace(head, temperature=1.0).probabilities(x[~train]), y[~train])
+    held = label_metrics(head.probabilities(x[~train]), y[~train])
+    uncalibrated = label_metrics(replace(head, temperature=1.0).probabilities(x[~train]), y[~train])
     assert 0.8 < held.accuracy < 1.0  # overlapping clusters: mistakes happen, so calibration matters
     assert held.ece < 0.04 < 0.1 < uncalibrated.ece  # the fitted temperature is what calibrates it
     assert held.auroc is not None and held.auroc > 0.8

@@ -28,7 +28,6 @@ from app.engine_host import EngineHost
 from app.policy import load_policy
 from app.secrets import set_api_key
 from app.store import Store
-from inference.calibration import metrics
 from inference.classifier_head import Head, LabelFigures, TrainReport
 from inference.embedding import Embedder, EmbeddingCache, EmbeddingModel
 from inference.engine import LocalEngine
@@ -40,6 +39,7 @@ from inference.errors import (
     NotEnoughExamples,
 )
 from inference.frontier import AnthropicProvider, Provider
+from inference.metrics import label_metrics
 from inference.tasks.base import ClassifySpec, TaskRequest
 from inference.tasks.classify import classify
 from tests.fake_anthropic import FakeAnthropic, fake_anthropic  # noqa: F401
@@ -92,7 +92,7 @@ def test_trained_head_beats_zero_shot_and_is_calibrated_on_held_back_items(
     assert all(r.confidence == pytest.approx(max(r.probabilities.values())) for r in results if r.probabilities)
     probs = np.array([[r.probabilities[label] for label in LABELS] for r in results if r.probabilities])
     truth = np.array([LABELS.index(label) for _, label in HELD])
-    held = metrics(probs, truth)
+    held = label_metrics(probs, truth)
     assert held.accuracy >= 0.75
     assert held.ece <= ECE_BOUND
     assert abs(probs.max(axis=1).mean() - held.accuracy) <= 0.1  # neither over- nor under-confident overall

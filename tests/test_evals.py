@@ -11,7 +11,6 @@ import pytest
 from app.assistant import Assistant
 from app.consent import FixedAnswer
 from app.engine_host import EngineHost
-from app.eval_metrics import auroc, brier, expected_calibration_error, suggest_threshold, threshold_table
 from app.evals import build_report, frontier_consent, load_eval_set, run_frontier, run_local
 from app.secrets import set_api_key
 from inference.engine import LocalEngine
@@ -28,26 +27,6 @@ EVAL = {
         {"text": "Great, thanks so much!", "expected": "positive"},
     ],
 }
-
-
-def test_metrics_on_known_values() -> None:
-    assert expected_calibration_error([0.9, 0.9], [True, True]) == pytest.approx(0.1)
-    assert expected_calibration_error([0.8, 0.8, 0.8, 0.8, 0.8], [True] * 4 + [False]) == pytest.approx(0.0)
-    assert auroc([0.9, 0.8, 0.3], [True, True, False]) == 1.0
-    assert auroc([0.2, 0.9], [True, False]) == 0.0
-    assert auroc([0.5], [True]) is None
-    assert brier([1.0, 0.0], [True, False]) == 0.0
-
-
-def test_threshold_suggestion_is_the_lowest_that_meets_the_target() -> None:
-    confs = [0.95, 0.9, 0.6, 0.55, 0.3]
-    ok = [True, True, True, False, False]
-    rows = threshold_table(confs, ok, [True] * 5, [0.01] * 5)
-    best = suggest_threshold(rows, target=1.0)
-    assert best is not None and best.threshold == pytest.approx(0.6)
-    assert best.escalation_rate == pytest.approx(0.4) and best.combined_accuracy == 1.0
-    assert best.cost_per_message_usd == pytest.approx(0.004)
-    assert suggest_threshold(threshold_table([0.5], [False]), target=0.9) is None
 
 
 def test_bad_eval_file_is_a_clear_error(tmp_path: Path) -> None:
