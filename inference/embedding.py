@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +85,7 @@ class EmbeddingCache:
         try:
             with np.load(path, allow_pickle=False) as data:
                 keys, vectors = data["keys"], data["vectors"]
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error):
             return  # a damaged cache is only lost time: start empty and overwrite it on save
         if vectors.ndim != 2 or len(keys) != len(vectors) or (dim is not None and vectors.shape[1] != dim):
             return

@@ -22,6 +22,7 @@ from inference.engine import CancelToken, Generation, LocalEngine
 from inference.errors import MalformedOutput, SchemaInvalid, SchemaUnsupported
 from inference.grounding import normalize, value_grounded
 from inference.prompting import Message
+from inference.schema_limits import check_schema_limits
 from inference.tasks.base import ExtractSpec, FieldConfidence, TaskResult, Usage
 from inference.tasks.common import check_text, escape_special, fit_tokens, timed
 from inference.tasks.json_spans import top_level_spans
@@ -33,6 +34,7 @@ UNGROUNDED_FACTOR = 0.4  # a value we cannot find in the input keeps 40% of its 
 def check_schema(schema: Any) -> dict[str, Any]:
     if not isinstance(schema, dict):
         raise SchemaInvalid("The schema must be a JSON object (a JSON Schema document).")
+    check_schema_limits(schema)  # depth and patterns, checked without recursion (inference.schema_limits)
     try:
         jsonschema.validators.validator_for(schema).check_schema(schema)
     except jsonschema.SchemaError as err:
@@ -44,7 +46,7 @@ def check_schema(schema: Any) -> dict[str, Any]:
 def build_grammar(engine: LocalEngine, schema: dict[str, Any]) -> LlamaGrammar:
     try:
         gbnf = json_schema_to_gbnf(json.dumps(schema))
-    except (ValueError, KeyError, TypeError, RecursionError) as err:
+    except (ValueError, KeyError, TypeError, RecursionError, AssertionError) as err:
         raise SchemaUnsupported(f"The local model cannot follow this schema: {err}") from err
     probe = llama_cpp.llama_sampler_init_grammar(engine._vocab(), gbnf.encode("utf-8"), b"root")
     if not probe:
