@@ -1,5 +1,12 @@
 """The effective policy: built-in defaults < user file < admin file, every admin key locked.
 
+The admin file is the system location for the OS (``paths.admin_policy_path``: /etc/inhouse,
+/Library/Application Support/Inhouse, the ProgramData known folder), which a user cannot move.
+``INHOUSE_ADMIN_POLICY`` (for tests and trials) names a third layer that can only TIGHTEN: for each key
+it sets, the stricter of its value and the value otherwise in force (``policy_schema.tighter``), locked.
+A link to a missing file, a FIFO, a folder that cannot be read: each is a problem reported, with the
+keys such a file could set at their safest values, never "no admin file".
+
 An invalid file never widens what may leave the device: each key it sets badly (and, for a file that
 cannot be read at all, every key it could set) takes its *safest* value from ``app.policy_schema``,
 and each problem is reported in ``EffectivePolicy.problems`` naming the file, the key and the fault.
@@ -10,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import tempfile
 import tomllib
 from collections.abc import Mapping
@@ -20,13 +28,14 @@ from typing import Literal, cast
 import tomli_w
 
 from app import paths
-from app.policy_schema import KEYS, SPECS, Issue, KeySpec, parse_document, show
+from app.policy_schema import KEYS, SPECS, Issue, KeySpec, parse_document, show, tighter
 from inference.errors import InhouseError
 
 Mode = Literal["never", "ask", "auto"]
 AuditPayload = Literal["full", "hash"]
 Source = Literal["default", "user", "admin", "safest"]
-LayerName = Literal["user", "admin"]
+LayerName = Literal["user", "admin", "admin override"]
+MAX_POLICY_BYTES = 1_000_000
 
 log = logging.getLogger("inhouse.policy")
 
@@ -105,6 +114,7 @@ class EffectivePolicy:
     problems: tuple[str, ...]
     user_path: Path | None = None
     admin_path: Path | None = None
+    override_path: Path | None = None  # INHOUSE_ADMIN_POLICY, when set (tightens only)
 
     def is_locked(self, key: str) -> bool:
         return self.settings[key].locked
@@ -165,22 +175,58 @@ def default_policy() -> Policy:
 
 
 def _read_document(path: Path) -> tuple[dict[str, object] | None, str]:
-    """``(document, "")``, ``(None, "")`` when the file does not exist, or ``(None, why)`` when unusable."""
+    """``(document, "")``, ``(None, "")`` when the file does not exist, or ``(None, why)`` when unusable.
+
+    Never blocks (a FIFO is refused, not read) and never raises for what is at ``path``."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh), ""
+        data = _read_regular_file(path)
     except FileNotFoundError:
-        return None, ""
+        return (None, "is a link to a file that does not exist") if _is_link(path) else (None, "")
+    except _NotRegular as exc:
+        return None, str(exc)
     except OSError as exc:
         return None, f"cannot be read ({exc.strerror or exc})"
+    try:
+        return tomllib.loads(data.decode("utf-8")), ""
     except UnicodeDecodeError:
         return None, "is not UTF-8 text"
     except tomllib.TOMLDecodeError as exc:
         return None, f"is not valid TOML ({exc})"
 
 
+class _NotRegular(OSError):
+    pass
+
+
+def _read_regular_file(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fh.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise _NotRegular("is not a regular file (a folder, a pipe or a device)")
+        data = fh.read(MAX_POLICY_BYTES + 1)
+    if len(data) > MAX_POLICY_BYTES:
+        raise _NotRegular(f"is larger than {MAX_POLICY_BYTES // 1_000_000} MB")
+    return data
+
+
+def _is_link(path: Path) -> bool:
+    try:
+        return path.is_symlink()
+    except OSError:
+        return False
+
+
+def file_state(path: Path | None) -> str:
+    """"present", "not present" or why it cannot be used (for `policy show` and `doctor`); never raises."""
+    if path is None:
+        return "not set"
+    doc, why = _read_document(path)
+    return why if why else ("present" if doc is not None else "not present")
+
+
 def _consequence(issue: Issue, name: LayerName) -> str:
-    locked = " (locked)" if name == "admin" else ""
+    locked = " (locked)" if name != "user" else ""
     if len(issue.keys) == 1:
         (key,) = issue.keys
         return f"using the safest value {show(SPECS[key].safest)}{locked} until it is fixed"
@@ -196,7 +242,7 @@ def read_layer(name: LayerName, path: Path) -> Layer:
     if doc is None and not why:
         return Layer(name, path)
     if doc is None:
-        locked = " (locked)" if name == "admin" else ""
+        locked = " (locked)" if name != "user" else ""
         problem = f"{label}: {why}; every setting it could change uses its safest value{locked} until fixed"
         return Layer(name, path, safest_keys=frozenset(SPECS), problems=(problem,))
     parsed = parse_document(doc)
@@ -247,19 +293,38 @@ def _apply_cross_rules(settings: dict[str, Setting]) -> None:
         settings[model.key] = _with_note(model, note)
 
 
-def resolve(user: Layer, admin: Layer) -> EffectivePolicy:
-    """Combine the two layers over the built-in defaults."""
+def _tighten(settings: dict[str, Setting], override: Layer) -> None:
+    """Apply the INHOUSE_ADMIN_POLICY layer: per key, the stricter value, locked. Never loosens."""
+    for key in override.touched:
+        spec, current = SPECS[key], settings[key]
+        wanted = override.values.get(key, spec.safest)
+        value = tighter(spec, current.value, wanted)
+        if value == current.value and current.locked:
+            continue
+        note = "" if value == wanted else "INHOUSE_ADMIN_POLICY can only tighten: the stricter value is kept."
+        source: Source = "safest" if key not in override.values else ("admin" if value == wanted else current.source)
+        settings[key] = Setting(key, value, source, True, note)
+
+
+def resolve(user: Layer, admin: Layer, override: Layer | None = None) -> EffectivePolicy:
+    """Combine the layers over the built-in defaults (``override`` tightens, see the module docstring)."""
     settings = {spec.key: _setting(spec, user, admin) for spec in KEYS}
+    if override is not None:
+        _tighten(settings, override)
     _apply_cross_rules(settings)
     policy = _build({key: s.value for key, s in settings.items()})
-    return EffectivePolicy(policy, settings, admin.problems + user.problems, user.path, admin.path)
+    problems = admin.problems + (override.problems if override else ()) + user.problems
+    return EffectivePolicy(policy, settings, problems, user.path, admin.path, override.path if override else None)
 
 
 def load_policy(user_path: Path | None = None, admin_path: Path | None = None) -> EffectivePolicy:
-    """The effective policy from the user and admin files (defaults: this user's and this OS's)."""
+    """The effective policy from the user and admin files (defaults: this user's and this OS's), tightened
+    by ``INHOUSE_ADMIN_POLICY`` when it is set."""
     user = read_layer("user", user_path or paths.current().user_policy)
     admin = read_layer("admin", admin_path or paths.admin_policy_path())
-    effective = resolve(user, admin)
+    override_path = paths.admin_override_path()
+    override = read_layer("admin override", override_path) if override_path else None
+    effective = resolve(user, admin, override)
     for problem in effective.problems:
         log.info("%s", problem)  # surfaced by `inhouse policy show`, `inhouse doctor` and the Settings page
     return effective

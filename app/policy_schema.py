@@ -35,6 +35,7 @@ class KeySpec:
     safest: object
     check: Callable[[object], object]
     doc: str
+    rank: tuple[str, ...] = ()  # for choices: strictest first (see ``tighter``)
 
     @property
     def section(self) -> str:
@@ -110,7 +111,7 @@ def _integer(low: int, high: int) -> Callable[[object], object]:
 KEYS: tuple[KeySpec, ...] = (
     KeySpec("escalation.mode", "str", "ask", "never", _choice(*MODES),
             'When a low-confidence answer may go to the frontier model: "never", "ask" (consent each time) '
-            'or "auto" (honoured only from the admin file).'),
+            'or "auto" (honoured only from the admin file).', rank=MODES),
     KeySpec("escalation.provider", "str", "anthropic", "", _choice(*PROVIDERS),
             "The frontier provider. Safest: none, which turns escalation off."),
     KeySpec("escalation.model", "str", "claude-haiku-4-5", "", _model_id,
@@ -136,7 +137,7 @@ KEYS: tuple[KeySpec, ...] = (
             "Days history is kept before it is deleted. Safest: 1."),
     KeySpec("privacy.audit_payload", "str", "full", "hash", _choice(*AUDIT_PAYLOADS),
             'What the audit log keeps of each escalation: "full" (the exact payload sent) or "hash" '
-            "(a SHA-256 only). Safest: \"hash\"."),
+            "(a SHA-256 only). Safest: \"hash\".", rank=("hash", "full")),
     KeySpec("learning.keep_frontier_answers", "bool", False, False, _boolean,
             "Keep a consented frontier answer as a candidate training example. Safest: false."),
 )
@@ -147,6 +148,22 @@ for _spec in KEYS:
     SECTIONS.setdefault(_spec.section, ())
     SECTIONS[_spec.section] += (_spec.key,)
 ALL_KEYS: frozenset[str] = frozenset(SPECS)
+
+
+def tighter(spec: KeySpec, a: object, b: object) -> object:
+    """The stricter of two valid values of ``spec`` (what may leave the device, what is kept): numbers
+    the smaller, booleans the safest, ranked choices the earlier, lists their common part; two different
+    unranked values (e.g. two model IDs) give the key's safest value."""
+    if a == b:
+        return a
+    if spec.kind in ("float", "int") and isinstance(a, int | float) and isinstance(b, int | float):
+        return min(a, b)
+    if spec.kind == "str-list":
+        other = set(b) if isinstance(b, list | tuple) else set()
+        return tuple(v for v in a if v in other) if isinstance(a, list | tuple) else spec.safest
+    if isinstance(a, str) and isinstance(b, str) and a in spec.rank and b in spec.rank:
+        return min(a, b, key=spec.rank.index)
+    return spec.safest  # booleans: the one that is safest; unranked strings: they disagree
 
 
 def spec_for(key: str) -> KeySpec:

@@ -1,7 +1,7 @@
 """Test set-up shared by the whole suite.
 
 - Qt runs offscreen (must be set before any QApplication exists).
-- Every test gets its own INHOUSE_HOME and a non-existent admin policy path: no test touches real data.
+- Every test gets its own INHOUSE_HOME and its own admin policy location: no test touches real data.
 - The real ``keyring`` API with an in-memory backend.
 - The real starter model, loaded once per session.
 """
@@ -28,7 +28,11 @@ from tests.memory_keyring import MemoryKeyring  # noqa: E402
 def inhouse_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "inhouse-home"
     monkeypatch.setenv("INHOUSE_HOME", str(home))
-    monkeypatch.setenv("INHOUSE_ADMIN_POLICY", str(tmp_path / "admin" / "policy.toml"))
+    # the administrator's file: only code can move it (no environment variable can, see app.paths)
+    from app import paths
+
+    monkeypatch.setattr(paths, "_system_admin_policy", tmp_path / "admin" / "policy.toml")
+    monkeypatch.delenv("INHOUSE_ADMIN_POLICY", raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     return home
 

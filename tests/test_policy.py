@@ -382,7 +382,7 @@ def test_cli_show_json(user_file: Path, admin_file: Path, capsys: pytest.Capture
     assert out["settings"]["escalation.allowed_models"]["value"] == ["claude-haiku-4-5"]
     assert out["settings"]["privacy.retention_days"]["source"] == "safest"
     assert len(out["problems"]) == 1 and "privacy.retention_days" in out["problems"][0]
-    assert out["files"] == {"user": str(user_file), "admin": str(admin_file)}
+    assert out["files"] == {"user": str(user_file), "admin": str(admin_file), "admin_override": None}
 
 
 def test_cli_show_text(user_file: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,7 +38,7 @@ def assistant() -> Iterator[Assistant]:
 
 @pytest.fixture
 def admin_policy() -> Path:
-    path = Path(os.environ["INHOUSE_ADMIN_POLICY"])
+    path = paths.admin_policy_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(ADMIN, encoding="utf-8")
     return path

@@ -11,6 +11,7 @@ from app import paths
 from app.policy import (
     EffectivePolicy,
     check_file,
+    file_state,
     load_policy,
     remove_user_setting,
     save_user_setting,
@@ -54,14 +55,17 @@ def as_json(effective: EffectivePolicy) -> dict[str, Any]:
             for key, s in effective.settings.items()
         },
         "problems": list(effective.problems),
-        "files": {"user": str(effective.user_path), "admin": str(effective.admin_path)},
+        "files": {"user": str(effective.user_path), "admin": str(effective.admin_path),
+                  "admin_override": str(effective.override_path) if effective.override_path else None},
     }
 
 
 def render(effective: EffectivePolicy) -> str:
-    admin = effective.admin_path
-    admin_state = "" if admin is not None and admin.exists() else " (not present)"
-    lines = [f"admin file: {admin}{admin_state}", f"user file:  {effective.user_path}", ""]
+    lines = [f"admin file: {effective.admin_path} ({file_state(effective.admin_path)})"]
+    if effective.override_path is not None:
+        lines.append(f"admin override (INHOUSE_ADMIN_POLICY, can only tighten): {effective.override_path} "
+                     f"({file_state(effective.override_path)})")
+    lines += [f"user file:  {effective.user_path}", ""]
     for spec in KEYS:
         s = effective.settings[spec.key]
         lock = "locked" if s.locked else ""
