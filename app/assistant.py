@@ -10,37 +10,27 @@ A gate of ``None`` means "do not ask now": the outcome says consent is needed, a
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from app import egress
 from app.classifier_learning import add_correction, keep_frontier_candidate
 from app.consent import ConsentChoice, ConsentDecision, ConsentGate, ConsentRequest, Highlight
 from app.engine_host import EngineHost
 from app.outcome import FrontierSummary, Outcome
 from app.policy import EffectivePolicy, load_policy
 from app.router import Action, Decision, RouterState, decide
-from app.store import Store
+from app.sending import Hop, SendFailed, destination_host, transmit
+from app.store import Store, UnavailableStore, open_or_unavailable
 from inference.engine import CancelToken
-from inference.errors import InhouseError, ProviderUnavailable
+from inference.errors import ProviderUnavailable
 from inference.frontier import AnthropicProvider, FrontierAnswer, Provider, estimate
 from inference.redact import Redaction, pseudonymize, restore_value
 from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
 from inference.tasks.serialize import request_from_json, request_to_json, result_from_json
 
 ProviderFactory = Callable[[str], Provider]
-
-
-class _SentButFailed(Exception):
-    """The request left the device (and was audited) but the provider's answer was an error."""
-
-    def __init__(self, error: InhouseError, audit_id: int) -> None:
-        super().__init__(str(error))
-        self.error, self.audit_id = error, audit_id
 
 
 def _anthropic(api_key: str) -> Provider:
@@ -58,7 +48,7 @@ class Assistant:
         key_source: Callable[[], str | None] | None = None,
     ) -> None:
         self.host = host or EngineHost()
-        self.store = store or Store.open_default()
+        self.store = store or open_or_unavailable()
         self.effective = policy or load_policy()
         self.provider_factory = provider_factory
         if key_source is None:
@@ -105,6 +95,11 @@ class Assistant:
                 break
         return results
 
+    @property
+    def store_problem(self) -> str:
+        """Why history and the audit log are unavailable ("" when the database is fine)."""
+        return str(self.store.error) if isinstance(self.store, UnavailableStore) else ""
+
     def reload_policy(self) -> None:
         self.effective = load_policy()
 
@@ -135,6 +130,9 @@ class Assistant:
     ) -> Outcome:
         policy = self.effective.policy
         model = policy.escalation.model
+        if self.store_problem and local.confidence < policy.thresholds.for_task(local.task):
+            reason = "the audit log is unavailable, so nothing may leave this device until the database is fixed"
+            return self._remember(Outcome(request, local, local.output, "local", Action.DENY.value, reason))
         decision = decide(request.task, local.confidence, policy, self._state(request, local), model)
         base = Outcome(request, local, local.output, "local", decision.action.value, decision.reason,
                        threshold=decision.threshold, queue_id=queue_id)
@@ -179,7 +177,8 @@ class Assistant:
             ask = ConsentRequest(
                 task=sendable.task, text=sendable.text, payload=payload,
                 highlights=tuple(Highlight(s.start, s.end, s.kind, s.placeholder) for s in redaction.spans),
-                provider=provider.name, model=model, estimated_input_tokens=est.input_tokens,
+                provider=provider.name, model=model, destination=destination_host(provider),
+                estimated_input_tokens=est.input_tokens,
                 estimated_output_tokens=est.output_tokens, estimated_cost_usd=est.cost_usd,
                 max_cost_usd=est.max_cost_usd,
                 reason=decision.reason, allow_session=policy.escalation.mode == "ask",
@@ -205,7 +204,7 @@ class Assistant:
         except ProviderUnavailable as err:
             self.online = False
             return self._queue(replace(base, consent=consent), f"provider unreachable: {err}")
-        except _SentButFailed as failed:
+        except SendFailed as failed:
             notice = f"The cloud model failed, so the local answer was kept: {failed.error}"
             return self._remember(replace(base, consent=consent, audit_id=failed.audit_id, notice=notice))
         # the user's own redactions first: a selection they hid may contain our placeholders
@@ -218,22 +217,14 @@ class Assistant:
     def _transmit(
         self, provider: Provider, payload: dict[str, Any], sendable: TaskRequest, consent: str
     ) -> tuple[FrontierAnswer, int]:
-        """Send inside an egress permit and audit what left; ``_SentButFailed`` when it left but failed."""
-        model = self.effective.policy.escalation.model
-        try:
-            with egress.permit(f"{sendable.task} escalation to {model}, consent {consent}"):
-                answer = provider.send(payload, sendable)
-        except ProviderUnavailable:
-            raise
-        except InhouseError as err:  # the request left the device: audit it, and any tokens it cost
-            spent = FrontierAnswer(None, "", model, getattr(err, "input_tokens", 0), getattr(err, "output_tokens", 0),
-                                   getattr(err, "cost_usd", 0.0), 0.0, getattr(err, "request_id", None))
-            raise _SentButFailed(err, self._audit(sendable.task, payload, consent, spent, f"error: {err}")) from err
-        finally:
-            close = getattr(provider, "close", None)
-            if callable(close):
-                close()
-        return answer, self._audit(sendable.task, payload, consent, answer, "sent")
+        """One hop to the cloud tier through the send step (app.sending: permit + audit)."""
+        escalation = self.effective.policy.escalation
+        hop = Hop(task=sendable.task, tier="cloud", provider=escalation.provider, model=escalation.model,
+                  host=destination_host(provider), consent=consent)
+        reserve = estimate(sendable, escalation.model, escalation.max_output_tokens).max_cost_usd
+        sent = transmit(self.store, provider, payload, sendable, hop, reserve_usd=reserve,
+                        audit_payload=self.effective.policy.privacy.audit_payload, secret=self.key_source() or "")
+        return sent.answer, sent.audit_id
 
     def ask_frontier(self, request: TaskRequest, consent: str) -> tuple[Any, FrontierSummary]:
         """Send one request the user already agreed to (e.g. an eval set): redact, send, audit, restore.
@@ -247,7 +238,7 @@ class Assistant:
                                          max_output_tokens=escalation.max_output_tokens)
         try:
             answer, _ = self._transmit(provider, payload, sendable, consent)
-        except _SentButFailed as failed:
+        except SendFailed as failed:
             raise failed.error from None
         summary = FrontierSummary(provider.name, answer.model, answer.input_tokens, answer.output_tokens,
                                   answer.cost_usd, answer.latency_ms)
@@ -270,24 +261,6 @@ class Assistant:
             sendable = replace(sendable, spec=replace(spec, examples=examples))
         return redaction, sendable
 
-    def _audit(self, task: str, payload: dict[str, Any], consent: str, answer: FrontierAnswer | None,
-               outcome: str) -> int:
-        escalation = self.effective.policy.escalation
-        body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-        mode = self.effective.policy.privacy.audit_payload
-        audit_id = self.store.append_audit(
-            task=task, provider=escalation.provider, model=escalation.model,
-            payload=body if mode == "full" else hashlib.sha256(body.encode()).hexdigest(),
-            payload_mode=mode, consent=consent,
-            input_tokens=answer.input_tokens if answer else 0, output_tokens=answer.output_tokens if answer else 0,
-            cost_usd=answer.cost_usd if answer else 0.0, outcome=outcome,
-        )
-        if answer is not None:
-            self.store.record_cost(provider=escalation.provider, model=answer.model,
-                                   input_tokens=answer.input_tokens, output_tokens=answer.output_tokens,
-                                   cost_usd=answer.cost_usd, audit_id=audit_id)
-        return audit_id
-
     def _queue(self, base: Outcome, reason: str) -> Outcome:
         queue_id = base.queue_id
         if queue_id is None:
@@ -301,6 +274,10 @@ class Assistant:
 
     def _remember(self, outcome: Outcome) -> Outcome:
         self._keep_frontier_candidate(outcome)
+        if self.store_problem:
+            notice = f"{outcome.notice} " if outcome.notice else ""
+            return replace(outcome, notice=f"{notice}History and the audit log are unavailable, so this answer "
+                                           f"was not saved: {self.store_problem}")
         if not self.effective.policy.privacy.store_history:
             return outcome
         local = outcome.local
@@ -319,5 +296,5 @@ class Assistant:
 
     def _prune(self) -> None:
         days = self.effective.policy.privacy.retention_days
-        if days > 0:
+        if days > 0 and not self.store_problem:
             self.store.prune_history(days)

@@ -1,33 +1,46 @@
-"""The escalation audit log: one row per escalation, each chained to the one before it by hash.
+"""The escalation audit log: rows chained to each other by hash, and signed with a key from the OS keyring.
+
+Format 2 (write-ahead, since migration m005). For every hop that leaves the device:
+
+1. an ``intent`` row ("about to send") is chained BEFORE the first byte leaves: the sha256 of the exact
+   bytes of the request body (and the bytes themselves unless ``privacy.audit_payload = "hash"``), the
+   destination tier and host, provider, model, consent, and ``reserved_usd`` (the most it can cost);
+2. an ``outcome`` row closes it (``intent_id``): ``answered``, ``error: ...``, ``not sent: ...`` or
+   ``unknown: ...`` (the bytes left but no answer came back), with every HTTP attempt and its status in
+   ``attempts``, and the tokens and cost.
+
+An intent with no outcome row is shown as "outcome unknown" (the app stopped while sending) and is never
+sent again without a new consent. Rows written before m005 are format 1 (``kind = "record"``, one row per
+escalation) and verify with the columns they had.
 
 Each row stores ``prev_hash`` (the previous row's ``row_hash``; 64 zeros for the first row) and
-``row_hash`` = sha256 of the row's canonical content: every column but ``row_hash`` itself, the id and
-``prev_hash`` included, as sorted compact JSON. So:
+``row_hash`` = sha256 of the row's canonical content (every hashed column of its format, the id and
+``prev_hash`` included, as sorted compact JSON). So editing any column breaks that row; deleting or
+inserting a row in the middle breaks the next row; re-numbering breaks the row. ``audit_head`` (count,
+last id, last hash), advanced by a trigger with every insert, shows rows cut from the end; the cost ledger
+names the rows it paid for. Triggers refuse UPDATE and DELETE on ``audit``.
 
-- editing any column of a row (``row_hash`` too) breaks that row: its content no longer hashes to it;
-- deleting or inserting a row in the middle breaks the next row: its ``prev_hash`` no longer matches;
-- re-numbering breaks the row, since the id is hashed.
+The anchor: hashes alone can be recomputed by anyone who can write the file, so a forged row appended
+with an ordinary INSERT and correct hashes would pass. Every row Inhouse writes also carries
+``mac`` = HMAC-SHA256(K, row_hash), and the head carries HMAC-SHA256(K, count|last_id|last_hash), where K
+is a random 256-bit key kept in the OS keyring (service ``inhouse``, user ``audit-key``; see
+:mod:`app.audit_key`). Verify demands a valid MAC on every row from the first signed row on, and on the
+head: a row added, or a head rolled back, without K is named.
 
-A chain cannot show that rows were cut from its END (delete the last row, or truncate the table: what
-is left is still a valid chain). Two witnesses outside the ``audit`` table cover that:
-
-1. ``audit_head`` (one row: count, last id, last hash) is advanced by a trigger in the same transaction
-   as every insert. Verify demands that the chain ends exactly where the head says. New rows chain to
-   the head's hash, and ids are never reused, so a cut is not hidden by later appends either.
-2. The cost ledger: every ``ledger`` row names the audit row it paid for; verify checks those rows
-   still exist. This catches a cut even when the head was rewritten to match.
-
-We chose the head over relying on the ledger alone because denials and failed sends have no ledger
-row. Limits, said plainly: all of this lives in one file, so someone who can write the file and
-re-computes every hash, the head and the ledger can forge a consistent log. It detects accidental
-damage, edits with ordinary tools and naive tampering; defeating a deliberate forger needs an anchor
-outside the file (e.g. a keyed hash with its key in the OS keyring, or exported heads kept elsewhere).
-Triggers also refuse UPDATE and DELETE on ``audit`` so the log is append-only in normal use.
+Said plainly, what this does NOT stop:
+- anyone who can read K (any program running as you while the keyring is unlocked; on Linux a Secret
+  Service without a password) can forge rows and heads that verify; the MAC raises the bar from "can
+  write the file" to "can read your keyring";
+- replacing the whole file with an older copy of itself (a rollback) verifies, since the file carries
+  its own head; export the log (``inhouse audit export``) to keep a copy elsewhere;
+- with no OS keyring (headless Linux without a Secret Service), rows are written without a MAC and
+  verify says "not signed": the chain and the head still catch edits and cuts, not a careful forger.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,9 +50,11 @@ from app.migrations import GENESIS_HASH
 
 PayloadMode = Literal["full", "hash"]
 PAYLOAD_MODES: tuple[str, ...] = ("full", "hash")
+# allow_once / allow_session: the user said yes; auto: sent by the administrator's policy without asking.
 CONSENTS: tuple[str, ...] = ("allow_once", "allow_session", "auto", "deny")
+KINDS: tuple[str, ...] = ("record", "intent", "outcome")
 
-# The hashed columns, in table order (``row_hash`` excluded: it is the hash).
+# The hashed columns of a format-1 row, in table order (``row_hash`` excluded: it is the hash).
 HASHED_COLUMNS: tuple[str, ...] = (
     "id",
     "created",
@@ -56,6 +71,11 @@ HASHED_COLUMNS: tuple[str, ...] = (
     "outcome",
     "prev_hash",
 )
+# Format 2 adds the write-ahead columns (``mac`` is not hashed: it signs the hash).
+HASHED_COLUMNS_V2: tuple[str, ...] = (
+    *HASHED_COLUMNS, "format", "kind", "tier", "host", "intent_id", "attempts", "reserved_usd",
+)
+ENTRY_COLUMNS: tuple[str, ...] = (*HASHED_COLUMNS_V2, "row_hash", "mac")
 
 
 @dataclass(frozen=True)
@@ -74,7 +94,23 @@ class AuditEntry:
     cost_usd: float
     outcome: str
     prev_hash: str
+    format: int
+    kind: str
+    tier: str | None
+    host: str | None
+    intent_id: int | None
+    attempts: str | None
+    reserved_usd: float
     row_hash: str
+    mac: str | None
+
+    @property
+    def attempt_list(self) -> list[dict[str, Any]]:
+        try:
+            value = json.loads(self.attempts) if self.attempts else []
+        except ValueError:
+            return []
+        return value if isinstance(value, list) else []
 
 
 @dataclass(frozen=True)
@@ -83,11 +119,13 @@ class VerifyResult:
     checked: int
     first_broken_id: int | None
     reason: str
+    signed: str = ""  # how far the MACs were checked, in words ("" for an empty or old log)
 
     def describe(self) -> str:
         """One line for people: ``"3 rows, chain intact"`` or where and why it is broken."""
         if self.ok:
-            return f"{self.checked} row{'' if self.checked == 1 else 's'}, chain intact"
+            rows = f"{self.checked} row{'' if self.checked == 1 else 's'}, chain intact"
+            return f"{rows}; {self.signed}" if self.signed else rows
         return f"audit log broken at row {self.first_broken_id}: {self.reason}"
 
 
@@ -96,6 +134,7 @@ class AuditHead:
     count: int
     last_id: int
     last_hash: str
+    mac: str | None = None
 
 
 def sha256_text(text: str) -> str:
@@ -103,15 +142,26 @@ def sha256_text(text: str) -> str:
 
 
 def row_hash(content: Mapping[str, Any]) -> str:
-    """sha256 of the canonical JSON of the hashed columns of ``content``."""
-    canonical = {name: content[name] for name in HASHED_COLUMNS}
+    """sha256 of the canonical JSON of the hashed columns of ``content`` (per its format)."""
+    columns = HASHED_COLUMNS_V2 if int(content.get("format") or 1) >= 2 else HASHED_COLUMNS
+    canonical = {name: content[name] for name in columns}
     canonical["cost_usd"] = float(canonical["cost_usd"])
+    if "reserved_usd" in canonical:
+        canonical["reserved_usd"] = float(canonical["reserved_usd"])
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return sha256_text(text)
 
 
+def row_mac(key: bytes, digest: str) -> str:
+    return hmac.new(key, digest.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def head_mac(key: bytes, count: int, last_id: int, last_hash: str) -> str:
+    return hmac.new(key, f"head|{count}|{last_id}|{last_hash}".encode("ascii"), hashlib.sha256).hexdigest()
+
+
 def entry_from_row(row: Mapping[str, Any]) -> AuditEntry:
-    return AuditEntry(**{name: row[name] for name in (*HASHED_COLUMNS, "row_hash")})
+    return AuditEntry(**{name: row[name] for name in ENTRY_COLUMNS})
 
 
 def check_payload_args(payload_mode: str, consent: str, outcome: str) -> None:
@@ -127,22 +177,21 @@ def check_payload_args(payload_mode: str, consent: str, outcome: str) -> None:
 
 
 def verify_chain(
-    rows: Sequence[AuditEntry], head: AuditHead | None, ledger_audit_ids: Sequence[int]
+    rows: Sequence[AuditEntry], head: AuditHead | None, ledger_audit_ids: Sequence[int],
+    key: bytes | None = None,
 ) -> VerifyResult:
-    """Check ``rows`` (in id order) link up, match the head, and cover every id the ledger names."""
-    broken = _first_broken_row(rows)
+    """Check ``rows`` (in id order) link up, match the head, cover every id the ledger names, and
+    (with ``key``) carry valid MACs from the first signed row on."""
+    broken = _first_broken_row(rows) or _check_head(rows, head)
+    if broken is None:
+        missing = sorted(set(ledger_audit_ids) - {r.id for r in rows})
+        if missing:
+            broken = missing[0], "the row is missing, but the cost ledger records a payment for it"
+    if broken is None and key is not None:
+        broken = _check_macs(rows, head, key)
     if broken is not None:
         return VerifyResult(False, len(rows), *broken)
-    ending = _check_head(rows, head)
-    if ending is not None:
-        return VerifyResult(False, len(rows), *ending)
-    present = {r.id for r in rows}
-    missing = sorted(set(ledger_audit_ids) - present)
-    if missing:
-        return VerifyResult(
-            False, len(rows), missing[0], "the row is missing, but the cost ledger records a payment for it"
-        )
-    return VerifyResult(True, len(rows), None, "")
+    return VerifyResult(True, len(rows), None, "", _signed_words(rows, key))
 
 
 def _first_broken_row(rows: Sequence[AuditEntry]) -> tuple[int, str] | None:
@@ -158,12 +207,21 @@ def _first_broken_row(rows: Sequence[AuditEntry]) -> tuple[int, str] | None:
             return row.id, "the row holds values of the wrong type: it was edited"
         if content_hash != row.row_hash:
             return row.id, "the row's content does not match its hash: it was edited"
-        if (row.payload is None) != (row.payload_mode == "hash"):
-            return row.id, f"payload presence does not fit payload_mode {row.payload_mode!r}"
-        if row.payload is not None and sha256_text(row.payload) != row.payload_sha256:
-            return row.id, "the payload does not match its recorded sha256"
+        misfit = _payload_misfit(row)
+        if misfit:
+            return row.id, misfit
         expected_prev, previous_id = row.row_hash, row.id
     return None
+
+
+def _payload_misfit(row: AuditEntry) -> str:
+    if row.kind == "outcome":
+        return "" if row.payload is None else "an outcome row must not hold a payload"
+    if (row.payload is None) != (row.payload_mode == "hash"):
+        return f"payload presence does not fit payload_mode {row.payload_mode!r}"
+    if row.payload is not None and sha256_text(row.payload) != row.payload_sha256:
+        return "the payload does not match its recorded sha256"
+    return ""
 
 
 def _check_head(rows: Sequence[AuditEntry], head: AuditHead | None) -> tuple[int, str] | None:
@@ -184,3 +242,35 @@ def _check_head(rows: Sequence[AuditEntry], head: AuditHead | None) -> tuple[int
     if head.last_id != last_id or head.last_hash != last_hash:
         return last_id, "the last row does not match the head's last id and hash"
     return None
+
+
+def _check_macs(rows: Sequence[AuditEntry], head: AuditHead | None, key: bytes) -> tuple[int, str] | None:
+    """From the first row signed with ``key`` on, every row and the head must carry a valid MAC."""
+    signed = False
+    for row in rows:
+        valid = row.mac is not None and hmac.compare_digest(row.mac, row_mac(key, row.row_hash))
+        if row.mac is not None and not valid:
+            return row.id, "the row's signature does not match this device's audit key: it was not written by Inhouse"
+        if signed and not valid:
+            return row.id, "the row is not signed with this device's audit key: it was added outside Inhouse"
+        signed = signed or valid
+    if head is not None and (signed or head.mac is not None):
+        expected = head_mac(key, head.count, head.last_id, head.last_hash)
+        if head.mac is None or not hmac.compare_digest(head.mac, expected):
+            last = rows[-1].id if rows else 0
+            return last, "the audit head's signature does not match: the head was changed outside Inhouse"
+    return None
+
+
+def _signed_words(rows: Sequence[AuditEntry], key: bytes | None) -> str:
+    if not rows:
+        return ""
+    if key is None:
+        if any(r.mac for r in rows):
+            return "signatures not checked (the audit key in the OS keyring cannot be read)"
+        return "not signed (no OS keyring: a careful forger could add rows)"
+    unsigned = [r.id for r in rows if r.mac is None]
+    if not unsigned:
+        return "signed with this device's key"
+    return f"signed from row {unsigned[-1] + 1}; rows up to {unsigned[-1]} predate the key" \
+        if unsigned[-1] < rows[-1].id else "not signed (no OS keyring when the rows were written)"

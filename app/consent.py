@@ -48,6 +48,8 @@ class ConsentRequest:
     max_cost_usd: float
     reason: str
     allow_session: bool  # may the user allow this task for the rest of the session?
+    destination: str = ""  # the host the bytes go to (and port when not the default)
+    tier: str = "cloud"
 
     def payload_json(self) -> str:
         return json.dumps(self.payload, indent=2, ensure_ascii=False)
@@ -65,6 +67,15 @@ class ConsentDecision:
 
 
 DENIED = ConsentDecision(ConsentChoice.DENY)
+
+
+def describe_consent(consent: str | None) -> str:
+    """How a hop was allowed, in words: the user's consent and the administrator's policy are told apart."""
+    return {
+        "allow_once": "with your consent (this once)",
+        "allow_session": "with your consent (for this session)",
+        "auto": "automatically by your administrator's policy (you were not asked)",
+    }.get(consent or "", "without a recorded consent")
 
 
 class ConsentGate(Protocol):
@@ -93,7 +104,9 @@ class TerminalConsent:
     def ask(self, request: ConsentRequest) -> ConsentDecision:
         out = self.stdout
         print(f"\nThe local answer is uncertain: {request.reason}.", file=out)
-        print(f"Inhouse can ask {request.model} ({request.provider}). This is exactly what would be sent:", file=out)
+        where = f" at {request.destination}" if request.destination else ""
+        print(f"Inhouse can ask {request.model} ({request.provider}{where}). This is exactly what would be sent:",
+              file=out)
         print("-" * 60, file=out)
         print(request.payload_json(), file=out)
         print("-" * 60, file=out)

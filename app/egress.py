@@ -3,8 +3,18 @@
 ``install()`` adds an audit hook (PEP 578) that sees every socket connect, send-to and name lookup
 made through Python's ``socket`` module. Loopback (127.0.0.0/8, ::1, IPv4-mapped loopback,
 "localhost") and AF_UNIX always pass. Anything else raises ``EgressBlocked`` unless the current
-thread (or asyncio task: permits live in a ``ContextVar``) is inside ``permit(reason)``, which only a
-consented escalation or a user-started model download opens. Attempts are logged on the
+thread (or asyncio task: permits live in a ``ContextVar``) is inside a permit for that host, which only
+a consented (or admin-allowed) hop and a user-started model download open::
+
+    with egress.permit("classify to cloud, consent allow_once", host="api.anthropic.com"):
+        ...   # name lookups of api.anthropic.com, and connections to the addresses it resolves to
+    with egress.permit("model download qwen", host=("huggingface.co", "*.hf.co")):
+        ...   # "*.hf.co" matches any name under hf.co (a CDN the hub redirects to)
+
+A permit is bound to its host names (IP literals allowed): a lookup of any other name, or a connection
+to an address that is not one of the permitted names' addresses (as this machine resolves them), is
+refused inside the permit too — a redirect or a proxy cannot take the bytes elsewhere. Each tier asks
+for a permit for its own host (``app.sending`` does this per hop). Attempts are logged on the
 "inhouse.egress" logger and kept in memory for tests and ``inhouse doctor``.
 
 Limits: traffic made by native code without Python's ``socket`` module (e.g. the Rust ``hf_xet``
@@ -21,10 +31,11 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from functools import lru_cache
 
 from inference.errors import InhouseError, find_in_chain
@@ -63,7 +74,34 @@ BlockedAttempt = EgressAttempt
 _enabled = False
 _hooked = False
 _install_lock = threading.Lock()
-_permits: ContextVar[tuple[str, ...]] = ContextVar("inhouse_egress_permits", default=())
+
+
+@dataclass
+class _Permit:
+    reason: str
+    patterns: tuple[str, ...]  # lower-case host names, IP literals, or "*.domain"
+    resolved: dict[str, frozenset[str]] = field(default_factory=dict)  # permitted name -> its addresses
+
+    def allows_name(self, name: str) -> bool:
+        name = name.lower().rstrip(".")
+        return any(fnmatchcase(name, p) if p.startswith("*.") else name == p for p in self.patterns)
+
+    def allows_address(self, address: str) -> bool:
+        ip = _canonical_ip(address)
+        if ip is None:
+            return self.allows_name(address)
+        if ip in {_canonical_ip(p) for p in self.patterns}:
+            return True
+        names = [p for p in self.patterns if not p.startswith("*.")] + list(self.resolved)
+        return any(ip in self._addresses(name) for name in dict.fromkeys(names))
+
+    def _addresses(self, name: str) -> frozenset[str]:
+        if name not in self.resolved:
+            self.resolved[name] = _resolve(name)
+        return self.resolved[name]
+
+
+_permits: ContextVar[tuple[_Permit, ...]] = ContextVar("inhouse_egress_permits", default=())
 _in_hook = threading.local()
 _records_lock = threading.Lock()
 _blocked: deque[EgressAttempt] = deque(maxlen=_HISTORY)
@@ -99,6 +137,28 @@ def _host_text(host: object) -> str | None:
 def _host_is_local(host: object) -> bool:
     text = _host_text(host)
     return text is not None and _is_loopback_host(text)
+
+
+def _canonical_ip(text: str) -> str | None:
+    try:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+def _resolve(name: str) -> frozenset[str]:
+    """The addresses ``name`` resolves to here (looked up by the guard itself, so not re-checked)."""
+    _in_hook.resolving = True
+    try:
+        infos = socket.getaddrinfo(name, None)
+    except OSError:
+        return frozenset()
+    finally:
+        _in_hook.resolving = False
+    return frozenset(ip for info in infos if (ip := _canonical_ip(str(info[4][0]))) is not None)
 
 
 def _describe(address: object) -> str:
@@ -170,16 +230,34 @@ def _record(event: str, target: str, reason: str) -> None:
         _in_hook.logging = False
 
 
+_NAME_EVENTS = frozenset({"socket.getaddrinfo", "socket.gethostbyname"})
+
+
+def _host_of(target: str) -> str:
+    """The host part of a target ("192.0.2.1:9", "[::1]:9", "example.com")."""
+    if target.startswith("["):
+        return target[1:].split("]", 1)[0]
+    return target.rsplit(":", 1)[0] if target.count(":") == 1 else target
+
+
 def _hook(event: str, args: tuple[object, ...]) -> None:
     check = _CHECKS.get(event)
-    if check is None or not _enabled:
+    if check is None or not _enabled or getattr(_in_hook, "resolving", False):
         return
     target = check(args)
     if target is None:
         return
     permits = _permits.get()
-    _record(event, target, permits[-1] if permits else "")
-    if not permits:
+    host = _host_of(target)
+    name_event = event in _NAME_EVENTS
+    permit = next((p for p in reversed(permits)
+                   if (p.allows_name(host) if name_event else p.allows_address(host))), None)
+    _record(event, target, permit.reason if permit else "")
+    if permit is None and permits:
+        hosts = ", ".join(dict.fromkeys(p for q in permits for p in q.patterns))
+        raise EgressBlocked(f"Blocked a network attempt ({event}) to {target}: the permit open here is for "
+                            f"{hosts} only.")
+    if permit is None:
         raise EgressBlocked(f"Blocked a network attempt ({event}) to {target}: nothing leaves this device "
                             "without your consent.")
 
@@ -208,16 +286,21 @@ def is_installed() -> bool:
 
 
 @contextmanager
-def permit(reason: str) -> Iterator[None]:
-    """Allow non-loopback traffic from this thread (or asyncio task) only, for the ``with`` block.
+def permit(reason: str, *, host: str | Sequence[str]) -> Iterator[None]:
+    """Allow traffic to ``host`` (a name, an IP literal, "*.domain", or several) from this thread (or
+    asyncio task) only, for the ``with`` block.
 
-    Nestable; ``reason`` ("escalation to anthropic/claude-haiku-4-5", "model download ...") is logged
-    with every connection it allows.
+    Nestable; ``reason`` ("classify to cloud ...", "model download ...") is logged with every connection
+    it allows.
     """
     if not reason.strip():
         raise ValueError("an egress permit needs a reason")
-    token = _permits.set((*_permits.get(), reason))
-    log.info("egress permit opened: %s", reason)
+    hosts = (host,) if isinstance(host, str) else tuple(host)
+    patterns = tuple(h.strip().lower().rstrip(".") for h in hosts if h.strip())
+    if not patterns:
+        raise ValueError("an egress permit needs the host it is for")
+    token = _permits.set((*_permits.get(), _Permit(reason, patterns)))
+    log.info("egress permit opened for %s: %s", ", ".join(patterns), reason)
     try:
         yield
     finally:

@@ -145,6 +145,26 @@ def m004_ledger(db: Database) -> None:
     db.execute("CREATE INDEX ledger_created ON ledger (created)")
 
 
+@migrations()
+def m005_audit_write_ahead(db: Database) -> None:
+    """Write-ahead audit (format 2): an ``intent`` row before the first byte leaves, an ``outcome`` row
+    after it; the destination (tier, host), every attempt, the amount held against the budget while the
+    outcome is unknown, and a MAC keyed from the OS keyring on rows and head (see app.audit)."""
+    for column, kind in (
+        ("format", "INTEGER NOT NULL DEFAULT 1"),  # 1: rows written before this migration
+        ("kind", "TEXT NOT NULL DEFAULT 'record'"),  # record (one row per escalation) | intent | outcome
+        ("tier", "TEXT"),
+        ("host", "TEXT"),
+        ("intent_id", "INTEGER"),  # outcome rows: the intent they close
+        ("attempts", "TEXT"),  # outcome rows: JSON list, one object per HTTP attempt
+        ("reserved_usd", "REAL NOT NULL DEFAULT 0"),  # intent rows: counted while the outcome is unknown
+        ("mac", "TEXT"),  # HMAC-SHA256(audit key, row_hash); NULL when no key was available
+    ):
+        db.execute(f"ALTER TABLE audit ADD COLUMN {column} {kind}")
+    db.execute("ALTER TABLE audit_head ADD COLUMN mac TEXT")
+    db.execute("CREATE INDEX audit_intent ON audit (intent_id)")
+
+
 def pending(db: Database) -> list[str]:
     """Names of the migrations this database still lacks."""
     return [m.name for m in migrations.pending(db)]

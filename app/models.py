@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import tomli_w
 
@@ -132,8 +133,15 @@ def download_model(
 ) -> DownloadResult:
     """Download a catalog model the user asked for; the network is allowed for this call only."""
     entry = find_entry(entry_id, entries)
-    with egress.permit(f"model download {entry.id}"):
+    with egress.permit(f"model download {entry.id}", host=download_hosts()):
         return download(entry, paths.current().models_dir, progress=progress, cancel=cancel)
+
+
+def download_hosts() -> tuple[str, ...]:
+    """The hosts a model download may reach: the hub (or ``HF_ENDPOINT``) and the CDNs it redirects to."""
+    endpoint = os.environ.get("HF_ENDPOINT", "").strip()
+    hub = urlsplit(endpoint).hostname if endpoint else None
+    return (hub or "huggingface.co", "*.huggingface.co", "*.hf.co")
 
 
 def use_model(id_or_path: str, *, entries: Sequence[CatalogEntry] | None = None) -> ModelChoice:

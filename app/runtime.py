@@ -19,6 +19,8 @@ def run_request(request: TaskRequest, *, consent: str | None, local_only: bool, 
     assistant = open_assistant()
     for problem in assistant.effective.problems:
         print(f"inhouse: policy: {problem}", file=sys.stderr)
+    if assistant.store_problem:
+        print(f"inhouse: history and the audit log are unavailable: {assistant.store_problem}", file=sys.stderr)
     try:
         gate = gate_for_cli(consent, interactive=sys.stdin.isatty() and not as_json)
         return assistant.run(request, gate, local_only=local_only)

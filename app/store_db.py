@@ -49,6 +49,7 @@ class StoreBase:
         self.path = Path(path)
         self._lock = threading.RLock()
         with _environment_errors(self.path):
+            _refuse_empty_file(self.path)
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(
                 str(self.path), timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None
@@ -110,6 +111,55 @@ class StoreBase:
             cursor = self._conn.cursor()
             cursor.row_factory = sqlite3.Row
             return cursor.execute(sql, params).fetchall()
+
+
+class EmptyDatabase(StorageError):
+    hint = ("The file may have been truncated (a full disk, a sync tool, a crash). Inhouse did not replace it: "
+            "restore it from a backup, or move it aside and Inhouse will start a new, empty one.")
+
+
+def _refuse_empty_file(path: Path) -> None:
+    """A zero-byte database is reported, never silently turned into a new one (that would hide the loss
+    of the history and the audit log)."""
+    try:
+        empty = path.stat().st_size == 0
+    except FileNotFoundError:
+        return
+    if empty:
+        raise EmptyDatabase(f"The database {path} is empty (0 bytes): history and the audit log are gone from it.")
+
+
+class Unavailable(StoreBase):
+    """Mixed into a store class first: stands in for a database that cannot be opened. Every call raises
+    the ``StorageError`` that says why, so history and the audit log are reported unavailable while local
+    answers keep working."""
+
+    def __init__(self, path: Path, error: StorageError) -> None:  # noqa: D107 - opens nothing
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self.error = error
+
+    def close(self) -> None:
+        return None
+
+    def _fail(self) -> StorageError:
+        return StorageError(f"History and the audit log are unavailable: {self.error}", self.error.hint)
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        raise self._fail()
+        yield  # pragma: no cover
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        raise self._fail()
+        yield  # pragma: no cover
+
+    def _checkpoint(self) -> None:
+        raise self._fail()
+
+    def _select(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        raise self._fail()
 
 
 def rowid(cursor: sqlite3.Cursor) -> int:

@@ -31,6 +31,7 @@ from inference.frontier_parse import MalformedAnswer, MessageReply, parse_output
 from inference.frontier_prompts import build_payload, expected_output_tokens
 from inference.prices import Estimate, PriceTable
 from inference.tasks.base import TaskRequest
+from inference.wire import Wire
 
 __all__ = [
     "AnthropicProvider",
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT_S = 30.0
-DEFAULT_MAX_RETRIES = 2
+DEFAULT_MAX_RETRIES = 0  # the send step (app.sending) retries, auditing every attempt
 CONNECT_TIMEOUT_S = 10.0
 
 
@@ -72,7 +73,8 @@ class Provider(Protocol):
 
 
 class AnthropicProvider:
-    """Anthropic Messages API through the official SDK (retries with backoff on 408/409/429/5xx/529)."""
+    """Anthropic Messages API through the official SDK. Its HTTP client comes from ``self.wire``
+    (``inference.wire``); SDK retries are off by default: the send step retries and audits each attempt."""
 
     name = "anthropic"
 
@@ -96,10 +98,13 @@ class AnthropicProvider:
         self.structured_output = structured_output
         self.prices = prices or PriceTable.load()
         extra: dict[str, Any] = {"base_url": base_url} if base_url else {}
+        timeouts = anthropic.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_S))
+        self.wire = Wire()  # every request seen before it leaves; no redirects, no environment proxies
         self._client = anthropic.Anthropic(
             api_key=self._key,
-            timeout=anthropic.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_S)),
+            timeout=timeouts,
             max_retries=max_retries,
+            http_client=self.wire.client(timeout=timeouts),
             **extra,
         )
 

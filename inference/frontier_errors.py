@@ -18,6 +18,7 @@ from inference.errors import (
     ProviderUnavailable,
     RateLimited,
 )
+from inference.scrub import scrub
 
 _MAX_DETAIL = 300
 _STATUS_HINTS = {
@@ -103,4 +104,4 @@ def _cause(exc: BaseException) -> str:
 
 
 def _scrub(text: str, secret: str) -> str:
-    return text.replace(secret, "[api key]") if secret else text
+    return scrub(text, secret)

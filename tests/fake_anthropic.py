@@ -7,6 +7,8 @@ from a script filled by the test::
     server.reply_json({"name": "Ada"})
     server.fail(429, times=1, retry_after=0.01)   # Anthropic error JSON, retry-after(-ms) headers
     server.hang(2.0)                              # bounded; released at shutdown
+    server.drop()                                 # read the whole body, then close without answering
+    server.redirect("http://127.0.0.1:9/v1/messages")   # 307 to another host
     server.malformed("json")                      # "json": broken body; "shape": wrong shape; "empty"
 
 With an empty script it answers 400 (``x-should-retry: false``) so a missing reply fails loudly.
@@ -21,7 +23,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
@@ -49,11 +51,12 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: Any  # the parsed JSON body, or None when it was not JSON
+    raw: bytes = b""  # the body exactly as received
 
 
 @dataclass
 class _Action:
-    kind: Literal["reply", "fail", "hang", "raw"]
+    kind: Literal["reply", "fail", "hang", "raw", "drop"]
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
@@ -66,6 +69,7 @@ class FakeAnthropic:
 
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
+        self.on_receive: Callable[[RecordedRequest], None] | None = None  # runs before any answer
         self._script: deque[_Action] = deque()
         self._lock = threading.Lock()
         self._release = threading.Event()
@@ -134,6 +138,14 @@ class FakeAnthropic:
     def hang(self, seconds: float) -> None:
         """Wait ``seconds`` (at most MAX_HANG_S; cut short at shutdown), then close without answering."""
         self._push(_Action("hang", seconds=min(seconds, MAX_HANG_S)))
+
+    def drop(self) -> None:
+        """Read the request body in full, then close the connection without a response."""
+        self._push(_Action("drop"))
+
+    def redirect(self, location: str, status: int = 307) -> None:
+        """Answer with a redirect to ``location`` (a client must not follow it off the host)."""
+        self._push(_Action("raw", status, b"", {"location": location}))
 
     def malformed(self, kind: Literal["json", "shape", "empty"] = "json") -> None:
         """A 200 whose body is broken JSON, valid JSON of the wrong shape, or a message with no content."""
@@ -212,7 +224,10 @@ def _make_handler(server: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
                 body: Any = json.loads(raw) if raw else None
             except ValueError:
                 body = None
-            number = server._record(RecordedRequest("POST", self.path, dict(self.headers.items()), body))
+            recorded = RecordedRequest("POST", self.path, dict(self.headers.items()), body, raw)
+            if server.on_receive is not None:
+                server.on_receive(recorded)
+            number = server._record(recorded)
             request_id = f"req_fake_{number}"
             path = self.path.split("?", 1)[0]
             if path == "/v1/messages/count_tokens":
@@ -229,6 +244,9 @@ def _make_handler(server: FakeAnthropic) -> type[BaseHTTPRequestHandler]:
             if action is None:
                 headers["x-should-retry"] = "false"
                 self._send_error_json(400, "invalid_request_error", "fake server: no scripted reply", headers)
+            elif action.kind == "drop":
+                self.close_connection = True
+                self.connection.shutdown(2)  # the body was read: delivered, and no answer comes back
             elif action.kind == "hang":
                 server._release.wait(action.seconds)
                 self.close_connection = True  # never answer: the client must time out

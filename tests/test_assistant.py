@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import socket
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ LABELS = ClassifySpec(labels=("billing", "delivery", "other"))
 
 
 def fast_provider(key: str) -> Provider:
-    return AnthropicProvider(key, timeout=1.0, max_retries=1)
+    return AnthropicProvider(key, timeout=1.0)  # SDK retries off: the send step retries and audits each
 
 
 @pytest.fixture
@@ -69,9 +70,14 @@ def test_consent_yes_sends_one_redacted_request_and_audits_it(
     assert gate.asked[0].payload == fake_anthropic.message_requests[0].body  # what was shown is what was sent
     assert outcome.tier == "frontier"
     assert "jane.roe@example.com" in outcome.answer and "Jane Roe" in outcome.answer  # restored on the device
-    rows = assistant.store.list_audit()
-    assert len(rows) == 1 and rows[0].consent == "allow_once" and rows[0].outcome == "sent"
-    assert rows[0].cost_usd > 0 and assistant.store.month_spend() == pytest.approx(rows[0].cost_usd)
+    intent, done = assistant.store.list_audit()
+    assert (intent.kind, intent.consent, intent.tier, done.kind, done.outcome) == (
+        "intent", "allow_once", "cloud", "outcome", "answered")
+    assert intent.host == fake_anthropic.url.removeprefix("http://") and done.intent_id == intent.id
+    sent_bytes = fake_anthropic.message_requests[0].raw
+    assert intent.payload_sha256 == hashlib.sha256(sent_bytes).hexdigest()  # the hash of the bytes sent
+    assert intent.payload == sent_bytes.decode()
+    assert done.cost_usd > 0 and assistant.store.month_spend() == pytest.approx(done.cost_usd)
     assert assistant.store.verify_audit().ok
     assert all(a.permit for a in egress.allowed_attempts())  # only inside the consented permit
 
@@ -135,8 +141,9 @@ def test_hang_times_out_with_a_clear_message(assistant: Assistant, fake_anthropi
     fake_anthropic.hang(5.0)
     outcome = assistant.run(TaskRequest(PII_TEXT, LABELS), FixedAnswer(allow=True))
     assert outcome.tier == "local"
-    assert "did not answer within" in outcome.notice
-    assert assistant.store.list_audit()[0].outcome.startswith("error")
+    assert "did not answer within" in outcome.notice and "unknown" in outcome.notice
+    assert assistant.store.list_audit()[-1].outcome.startswith("unknown")
+    assert len(fake_anthropic.message_requests) == 1  # bytes left, no answer: never sent again
 
 
 def test_malformed_content_is_an_error_not_a_result(assistant: Assistant, fake_anthropic: FakeAnthropic) -> None:

@@ -140,7 +140,7 @@ def test_unix_sockets_are_always_allowed(tmp_path: Path) -> None:
 
 
 def test_permit_lets_the_attempt_through_and_records_why() -> None:
-    with egress.permit("escalation to anthropic/claude-haiku-4-5"):
+    with egress.permit("escalation to anthropic/claude-haiku-4-5", host=TEST_NET):
         assert egress.is_permitted()
         try:
             _connect_test_net()
@@ -155,8 +155,8 @@ def test_permit_lets_the_attempt_through_and_records_why() -> None:
 
 
 def test_permits_nest_and_close() -> None:
-    with egress.permit("outer"):
-        with egress.permit("inner"):
+    with egress.permit("outer", host=TEST_NET):
+        with egress.permit("inner", host=TEST_NET):
             socket.getaddrinfo(TEST_NET, 9, flags=socket.AI_NUMERICHOST)
         socket.getaddrinfo(TEST_NET, 9, flags=socket.AI_NUMERICHOST)
     with pytest.raises(EgressBlocked):
@@ -180,7 +180,7 @@ def test_a_permit_in_one_thread_does_not_open_another() -> None:
 
     worker = threading.Thread(target=other_thread, name="not-permitted")
     worker.start()
-    with egress.permit("main thread only"):
+    with egress.permit("main thread only", host=TEST_NET):
         inside.set()
         assert done.wait(5)
         socket.getaddrinfo(TEST_NET, 9, flags=socket.AI_NUMERICHOST)  # still open here
@@ -190,8 +190,37 @@ def test_a_permit_in_one_thread_does_not_open_another() -> None:
 
 
 def test_permit_needs_a_reason() -> None:
-    with pytest.raises(ValueError), egress.permit("  "):
+    with pytest.raises(ValueError), egress.permit("  ", host=TEST_NET):
         pass
+    with pytest.raises(ValueError), egress.permit("no host", host=()):
+        pass
+
+
+# -- a permit is bound to its host --------------------------------------------------------------------
+
+
+def test_a_permit_for_one_host_refuses_every_other_address_and_name() -> None:
+    """The attack: a consented request redirected (or proxied) to a second host inside the permit."""
+    with egress.permit("classify to cloud", host="192.0.2.1"):
+        with pytest.raises(EgressBlocked, match="192.0.2.1 only"):
+            socket.getaddrinfo("198.51.100.7", 443, flags=socket.AI_NUMERICHOST)
+        with pytest.raises(EgressBlocked, match="192.0.2.1 only"):
+            socket.getaddrinfo("attacker.example", 443)
+        with pytest.raises(EgressBlocked):
+            _connect("198.51.100.7")
+        socket.getaddrinfo(TEST_NET, 443, flags=socket.AI_NUMERICHOST)  # the permitted host itself
+    assert [a.target for a in egress.blocked_attempts()] == ["198.51.100.7", "attacker.example", "198.51.100.7:9"]
+
+
+def test_a_named_permit_allows_only_the_addresses_that_name_resolves_to() -> None:
+    with egress.permit("org server", host="localhost.test"), pytest.raises(EgressBlocked):  # resolves to nothing
+        _connect(TEST_NET)
+    with egress.permit("hub download", host=("*.hf.co",)):
+        with pytest.raises(EgressBlocked):
+            socket.getaddrinfo("hf.co.attacker.example", 443)
+        with contextlib.suppress(OSError):  # allowed by the guard; no DNS here
+            socket.getaddrinfo("cdn.hf.co", 443)
+        assert egress.blocked_attempts()[-1].target == "hf.co.attacker.example"
 
 
 def test_install_is_idempotent_and_uninstall_switches_it_off() -> None:
@@ -227,6 +256,12 @@ def test_a_log_handler_that_goes_online_does_not_recurse() -> None:
         logger.removeHandler(handler)
     assert len(emitted) == 1
     assert [a.target for a in egress.blocked_attempts()] == ["example.com", "logs.example.com"]
+
+
+def _connect(address: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.2)
+        sock.connect((address, 9))
 
 
 def test_the_cli_installs_the_guard() -> None:

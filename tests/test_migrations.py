@@ -13,7 +13,7 @@ from app import migrations
 from app.store import Store
 from inference.errors import StorageError
 
-ALL_MIGRATIONS = ["m001_history", "m002_audit", "m003_queue", "m004_ledger"]
+ALL_MIGRATIONS = ["m001_history", "m002_audit", "m003_queue", "m004_ledger", "m005_audit_write_ahead"]
 
 COLUMNS = {
     "history": [
@@ -23,8 +23,9 @@ COLUMNS = {
     "audit": [
         "id", "created", "task", "provider", "model", "payload_mode", "payload", "payload_sha256", "consent",
         "input_tokens", "output_tokens", "cost_usd", "outcome", "prev_hash", "row_hash",
+        "format", "kind", "tier", "host", "intent_id", "attempts", "reserved_usd", "mac",
     ],
-    "audit_head": ["id", "count", "last_id", "last_hash"],
+    "audit_head": ["id", "count", "last_id", "last_hash", "mac"],
     "queue": ["id", "created", "task", "request", "reason", "attempts", "last_error"],
     "ledger": ["id", "created", "provider", "model", "input_tokens", "output_tokens", "cost_usd", "audit_id"],
     "_sqlite_migrations": ["id", "migration_set", "name", "applied_at"],
@@ -136,3 +137,28 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="inhouse.db") as info:
         Store(path)
     assert "move it aside" in info.value.user_message()
+
+
+def test_rows_written_before_the_write_ahead_format_still_verify(tmp_path: Path) -> None:
+    """A format-1 row (written by m002's schema) keeps verifying after m005, and new rows chain to it."""
+    from app.audit import row_hash, sha256_text
+
+    path = tmp_path / "inhouse.db"
+    db = Database(path)
+    migrations.migrations.apply(db, stop_before="m005_audit_write_ahead")
+    old = {"id": 1, "created": "2026-01-01T00:00:00.000000+00:00", "task": "classify", "provider": "anthropic",
+           "model": "claude-haiku-4-5", "payload_mode": "full", "payload": "hi", "payload_sha256": sha256_text("hi"),
+           "consent": "allow_once", "input_tokens": 3, "output_tokens": 1, "cost_usd": 0.5, "outcome": "sent",
+           "prev_hash": migrations.GENESIS_HASH}  # fmt: skip
+    old["row_hash"] = row_hash(old)
+    db.conn.execute(f"INSERT INTO audit ({', '.join(old)}) VALUES ({', '.join('?' * len(old))})", list(old.values()))
+    db.conn.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.verify_audit().ok
+        store.append_audit(task="classify", provider="anthropic", model="m", payload="x", payload_mode="hash",
+                           consent="allow_once", input_tokens=1, output_tokens=1, cost_usd=0.0, outcome="sent")
+        rows = store.list_audit()
+        assert [(r.format, r.kind) for r in rows] == [(1, "record"), (2, "record")]
+        result = store.verify_audit()
+        assert result.ok and "predate" in result.describe()

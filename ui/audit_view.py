@@ -41,7 +41,19 @@ def consent_text(consent: str) -> str:
     return CONSENT_WORDS.get(consent, consent)
 
 
+def outcome_text(entry: AuditEntry, unknown: bool) -> str:
+    """What happened to a hop: intent rows ("about to send") with no outcome are shown as unknown."""
+    if entry.kind == "intent":
+        return "About to send — outcome unknown (no answer was recorded)" if unknown else "About to send"
+    if entry.kind == "outcome":
+        statuses = ", ".join(str(a.get("status") or "no answer") for a in entry.attempt_list)
+        return f"{entry.outcome} (#{entry.intent_id}; attempts: {statuses})" if statuses else entry.outcome
+    return entry.outcome
+
+
 def payload_text(entry: AuditEntry) -> str:
+    if entry.kind == "outcome":
+        return f"The outcome of request #{entry.intent_id}: what was sent is in that row.\n\n{entry.outcome}"
     if entry.payload is None:
         return (f"Only a fingerprint of what was sent is kept (privacy.audit_payload = \"hash\").\n\n"
                 f"SHA-256: {entry.payload_sha256}")
@@ -138,10 +150,12 @@ class AuditView(QWidget):
 
     def refresh(self) -> None:
         self.entries = list(reversed(self.assistant.store.list_audit(limit=500)))  # newest first
+        unknown = {e.id for e in self.assistant.store.open_intents()}
         self.table.setRowCount(len(self.entries))
         for row, e in enumerate(self.entries):
-            cells = (str(e.id), local_time(e.created), task_title(e.task), f"{e.provider} · {e.model}",
-                     consent_text(e.consent), f"{e.input_tokens} + {e.output_tokens}", usd(e.cost_usd), e.outcome)
+            where = f"{e.provider} · {e.model}" + (f" · {e.host}" if e.host else "")
+            cells = (str(e.id), local_time(e.created), task_title(e.task), where, consent_text(e.consent),
+                     f"{e.input_tokens} + {e.output_tokens}", usd(e.cost_usd), outcome_text(e, e.id in unknown))
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         n = len(self.entries)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 from importlib import metadata
 from typing import Any
 
 from app import paths
+from app.policy import file_state
 from inference.errors import InhouseError
 
 PACKAGES = (
@@ -69,6 +71,32 @@ def _optional_sections() -> dict[str, Any]:
     return out
 
 
+def _database_report() -> dict[str, Any]:
+    """Can the database be opened, and does the audit log verify? (``ok`` False makes doctor exit 1.)"""
+    from app.store import Store
+
+    path = paths.current().database
+    try:
+        with Store(path) as store:
+            result = store.verify_audit()
+            unknown = len(store.open_intents())
+    except InhouseError as err:
+        return {"path": str(path), "ok": False, "status": err.user_message()}
+    status = result.describe() + (f"; {unknown} request(s) sent with no recorded outcome" if unknown else "")
+    return {"path": str(path), "ok": result.ok, "status": status}
+
+
+def _destination_report() -> dict[str, Any]:
+    """Where an escalation would go, and what in the environment changes that."""
+    from app.sending import cloud_destination
+
+    where = cloud_destination()
+    proxies = sorted(k for k in os.environ if k.lower() in ("http_proxy", "https_proxy", "all_proxy"))
+    note = f" ({', '.join(proxies)} set: not used, Inhouse never sends through a proxy)" if proxies else ""
+    return {"tier": "cloud", "host": where.host, "url": where.url, "source": where.source, "proxies_ignored": proxies,
+            "status": f"cloud: {where.url} ({where.source}){note}"}
+
+
 def collect() -> dict[str, Any]:
     p = paths.current()
     report: dict[str, Any] = {
@@ -77,6 +105,10 @@ def collect() -> dict[str, Any]:
         "data_dir": str(p.data_dir),
         "config_dir": str(p.config_dir),
         "admin_policy": str(paths.admin_policy_path()),
+        "admin_policy_state": file_state(paths.admin_policy_path()),
+        "admin_override": str(paths.admin_override_path() or ""),
+        "database": _database_report(),
+        "destination": _destination_report(),
     }
     report.update(_model_report())
     report.update(_optional_sections())
@@ -85,9 +117,10 @@ def collect() -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     report = collect()
+    code = 0 if report["database"]["ok"] else 1
     if args.json:
         print(json.dumps(report, indent=2))
-        return 0
+        return code
     for name, version in report["versions"].items():
         print(f"{name:<20} {version}")
     backend = report.get("backend", {})
@@ -98,9 +131,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"model status         {model.get('status', '?')}")
     print(f"data dir             {report['data_dir']}")
     print(f"config dir           {report['config_dir']}")
-    print(f"admin policy         {report['admin_policy']}")
+    print(f"admin policy         {report['admin_policy']} ({report['admin_policy_state']})")
+    if report["admin_override"]:
+        print(f"admin override       {report['admin_override']} (INHOUSE_ADMIN_POLICY: can only tighten)")
+    print(f"database             {report['database']['path']}: {report['database']['status']}")
+    print(f"escalations go to    {report['destination']['status']}")
     for problem in report.get("policy_problems", []):
         print(f"policy problem       {problem}")
     if "api_key" in report:
         print(f"api key              {report['api_key']['message']}")
-    return 0
+    return code

@@ -6,6 +6,7 @@ import json
 import sys
 from typing import Any
 
+from app.consent import describe_consent
 from app.outcome import Outcome
 
 BAR = 24
@@ -17,7 +18,9 @@ def print_outcome(outcome: Outcome, *, as_json: bool, out: Any = None) -> None:
         print(json.dumps(outcome.to_json(), ensure_ascii=False), file=out)
         return
     local = outcome.local
-    where = "on this device" if outcome.tier == "local" else f"sent to {outcome.model} with your consent"
+    where = "on this device"
+    if outcome.tier != "local":
+        where = f"sent to {outcome.model} {describe_consent(outcome.consent)}"
     if local.task == "classify" and local.probabilities:
         print(f"{outcome.answer}", file=out)
         for label, p in sorted(local.probabilities.items(), key=lambda kv: -kv[1]):
