@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 
 import keyring
 import keyring.errors
@@ -20,12 +21,18 @@ log = logging.getLogger(__name__)
 
 USERNAME = "audit-key"
 KEY_BYTES = 32
+_create_lock = threading.Lock()  # threads of one process never create two keys
 
 
 def load(*, create: bool) -> bytes | None:
     """The audit key; with ``create``, make and store one when there is none. None without a keyring."""
     if not keyring_available() or is_plaintext():
         return None
+    with _create_lock:
+        return _load(create)
+
+
+def _load(create: bool) -> bytes | None:
     try:
         stored = keyring.get_password(SERVICE, USERNAME)
         if stored:

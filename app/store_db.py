@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -49,8 +50,9 @@ class StoreBase:
         self.path = Path(path)
         self._lock = threading.RLock()
         with _environment_errors(self.path):
-            _refuse_empty_file(self.path)
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create_atomically(self.path)
+            _refuse_empty_file(self.path)
             self._conn = sqlite3.connect(
                 str(self.path), timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None
             )
@@ -116,6 +118,30 @@ class StoreBase:
 class EmptyDatabase(StorageError):
     hint = ("The file may have been truncated (a full disk, a sync tool, a crash). Inhouse did not replace it: "
             "restore it from a backup, or move it aside and Inhouse will start a new, empty one.")
+
+
+def _create_atomically(path: Path) -> None:
+    """A new database appears complete (its first page written) or not at all, so a zero-byte file is
+    never a database being created by another process: it is always damage."""
+    if path.exists():
+        return
+    tmp = path.with_name(f"{path.name}.new-{os.getpid()}-{threading.get_ident()}")
+    try:
+        conn = sqlite3.connect(str(tmp))
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")  # writes the header page
+        finally:
+            conn.close()
+        try:
+            os.link(tmp, path)  # never replaces a database another process created meanwhile
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            leftover.unlink(missing_ok=True)
 
 
 def _refuse_empty_file(path: Path) -> None:

@@ -193,3 +193,12 @@ def test_few_shot_examples_leave_redacted(assistant: Assistant, fake_anthropic: 
     body = str(fake_anthropic.message_requests[0].body)
     assert "bob.smith@example.org" not in body and "4111 1111 1111 1111" not in body
     assert "[EMAIL_1]" in body
+
+
+def test_a_connection_dropped_after_the_body_is_not_queued(assistant: Assistant, fake_anthropic: FakeAnthropic) -> None:
+    """The body was delivered, so this is not "could not reach": kept local, shown unknown, never queued."""
+    fake_anthropic.drop()
+    outcome = assistant.run(TaskRequest(PII_TEXT, LABELS), FixedAnswer(allow=True))
+    assert outcome.tier == "local" and outcome.action != "queue" and "unknown" in outcome.notice
+    assert assistant.store.list_queue() == [] and len(fake_anthropic.message_requests) == 1
+    assert assistant.store.list_audit()[-1].outcome.startswith("unknown")

@@ -63,7 +63,8 @@ def test_local_and_frontier_side_by_side(
     assert report.frontier is not None and report.frontier.accuracy == 1.0
     assert report.frontier.cost_per_message_usd > 0
     assert len(fake_anthropic.message_requests) == 3
-    assert len(assistant.store.list_audit()) == 3 and assistant.store.verify_audit().ok
+    rows = assistant.store.list_audit()  # an "about to send" row and an outcome row per message
+    assert [r.kind for r in rows] == ["intent", "outcome"] * 3 and assistant.store.verify_audit().ok
 
 
 def test_declined_frontier_run_sends_nothing(

@@ -164,7 +164,8 @@ def test_allow_once_sends_exactly_the_payload_shown(
     outcome = page.result.current
     assert outcome is not None and outcome.tier == "frontier" and outcome.answer == "negative"
     assert page.result.outcome.badge.text() == f"Sent to {outcome.model} with your consent"
-    assert [e.consent for e in window.assistant.store.list_audit()] == ["allow_once"]
+    assert [(e.kind, e.consent) for e in window.assistant.store.list_audit()] == [
+        ("intent", "allow_once"), ("outcome", "allow_once")]
 
 
 @pytest.mark.usefixtures("consenting")

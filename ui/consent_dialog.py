@@ -128,8 +128,8 @@ class ConsentDialog(QDialog):
         facts = QFormLayout()
         facts.setHorizontalSpacing(16)
         facts.addRow(self._fact_title("Task"), QLabel(task_title(r.task)))
-        where = f" at {r.destination}" if r.destination else ""
-        facts.addRow(self._fact_title("Sent to"), QLabel(f"{r.provider.capitalize()} · {r.model}{where} ({r.tier})"))
+        where = f" at {r.destination} ({r.tier})" if r.destination else ""
+        facts.addRow(self._fact_title("Sent to"), QLabel(f"{r.provider.capitalize()} · {r.model}{where}"))
         self.tokens = QLabel(f"about {r.estimated_input_tokens} input + {r.estimated_output_tokens} output tokens")
         facts.addRow(self._fact_title("Size"), self.tokens)
         cost = QLabel(f"about {usd(r.estimated_cost_usd)} (at most {usd(r.max_cost_usd)})")
