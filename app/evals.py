@@ -1,123 +1,51 @@
-"""The eval harness: the same eval set through the local model and (with consent) the frontier model.
+"""The eval harness: an eval set through the local model and, with consent, the frontier model.
 
-Reports quality, confidence calibration (ECE, AUROC, Brier) and cost per message side by side, and
-suggests a per-task threshold: the lowest confidence at which the local answers kept are as accurate as
-the target (the frontier's measured accuracy when it ran, else ``--target``).
+1. ``load_eval_set`` (``app/eval_sets.py``) checks the whole file first: a bad set is one clear error.
+2. ``run_local``: every item through the local tier (``EngineHost.run``: trained heads included).
+3. ``frontier_consent``: one question for everything that would leave (the frontier run of the set
+   and/or the judging of the local summaries), after the policy (a denied or queued decision sends
+   nothing). Each request then goes through ``Assistant.ask_frontier``: same redaction, permit, audit.
+4. ``run_frontier`` / ``run_judge``; ``build_report`` (``app/eval_scoring.py``) scores each task properly.
 
-Eval set: a JSON file ``{"name", "task", "labels" | "schema" | "max_words", "items": [{"text", "expected"}]}``
-(see resources/eval/). Extract items compare the fields listed in ``compare``.
+The judge: the frontier model rates each local summary 1-5 against its source on ``JUDGE_RUBRIC``, sent
+as a classification whose labels are the scores and whose descriptions are the rubric.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from app.assistant import Assistant
 from app.consent import ConsentGate, ConsentRequest
+from app.eval_scoring import EvalReport, ItemResult, JudgeReport, build_report, score_items, summary_median
+from app.eval_sets import EvalItem, EvalSet, EvalSetInvalid, load_eval_set
 from app.router import Action, RouterState, decide
 from inference.errors import InhouseError, InputInvalid
 from inference.frontier import estimate
-from inference.grounding import normalize
-from inference.metrics import ThresholdRow, auroc, brier, expected_calibration_error, suggest_threshold, threshold_table
+from inference.metrics import auroc, spearman
 from inference.prices import PriceTable
-from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest, TaskSpec
+from inference.tasks.base import ClassifySpec, TaskRequest
+
+__all__ = [
+    "EvalItem", "EvalReport", "EvalSet", "EvalSetInvalid", "ItemResult", "JUDGE_RUBRIC", "build_report",
+    "estimated_costs", "frontier_consent", "judge_requests", "judge_report", "load_eval_set", "run_frontier",
+    "run_judge", "run_local",
+]
 
 Progress = Callable[[int, int], None]
 
-
-@dataclass(frozen=True)
-class EvalItem:
-    text: str
-    expected: Any
-
-
-@dataclass(frozen=True)
-class EvalSet:
-    name: str
-    spec: TaskSpec
-    items: tuple[EvalItem, ...]
-    compare: tuple[str, ...] = ()
-    source: str = ""
-
-
-@dataclass(frozen=True)
-class ItemResult:
-    output: Any
-    correct: bool
-    confidence: float | None
-    latency_ms: float
-    cost_usd: float = 0.0
-    error: str = ""
-
-
-@dataclass(frozen=True)
-class TierReport:
-    tier: str
-    model: str
-    n: int
-    accuracy: float
-    errors: int
-    mean_latency_ms: float
-    cost_per_message_usd: float
-    ece: float | None = None
-    auroc: float | None = None
-    brier: float | None = None
-
-
-@dataclass(frozen=True)
-class EvalReport:
-    name: str
-    task: str
-    local: TierReport
-    frontier: TierReport | None
-    thresholds: list[ThresholdRow] = field(default_factory=list)
-    target: float = 0.9
-    suggestion: ThresholdRow | None = None
-
-
-def load_eval_set(path: Path) -> EvalSet:
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        task = doc["task"]
-        spec: TaskSpec
-        if task == "classify":
-            spec = ClassifySpec(labels=tuple(doc["labels"]),
-                                descriptions=tuple(doc.get("descriptions", {}).items()))
-        elif task == "extract":
-            spec = ExtractSpec(schema=doc["schema"])
-        elif task == "summarize":
-            spec = SummarizeSpec(max_words=int(doc.get("max_words", 60)))
-        else:
-            raise KeyError(f"task {task!r}")
-        items = tuple(EvalItem(str(i["text"]), i.get("expected")) for i in doc["items"])
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise InputInvalid(f"{path} is not a usable eval set: {err}",
-                           hint="See resources/eval/sentiment.json for the format.") from err
-    if not items:
-        raise InputInvalid(f"{path} has no items.")
-    return EvalSet(doc.get("name", Path(path).stem), spec, items, tuple(doc.get("compare", ())), doc.get("source", ""))
-
-
-def is_correct(evalset: EvalSet, output: Any, expected: Any) -> bool:
-    if expected is None:
-        return False
-    if isinstance(evalset.spec, ClassifySpec):
-        return isinstance(output, str) and output.casefold() == str(expected).casefold()
-    if isinstance(evalset.spec, ExtractSpec):
-        keys = evalset.compare or tuple(expected)
-        return isinstance(output, dict) and all(_same(output.get(k), expected.get(k)) for k in keys)
-    return isinstance(output, str) and normalize(str(expected)) in normalize(output)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return abs(float(a) - float(b)) < 1e-6
-    return normalize(str(a)) == normalize(str(b))
+JUDGE_RUBRIC: tuple[tuple[str, str], ...] = (
+    ("5", "The SUMMARY states the SOURCE's main point, and everything it says is supported by the SOURCE."),
+    ("4", "Everything in the SUMMARY is supported by the SOURCE, but it misses part of the main point "
+          "or spends words on minor details."),
+    ("3", "The SUMMARY is vague or incomplete, or has one minor detail the SOURCE does not support."),
+    ("2", "The SUMMARY misses the main point, or states something (a number, a name, a claim) that the "
+          "SOURCE contradicts or does not contain."),
+    ("1", "The SUMMARY is unrelated to the SOURCE, unreadable, or mostly invented."),
+)
+JUDGE_SPEC = ClassifySpec(labels=tuple(score for score, _ in JUDGE_RUBRIC), descriptions=JUDGE_RUBRIC)
+GOOD_SCORE = 4  # judge scores at or above this count as good summaries
 
 
 def run_local(assistant: Assistant, evalset: EvalSet, progress: Progress | None = None) -> list[ItemResult]:
@@ -126,41 +54,67 @@ def run_local(assistant: Assistant, evalset: EvalSet, progress: Progress | None 
         start = time.perf_counter()
         try:
             res = assistant.host.run(TaskRequest(item.text, evalset.spec))
-            results.append(ItemResult(res.output, is_correct(evalset, res.output, item.expected), res.confidence,
-                                      res.latency_ms))
+            fields = {k: f.confidence for k, f in res.fields.items()} if res.fields else None
+            results.append(ItemResult(res.output, res.confidence, res.latency_ms, fields=fields))
         except InhouseError as err:
-            results.append(ItemResult(None, False, 0.0, (time.perf_counter() - start) * 1000, error=str(err)))
+            results.append(ItemResult(None, 0.0, (time.perf_counter() - start) * 1000, error=str(err)))
         if progress:
             progress(n, len(evalset.items))
     return results
 
 
-def frontier_consent(assistant: Assistant, evalset: EvalSet, gate: ConsentGate) -> str | None:
-    """Ask once for the whole set (policy first). Returns the consent label, or None with nothing sent."""
+def judge_requests(evalset: EvalSet, local: Sequence[ItemResult]) -> list[TaskRequest]:
+    """One judging request per local summary: the source and the summary, to be rated on the rubric."""
+    if evalset.task != "summarize":
+        raise InputInvalid("Only summaries are judged by the frontier model.",
+                           hint="Classification and extraction are scored against the expected answers.")
+    return [TaskRequest(f"SOURCE:\n{item.text}\n\nSUMMARY:\n{result.output or '(no summary)'}", JUDGE_SPEC)
+            for item, result in zip(evalset.items, local, strict=True)]
+
+
+def _planned(evalset: EvalSet, frontier: bool, judge: Sequence[TaskRequest]) -> list[TaskRequest]:
+    own = [TaskRequest(i.text, evalset.spec) for i in evalset.items] if frontier else []
+    return own + list(judge)
+
+
+def frontier_consent(assistant: Assistant, evalset: EvalSet, gate: ConsentGate, *, frontier: bool = True,
+                     judge: Sequence[TaskRequest] = ()) -> str | None:
+    """Ask once for everything that would be sent (policy first). The consent label, or None: nothing sent."""
+    requests = _planned(evalset, frontier, judge)
+    if not requests:
+        raise InputInvalid("Nothing to send to the frontier model.")
     policy = assistant.effective.policy
-    model = policy.escalation.model
-    first = TaskRequest(assistant._redact(evalset.items[0].text).text, evalset.spec)
+    model, max_out = policy.escalation.model, policy.escalation.max_output_tokens
     prices = PriceTable.load()  # once, not per item
-    total = sum(estimate(TaskRequest(i.text, evalset.spec), model, policy.escalation.max_output_tokens,
-                         prices=prices).cost_usd for i in evalset.items)
+    estimates = [estimate(r, model, max_out, prices=prices) for r in requests]
+    total = sum(e.cost_usd for e in estimates)
     state = RouterState(assistant.store.month_spend(), total, bool(assistant.key_source()), assistant.online)
-    decision = decide(evalset.spec.task, 0.0, policy, state, model)
+    decision = decide(requests[0].task, 0.0, policy, state, model)
     if decision.action in (Action.DENY, Action.QUEUE):
         raise InputInvalid(f"The frontier run is not possible: {decision.reason}")
     if decision.action == Action.ESCALATE:
         return "auto"
+    first = requests[0]
+    shown = TaskRequest(assistant._redact(first.text).text, first.spec)
     provider = assistant.provider_factory(assistant.key_source() or "")
-    payload = provider.build_payload(first, model=model, max_output_tokens=policy.escalation.max_output_tokens)
-    est = estimate(first, model, policy.escalation.max_output_tokens, prices=prices)
+    payload = provider.build_payload(shown, model=model, max_output_tokens=max_out)
     answer = gate.ask(ConsentRequest(
-        task=evalset.spec.task, text=first.text, payload=payload, highlights=(), provider=provider.name,
-        model=model, estimated_input_tokens=est.input_tokens * len(evalset.items),
-        estimated_output_tokens=est.output_tokens * len(evalset.items), estimated_cost_usd=total,
-        max_cost_usd=est.max_cost_usd * len(evalset.items),
-        reason=f"evaluation: send all {len(evalset.items)} messages of '{evalset.name}' (the first is shown; "
-               "each is redacted the same way)", allow_session=False,
+        task=first.task, text=shown.text, payload=payload, highlights=(), provider=provider.name, model=model,
+        estimated_input_tokens=sum(e.input_tokens for e in estimates),
+        estimated_output_tokens=sum(e.output_tokens for e in estimates), estimated_cost_usd=total,
+        max_cost_usd=sum(e.max_cost_usd for e in estimates), reason=_reason(evalset, frontier, len(judge)),
+        allow_session=False,
     ))
     return answer.choice.value if answer.allowed else None
+
+
+def _reason(evalset: EvalSet, frontier: bool, judged: int) -> str:
+    parts = []
+    if frontier:
+        parts.append(f"send all {len(evalset.items)} messages of '{evalset.name}'")
+    if judged:
+        parts.append(f"have {judged} local summaries (with their sources) rated 1-5 on the rubric")
+    return f"evaluation: {' and '.join(parts)} (the first request is shown; each is redacted the same way)"
 
 
 def run_frontier(assistant: Assistant, evalset: EvalSet, consent: str,
@@ -171,36 +125,53 @@ def run_frontier(assistant: Assistant, evalset: EvalSet, consent: str,
         try:
             output, summary = assistant.ask_frontier(TaskRequest(item.text, evalset.spec), consent)
             model = summary.model
-            results.append(ItemResult(output, is_correct(evalset, output, item.expected), None, summary.latency_ms,
-                                      summary.cost_usd))
+            results.append(ItemResult(output, None, summary.latency_ms, summary.cost_usd))
         except InhouseError as err:
-            results.append(ItemResult(None, False, None, (time.perf_counter() - start) * 1000, error=str(err)))
+            results.append(ItemResult(None, None, (time.perf_counter() - start) * 1000, error=str(err)))
         if progress:
             progress(n, len(evalset.items))
     return results, model
 
 
-def tier_report(tier: str, model: str, results: list[ItemResult]) -> TierReport:
-    n = len(results)
-    correct = [r.correct for r in results]
-    report = TierReport(tier, model, n, sum(correct) / n, sum(1 for r in results if r.error),
-                        sum(r.latency_ms for r in results) / n, sum(r.cost_usd for r in results) / n)
-    confs = [r.confidence for r in results]
-    if all(c is not None for c in confs):
-        values = [float(c) for c in confs if c is not None]
-        report = TierReport(**{**report.__dict__, "ece": expected_calibration_error(values, correct),
-                               "auroc": auroc(values, correct), "brier": brier(values, correct)})
-    return report
+def run_judge(assistant: Assistant, requests: Sequence[TaskRequest], consent: str,
+              progress: Progress | None = None) -> tuple[list[int | None], str, float]:
+    """Each judging request through ``ask_frontier``: (scores, None where it failed; model; cost)."""
+    scores: list[int | None] = []
+    model, cost = assistant.effective.policy.escalation.model, 0.0
+    for n, request in enumerate(requests, 1):
+        try:
+            output, summary = assistant.ask_frontier(request, consent)
+            model, cost = summary.model, cost + summary.cost_usd
+            scores.append(int(output) if str(output).strip() in JUDGE_SPEC.labels else None)
+        except InhouseError:
+            scores.append(None)
+        if progress:
+            progress(n, len(requests))
+    return scores, model, cost
 
 
-def build_report(evalset: EvalSet, local_model: str, local: list[ItemResult],
-                 frontier: tuple[list[ItemResult], str] | None, target: float) -> EvalReport:
-    local_report = tier_report("local", local_model, local)
-    frontier_report = tier_report("frontier", frontier[1], frontier[0]) if frontier else None
-    confs = [r.confidence or 0.0 for r in local]
-    rows = threshold_table(confs, [r.correct for r in local],
-                           frontier_good=[r.correct for r in frontier[0]] if frontier else None,
-                           frontier_cost=[r.cost_usd for r in frontier[0]] if frontier else None)
-    goal = frontier_report.accuracy if frontier_report else target
-    return EvalReport(evalset.name, evalset.spec.task, local_report, frontier_report, rows, goal,
-                      suggest_threshold(rows, goal))
+def judge_report(evalset: EvalSet, local: Sequence[ItemResult], scores: Sequence[int | None], model: str,
+                 cost: float) -> JudgeReport:
+    rated = [i for i, s in enumerate(scores) if s is not None]
+    conf = [float(local[i].confidence or 0.0) for i in rated]
+    values = [float(scores[i] or 0) for i in rated]
+    rouge = score_items(evalset, local, summary_median(evalset, local))
+    return JudgeReport(
+        model=model, rubric=JUDGE_RUBRIC, scores=list(scores),
+        mean_score=sum(values) / len(values) if values else None,
+        spearman_confidence=spearman(conf, values) if rated else None,
+        auroc_good=auroc(conf, [v >= GOOD_SCORE for v in values]) if rated else None,
+        spearman_rouge=spearman([rouge[i].quality for i in rated], values) if rated else None,
+        cost_usd=cost,
+    )
+
+
+def estimated_costs(assistant: Assistant, evalset: EvalSet) -> list[float] | None:
+    """What escalating each item would cost, from the price table (offline); None when it cannot be priced."""
+    policy = assistant.effective.policy.escalation
+    try:
+        prices = PriceTable.load()
+        return [estimate(TaskRequest(i.text, evalset.spec), policy.model, policy.max_output_tokens,
+                         prices=prices).cost_usd for i in evalset.items]
+    except InhouseError:
+        return None
