@@ -274,8 +274,8 @@ def test_judge_asks_once_and_audits_every_request(
     sent = fake_anthropic.message_requests
     assert len(sent) == 2 and all(JUDGE_RUBRIC[0][1] in r.body["system"] for r in sent)
     assert "SUMMARY:\nRain fell on Sunday." in sent[1].body["messages"][0]["content"]
-    audit = assistant.store.list_audit()
-    assert len(audit) == 2 and assistant.store.verify_audit().ok
+    audit = assistant.store.list_audit()  # an "about to send" row and an outcome row per request
+    assert [r.kind for r in audit] == ["intent", "outcome"] * 2 and assistant.store.verify_audit().ok
     judged = judge_report(evalset, local, scores, model, cost)
     assert judged.mean_score == 3.5 and judged.spearman_confidence == pytest.approx(1.0)
     report = build_report(evalset, "local", local, None, target=0.9, judge=judged)
