@@ -81,6 +81,7 @@ class _Permit:
     reason: str
     patterns: tuple[str, ...]  # lower-case host names, IP literals, or "*.domain"
     resolved: dict[str, frozenset[str]] = field(default_factory=dict)  # permitted name -> its addresses
+    seen: set[str] = field(default_factory=set)  # names looked up under this permit (wildcards included)
 
     def allows_name(self, name: str) -> bool:
         name = name.lower().rstrip(".")
@@ -92,12 +93,15 @@ class _Permit:
             return self.allows_name(address)
         if ip in {_canonical_ip(p) for p in self.patterns}:
             return True
-        names = [p for p in self.patterns if not p.startswith("*.")] + list(self.resolved)
-        return any(ip in self._addresses(name) for name in dict.fromkeys(names))
+        names = list(dict.fromkeys([p for p in self.patterns if not p.startswith("*.")] + sorted(self.seen)))
+        if any(ip in self._addresses(name) for name in names):
+            return True
+        # DNS may answer with another subset of a name's addresses than a moment ago: ask once more
+        return any(ip in self._addresses(name, fresh=True) for name in names)
 
-    def _addresses(self, name: str) -> frozenset[str]:
-        if name not in self.resolved:
-            self.resolved[name] = _resolve(name)
+    def _addresses(self, name: str, *, fresh: bool = False) -> frozenset[str]:
+        if fresh or name not in self.resolved:
+            self.resolved[name] = self.resolved.get(name, frozenset()) | _resolve(name)
         return self.resolved[name]
 
 
@@ -252,6 +256,8 @@ def _hook(event: str, args: tuple[object, ...]) -> None:
     name_event = event in _NAME_EVENTS
     permit = next((p for p in reversed(permits)
                    if (p.allows_name(host) if name_event else p.allows_address(host))), None)
+    if permit is not None and name_event:
+        permit.seen.add(host.lower().rstrip("."))
     _record(event, target, permit.reason if permit else "")
     if permit is None and permits:
         hosts = ", ".join(dict.fromkeys(p for q in permits for p in q.patterns))

@@ -285,3 +285,13 @@ def test_find_blocked_sees_through_wrapping_exceptions() -> None:
         found = egress.find_blocked(wrapped)
         assert isinstance(found, EgressBlocked) and "api.example.com" in str(found)
     assert egress.find_blocked(ValueError("unrelated")) is None
+
+
+def test_a_wildcard_permit_allows_the_addresses_of_the_names_looked_up_under_it() -> None:
+    """A model download: the hub redirects to a CDN name under *.hf.co; its addresses pass, others not."""
+    with egress.permit("hub download", host=("*.example.test",)):
+        socket.getaddrinfo("localhost", 443)  # loopback: always allowed, not recorded
+        with contextlib.suppress(OSError):
+            socket.getaddrinfo("cdn.example.test", 443)  # allowed by the guard; resolves to nothing here
+        with pytest.raises(EgressBlocked):
+            _connect(TEST_NET)  # not an address of any permitted name

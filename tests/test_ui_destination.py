@@ -19,3 +19,22 @@ def test_the_consent_dialog_names_the_destination_host_and_tier(qtbot: QtBot) ->
     qtbot.addWidget(dialog)
     texts = [label.text() for label in dialog.findChildren(QLabel)]
     assert "Anthropic · claude-haiku-4-5 at gateway.example.org:8443 (cloud)" in texts
+
+
+def test_the_window_opens_on_a_damaged_database_and_says_so(qtbot: QtBot) -> None:
+    from app import paths
+    from app.assistant import Assistant
+    from app.engine_host import EngineHost
+    from ui.main_window import MainWindow
+
+    db = paths.current().database
+    db.parent.mkdir(parents=True, exist_ok=True)
+    db.write_bytes(b"not a database " * 100)
+    assistant = Assistant(host=EngineHost(model_path="/nonexistent/model.gguf"))  # never loaded here
+    window = MainWindow(assistant)
+    qtbot.addWidget(window)
+    assert "unavailable" in window.status.spend.text()
+    for index in range(window.pages.count()):
+        window.show_page(index)  # history, audit...: no exception, each says why
+    assert "unavailable" in window.history.subtitle.text()
+    assistant.close()

@@ -149,6 +149,11 @@ class AuditView(QWidget):
         return self.table
 
     def refresh(self) -> None:
+        if self.assistant.store_problem:
+            self.entries = []
+            self.table.setRowCount(0)
+            self.count.setText(f"The audit log is unavailable: {self.assistant.store_problem}")
+            return
         self.entries = list(reversed(self.assistant.store.list_audit(limit=500)))  # newest first
         unknown = {e.id for e in self.assistant.store.open_intents()}
         self.table.setRowCount(len(self.entries))

@@ -139,6 +139,11 @@ class HistoryView(QWidget):
         store = self.assistant.store
         privacy = self.assistant.effective.policy.privacy
         query = self.query.text().strip()
+        if self.assistant.store_problem:
+            self.entries = []
+            self.table.setRowCount(0)
+            self.subtitle.setText(f"History is unavailable: {self.assistant.store_problem}")
+            return
         self.entries = store.search_history(query) if query else store.list_history(200)
         self.subtitle.setText(
             f"Runs are kept on this device for {privacy.retention_days} days. Search looks at the text and the answer."

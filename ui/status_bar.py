@@ -64,6 +64,13 @@ class StatusBar(QStatusBar):
             state = "offline"
         self.network.setProperty("state", state)
         self.network.style().polish(self.network)
+        if assistant.store_problem:  # a damaged database: say so, keep answering on the device
+            self.spend.setText("History and audit log unavailable")
+            self.spend.setToolTip("Nothing is saved and nothing is sent until this is fixed: "
+                                  f"{assistant.store_problem}")
+            self.queue.setText("")
+            self.send.setVisible(False)
+            return
         spent = assistant.month_spend()
         self.spend.setText(f"{money(spent)} of {money(policy.monthly_budget_usd)} this month")
         self.spend.setToolTip(f"Spent on cloud answers this calendar month: {usd(spent)} "
