@@ -17,7 +17,9 @@ What it guarantees:
   any byte was written, and statuses that mean "not processed, try later" (408, 409, 429, 5xx, 529), are
   retried up to ``MAX_ATTEMPTS`` times (``retry-after`` honoured up to ``MAX_WAIT_S``); every attempt and
   its status is in the outcome row. Once bytes left and no answer came back (dropped connection, read
-  timeout), the outcome is *unknown*: ``SendFailed(OutcomeUnknown)``, never retried, never queued.
+  timeout), the outcome is *unknown*: ``SendFailed(OutcomeUnknown)``, never retried, never queued; and
+  the same bytes are not sent again on the administrator's policy alone (``consent = "auto"``, e.g. from
+  the queue) while that outcome is unknown: ``SendFailed(ResendRefused)`` — only a person's yes resends.
 - **One host.** The permit is bound to ``hop.host``; a request to any other host (or a redirect, which
   the client never follows) is refused and recorded.
 
@@ -88,12 +90,19 @@ class RedirectRefused(ProviderError):
     hint = "Inhouse sends only to the host you agreed to. Check the provider address in `inhouse doctor`."
 
 
+class ResendRefused(ProviderError):
+    """The same bytes were sent before and their outcome is unknown: not resent without a person's yes."""
+
+    hint = "Ask for it again yourself (a new consent), or check `inhouse audit list` first."
+
+
 class _WriteAhead:
     """The wire watcher: commits the intent row before the first attempt's bytes leave."""
 
     def __init__(self, store: Store, hop: Hop, audit_payload: str, reserve_usd: float) -> None:
         self.store, self.hop, self.mode, self.reserve = store, hop, audit_payload, reserve_usd
         self.intent_id: int | None = None
+        self.refused: int | None = None  # the earlier intent with an unknown outcome, when a resend was refused
         self.sha256 = ""
         self.error: BaseException | None = None
 
@@ -111,6 +120,11 @@ class _WriteAhead:
                                        f"{self.hop.host} only.")
         if self.intent_id is None:
             hop = self.hop
+            earlier = self.store.unknown_intent(digest) if hop.consent == "auto" else None
+            if earlier is not None:
+                self.refused = earlier
+                raise ResendRefused(f"Not sent automatically: the same request (audit #{earlier}) was sent before "
+                                    "and its outcome is unknown.")
             self.intent_id = self.store.append_intent(
                 task=hop.task, tier=hop.tier, provider=hop.provider, model=hop.model, host=hop.host,
                 consent=hop.consent, body=attempt.body, payload_mode=self.mode, reserved_usd=self.reserve)
@@ -134,6 +148,8 @@ def transmit(
     try:
         for number in range(1, MAX_ATTEMPTS + 1):
             answer, failure = _attempt(provider, wire, writer, payload, request, hop, attempts)
+            if isinstance(writer.error, ResendRefused) and writer.refused is not None:
+                raise SendFailed(writer.error, writer.refused)  # nothing was sent this time
             if writer.error is not None and writer.intent_id is None:
                 raise writer.error  # the intent row could not be written: nothing was sent
             if failure is None:

@@ -129,6 +129,14 @@ class AuditStore(StoreBase):
             "(SELECT 1 FROM audit o WHERE o.kind = 'outcome' AND o.intent_id = a.id) ORDER BY id")
         return [entry_from_row(dict(r)) for r in rows]
 
+    def unknown_intent(self, payload_sha256: str) -> int | None:
+        """The id of an earlier intent for exactly these bytes whose outcome is unknown, if any."""
+        rows = self._select(
+            "SELECT id FROM audit a WHERE kind = 'intent' AND payload_sha256 = ? AND NOT EXISTS (SELECT 1 FROM "
+            "audit o WHERE o.kind = 'outcome' AND o.intent_id = a.id AND o.outcome NOT LIKE 'unknown%') "
+            "ORDER BY id DESC LIMIT 1", [payload_sha256])
+        return int(rows[0]["id"]) if rows else None
+
     def verify_audit(self) -> VerifyResult:
         """Check the chain, the head, the ledger's references and the signatures (see :mod:`app.audit`)."""
         with self._snapshot():

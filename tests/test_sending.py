@@ -214,3 +214,27 @@ def test_kill_9_while_the_request_is_in_flight_leaves_the_intent_row(fake: FakeA
         assert intent.payload_sha256 == hashlib.sha256(fake.message_requests[0].raw).hexdigest()
         assert store.verify_audit().ok
         assert store.month_spend() > 0  # its reserve counts until the outcome is known
+
+
+def test_bytes_with_an_unknown_outcome_are_not_resent_on_the_admin_policy_alone(
+    fake: FakeAnthropic, store: Store
+) -> None:
+    """The attack: a queued or repeated request goes out again automatically after a dropped connection."""
+    provider = AnthropicProvider(KEY, base_url=fake.url, timeout=2.0)
+    payload = provider.build_payload(REQUEST, model="claude-haiku-4-5", max_output_tokens=64)
+
+    def send(consent: str) -> object:
+        hop = Hop(task="classify", tier="cloud", provider="anthropic", model="claude-haiku-4-5",
+                  host=destination_host(provider), consent=consent)
+        return transmit(store, AnthropicProvider(KEY, base_url=fake.url, timeout=2.0), payload, REQUEST, hop,
+                        audit_payload="hash", sleep=lambda s: None)
+
+    fake.drop()
+    with pytest.raises(SendFailed):
+        send("auto")
+    fake.reply_text("delivery")
+    with pytest.raises(SendFailed) as info:
+        send("auto")
+    assert "outcome is unknown" in str(info.value.error) and len(fake.message_requests) == 1
+    send("allow_once")  # a person said yes again
+    assert len(fake.message_requests) == 2
