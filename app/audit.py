@@ -252,7 +252,8 @@ def _check_macs(rows: Sequence[AuditEntry], head: AuditHead | None, key: bytes) 
         if row.mac is not None and not valid:
             return row.id, "the row's signature does not match this device's audit key: it was not written by Inhouse"
         if signed and not valid:
-            return row.id, "the row is not signed with this device's audit key: it was added outside Inhouse"
+            return row.id, ("the row is not signed with this device's audit key: it was added outside Inhouse "
+                            "(or by Inhouse in a session that could not read the keyring)")
         signed = signed or valid
     if head is not None and (signed or head.mac is not None):
         expected = head_mac(key, head.count, head.last_id, head.last_hash)
