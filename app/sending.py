@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 
 from app import egress
 from app.store import Store
-from inference.errors import InhouseError, ProviderError, ProviderUnavailable
+from inference.errors import Cancelled, InhouseError, ProviderError, ProviderUnavailable
 from inference.frontier import FrontierAnswer, Provider
 from inference.scrub import scrub
 from inference.tasks.base import TaskRequest
@@ -103,6 +103,7 @@ class _WriteAhead:
         self.store, self.hop, self.mode, self.reserve = store, hop, audit_payload, reserve_usd
         self.intent_id: int | None = None
         self.refused: int | None = None  # the earlier intent with an unknown outcome, when a resend was refused
+        self.closed: int | None = None  # the outcome row, once written
         self.sha256 = ""
         self.error: BaseException | None = None
 
@@ -160,6 +161,10 @@ def transmit(
                 raise _final(store, writer, attempts, failure, hop, secret)
             sleep(wait)
         raise AssertionError("unreachable: the last attempt is never retried")
+    except (KeyboardInterrupt, Cancelled) as stop:  # the user stopped it mid-send: say what is known
+        if writer.intent_id is not None and writer.closed is None:
+            _close(store, writer, attempts, _stopped(attempts, stop), None, secret)
+        raise
     finally:
         close = getattr(provider, "close", None)
         if callable(close):
@@ -180,6 +185,14 @@ def _attempt(
             for attempt in seen:
                 attempt.number = len(attempts) + 1
                 attempts.append(attempt)
+
+
+def _stopped(attempts: list[Attempt], stop: BaseException) -> str:
+    why = f"stopped by the user ({type(stop).__name__})"
+    last = attempts[-1] if attempts else None
+    if last is not None and last.status is not None:
+        return f"error: HTTP {last.status}, then {why}"
+    return f"unknown: {why}" if any(a.bytes_left for a in attempts) else f"not sent: {why}"
 
 
 def _retry_wait(last: Attempt | None, failure: InhouseError, number: int) -> float | None:
@@ -233,7 +246,7 @@ def _close(
 ) -> int:
     assert writer.intent_id is not None
     rows = [_attempt_row(a) for a in attempts]
-    audit_id = store.append_outcome(
+    audit_id = writer.closed = store.append_outcome(
         writer.intent_id, outcome=scrub(outcome, secret), attempts=rows,
         input_tokens=answer.input_tokens if answer else 0, output_tokens=answer.output_tokens if answer else 0,
         cost_usd=answer.cost_usd if answer else 0.0, model=answer.model if answer and answer.model else None,

@@ -238,3 +238,20 @@ def test_bytes_with_an_unknown_outcome_are_not_resent_on_the_admin_policy_alone(
     assert "outcome is unknown" in str(info.value.error) and len(fake.message_requests) == 1
     send("allow_once")  # a person said yes again
     assert len(fake.message_requests) == 2
+
+
+def test_stopping_mid_send_closes_the_intent_with_what_is_known(fake: FakeAnthropic, store: Store) -> None:
+    """Ctrl+C while waiting to retry: the outcome row says the server answered 500, then the user stopped."""
+    provider = AnthropicProvider(KEY, base_url=fake.url, timeout=2.0)
+    payload = provider.build_payload(REQUEST, model="claude-haiku-4-5", max_output_tokens=64)
+    hop = Hop(task="classify", tier="cloud", provider="anthropic", model="claude-haiku-4-5",
+              host=destination_host(provider), consent="allow_once")
+    fake.fail(500)
+
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        transmit(store, provider, payload, REQUEST, hop, audit_payload="hash", sleep=interrupted)
+    assert store.open_intents() == []
+    assert store.list_audit()[-1].outcome == "error: HTTP 500, then stopped by the user (KeyboardInterrupt)"
