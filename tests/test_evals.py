@@ -120,6 +120,13 @@ def test_cli_refuses_a_bad_set_before_loading_any_model(
     assert "labels: must be a list" in err and "Traceback" not in err and "accuracy" not in err
 
 
+@pytest.mark.parametrize("flags", [["--limit", "0"], ["--target", "90"], ["--judge"]])
+def test_cli_refuses_bad_flags_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str]) -> None:
+    code = main(["eval", str(write(tmp_path, CLASSIFY)), *flags])  # --judge: only summaries are judged
+    _, err = capsys.readouterr()
+    assert code == 1 and err.startswith("inhouse: ") and "Traceback" not in err
+
+
 def test_every_shipped_eval_set_loads() -> None:
     shipped = sorted(Path(__file__).resolve().parent.parent.joinpath("resources", "eval").glob("*.json"))
     assert {p.stem for p in shipped} >= {"sentiment", "support-intent", "invoices", "banking-slots", "scitldr"}

@@ -47,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
     from app.runtime import open_assistant
     from inference.errors import InputInvalid
 
+    if args.limit is not None and args.limit < 1:
+        raise InputInvalid("--limit must be 1 or more.")
+    if not 0.0 <= args.target <= 1.0:
+        raise InputInvalid("--target is a share of good answers, between 0 and 1.", hint="For example --target 0.9.")
     evalset = load_eval_set(args.file)  # every problem in the file is reported before anything runs
     if args.limit:
         evalset = replace(evalset, items=evalset.items[: args.limit])
@@ -112,16 +116,13 @@ def print_report(report: EvalReport) -> None:
         ("cost USD / message", [t.cost_per_message_usd for t in tiers], 5),
         ("errors", [float(t.errors) for t in tiers], 0),
     ]
+    if report.quality_name == "accuracy":  # classify: quality and share good are the same figure
+        rows.pop(1)
     for label, cells, digits in rows:
         print(f"{label:<26}" + "".join(f"{_fmt(c, digits):>36}" for c in cells))
     _print_fields(report)
     _print_judge(report)
-    print(f"\nthreshold  escalated  kept share good  kept {report.quality_name:<14}  combined good  "
-          f"USD/1k msgs ({report.cost_basis})")
-    for row in report.thresholds[::2]:
-        cost = None if row.cost_per_message_usd is None else row.cost_per_message_usd * 1000
-        print(f"{row.threshold:>9.2f}  {row.escalation_rate:>9.0%}  {_fmt(row.kept_accuracy):>15}  "
-              f"{_fmt(row.kept_quality):>19}  {_fmt(row.combined_accuracy):>13}  {_fmt(cost, 4):>12}")
+    _print_thresholds(report)
     s = report.suggestion
     if s is None:
         print(f"\nNo threshold keeps local answers at {report.target:.2f} share good: escalate everything, "
@@ -130,6 +131,17 @@ def print_report(report: EvalReport) -> None:
         print(f"\nSuggested threshold for {report.task}: {s.threshold:.2f} — local answers kept are "
               f"{_fmt(s.kept_accuracy, 2)} good (target {report.target:.2f}), {s.escalation_rate:.0%} escalated. "
               f"Set it with `inhouse policy set thresholds.{report.task} {s.threshold:.2f}`.")
+
+
+def _print_thresholds(report: EvalReport) -> None:
+    quality = report.quality_name != "accuracy"
+    print("\nthreshold  escalated  kept share good" + (f"  kept {report.quality_name:<14}" if quality else "")
+          + f"  combined good  USD/1k msgs ({report.cost_basis})")
+    for row in report.thresholds[::2]:
+        cost = None if row.cost_per_message_usd is None else row.cost_per_message_usd * 1000
+        print(f"{row.threshold:>9.2f}  {row.escalation_rate:>9.0%}  {_fmt(row.kept_accuracy):>15}"
+              + (f"  {_fmt(row.kept_quality):>19}" if quality else "")
+              + f"  {_fmt(row.combined_accuracy):>13}  {_fmt(cost, 4):>12}")
 
 
 def _print_fields(report: EvalReport) -> None:
