@@ -12,6 +12,7 @@ import pytest
 from app import egress, paths
 from app.cli import main
 from app.secrets import set_api_key
+from tests.documents_factory import write_pdf
 
 INVOICE = "INVOICE 77\nDate: 2024-03-15\nWidgets: 3 x 10.00\nTotal due: 30.00 EUR"
 
@@ -67,7 +68,7 @@ def test_extract_reads_a_file_and_stdin(capsys: pytest.CaptureFixture[str], tmp_
     [
         (["classify", "--labels", "a,b", "   "], "empty"),
         (["summarize", "--file", "{binary}"], "binary"),
-        (["summarize", "--file", "{latin1}"], "not UTF-8"),
+        (["summarize", "--file", "{locked}"], "password-protected"),
         (["extract", "--schema", "{badschema}", "some text"], "not valid JSON Schema"),
         (["extract", "--schema", "{notjson}", "some text"], "not valid JSON"),
         (["summarize", "--file", "{missing}"], "No such file"),
@@ -76,11 +77,11 @@ def test_extract_reads_a_file_and_stdin(capsys: pytest.CaptureFixture[str], tmp_
 def test_bad_input_is_a_clear_error(capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str],
                                     message: str) -> None:
     files = {
-        "{binary}": tmp_path / "b.bin", "{latin1}": tmp_path / "l.txt", "{badschema}": tmp_path / "s.json",
+        "{binary}": tmp_path / "b.bin", "{locked}": tmp_path / "l.pdf", "{badschema}": tmp_path / "s.json",
         "{notjson}": tmp_path / "n.json", "{missing}": tmp_path / "missing.txt",
     }
     files["{binary}"].write_bytes(bytes(range(256)) * 10)
-    files["{latin1}"].write_bytes("Café crème à 3 EUR".encode("latin-1"))
+    write_pdf(files["{locked}"], ["Café crème à 3 EUR"], password="pw")
     files["{badschema}"].write_text('{"type": "objekt"}')
     files["{notjson}"].write_text("{not json")
     argv = [str(files.get(a, a)) for a in argv]

@@ -61,7 +61,7 @@ def test_files_are_read_or_refused_with_a_clear_message(qtbot: QtBot, tmp_path: 
     pdf.write_bytes(b"%PDF-1.7 binary")
     panel.load_file(pdf)
     assert panel.input_error.isVisibleTo(panel)
-    assert "report.pdf" in panel.input_error.text() and ".pdf files are not supported" in panel.input_error.text()
+    assert "report.pdf" in panel.input_error.text() and "not a readable PDF" in panel.input_error.text()
     assert "Please pay invoice 7." in panel.text()  # the text already there is kept
 
 

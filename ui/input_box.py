@@ -8,26 +8,18 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from app.inputs import read_text_file
-from inference.errors import InputInvalid
-
-READABLE_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".eml", ".log", ".csv")
-FILE_FILTER = "Text, Markdown and e-mail (*.txt *.text *.md *.markdown *.eml *.log *.csv);;All files (*)"
+from app.inputs import Document, accepted_suffixes, read_document
 
 
-def read_input_file(path: Path) -> str:
-    """The text of a plain-text, Markdown or e-mail file; ``InputInvalid`` saying why for anything else."""
-    if path.suffix.lower() not in READABLE_SUFFIXES:
-        kind = path.suffix.lower() or "this kind of"
-        raise InputInvalid(
-            f"Inhouse cannot read {path.name}: {kind} files are not supported, only plain text (.txt), "
-            "Markdown (.md) and e-mail (.eml).",
-            hint="Open it in its own program, copy the text, and paste it here.",
-        )
-    text = read_text_file(path)
-    if not text.strip():
-        raise InputInvalid(f"{path.name} is empty.", hint="Choose a file that contains some text.")
-    return text
+def file_filter() -> str:
+    """The Open dialog's filter, from what ``app.documents`` reads (the UI keeps no list of its own)."""
+    patterns = " ".join(f"*{suffix}" for suffix in accepted_suffixes())
+    return f"Documents ({patterns});;All files (*)"
+
+
+def read_input_file(path: Path) -> Document:
+    """The document at ``path`` (PDF, Word, e-mail, web page, text); ``InputInvalid`` saying why otherwise."""
+    return read_document(path)
 
 
 class InputBox(QPlainTextEdit):
@@ -40,7 +32,7 @@ class InputBox(QPlainTextEdit):
         self.setAcceptDrops(True)
         self.setTabChangesFocus(True)  # Tab moves on, so the window stays usable from the keyboard
         self.setPlaceholderText(
-            "Paste or type the text here, or drop a file (.txt, .md, .eml).\n\n"
+            "Paste or type the text here, or drop a file (PDF, Word, e-mail, web page, text).\n\n"
             "Tip: press Ctrl+Enter to run."
         )
         self.setAccessibleName("Text to work on")

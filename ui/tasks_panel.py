@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from inference.errors import InputInvalid
 from inference.tasks.base import TASK_NAMES, TaskName, TaskRequest, TaskSpec
 from ui.formatting import TASK_TITLES
-from ui.input_box import FILE_FILTER, InputBox, read_input_file
+from ui.input_box import InputBox, file_filter, read_input_file
 from ui.spec_editors import LabelsEditor, SchemaEditor, SummaryOptions
 
 TASK_HINTS: dict[TaskName, str] = {
@@ -94,8 +94,8 @@ class TaskPanel(QFrame):
         row.addWidget(self.count)
         row.addStretch(1)
         self.open_button = QPushButton("Open file…")
-        self.open_button.setToolTip("Open a .txt, .md or .eml file (Ctrl+O)")
-        self.open_button.setAccessibleName("Open a text file")
+        self.open_button.setToolTip("Open a PDF, Word, e-mail, web page or text file (Ctrl+O)")
+        self.open_button.setAccessibleName("Open a document")
         self.open_button.clicked.connect(self.choose_file)
         row.addWidget(self.open_button)
         return row
@@ -181,7 +181,7 @@ class TaskPanel(QFrame):
 
     # -- files ------------------------------------------------------------------------------------
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a text file", "", FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open a document", "", file_filter())
         if path:
             self.load_file(Path(path))
 
@@ -189,10 +189,10 @@ class TaskPanel(QFrame):
         if self._busy:
             return
         try:
-            text = read_input_file(path)
+            document = read_input_file(path)
         except InputInvalid as err:
             self.input_error.setText(err.user_message())
             self.input_error.show()
             return
-        self.set_text(text)
-        self.state.setText(f"Opened {path.name}")
+        self.set_text(document.text)
+        self.state.setText(" ".join((f"Opened {path.name}.", *document.notes)))

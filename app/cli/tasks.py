@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.inputs import decode_text, read_text_file
+from app.inputs import decode_text, read_document, read_text_file
 from app.paths import RESOURCES
 from inference.errors import InputInvalid, SchemaInvalid
 from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest, TaskSpec
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="?", help="the text, or - to read standard input")
-    p.add_argument("--file", type=Path, help="read the text from a file (.txt, .md, .eml)")
+    p.add_argument("--file", type=Path, help="read the text from a document (PDF, .docx, .eml, .html, .txt, .md …)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--consent", choices=("yes", "no"), help="answer the escalation question ahead (scripts)")
     p.add_argument("--local-only", action="store_true", help="never offer escalation for this run")
@@ -52,7 +52,10 @@ def read_input(args: argparse.Namespace) -> str:
     if args.file is not None:
         if args.text is not None:
             raise InputInvalid("Give the text either as an argument or with --file, not both.")
-        return read_text_file(args.file)
+        document = read_document(args.file)
+        for note in document.notes:
+            print(f"Note: {note}", file=sys.stderr)
+        return document.text
     if args.text is None:
         raise InputInvalid("No text given: pass TEXT, - for standard input, or --file PATH.")
     if args.text == "-":
