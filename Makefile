@@ -41,6 +41,7 @@ test: install
 bench: install
 	$(PY) bench/bench_engine.py
 	$(PY) bench/bench_classifiers.py
+	$(PY) bench/bench_documents.py
 
 lint: install
 	$(VENV)/bin/ruff check app inference ui tests bench

@@ -69,12 +69,14 @@ class Assistant:
         cancel: CancelToken | None = None,
         *,
         local_only: bool = False,
+        defer: bool = False,
     ) -> Outcome:
+        """``defer`` (batch runs): an answer that would need consent goes to the offline queue, unasked."""
         local = self.host.run(request, cancel)
         if local_only:
             outcome = Outcome(request, local, local.output, "local", "local_only", "escalation not offered")
             return self._remember(outcome)
-        return self._decide_and_act(request, local, gate)
+        return self._decide_and_act(request, local, gate, defer=defer)
 
     def escalate(self, outcome: Outcome, gate: ConsentGate) -> Outcome:
         """The user asked for the cloud model on a past local answer: decide again, then ask."""
@@ -127,6 +129,7 @@ class Assistant:
     # -- steps -----------------------------------------------------------------------------------
     def _decide_and_act(
         self, request: TaskRequest, local: TaskResult, gate: ConsentGate | None, *, queue_id: int | None = None,
+        defer: bool = False,
     ) -> Outcome:
         policy = self.effective.policy
         model = policy.escalation.model
@@ -141,7 +144,7 @@ class Assistant:
         if decision.action == Action.QUEUE:
             return self._queue(base, decision.reason)
         if decision.action == Action.ASK_CONSENT and gate is None:
-            return self._remember(base)
+            return self._queue(base, decision.reason) if defer else self._remember(base)
         redaction, sendable = self._sendable(request)  # only now: redaction is the slowest step before sending
         return self._consent_and_send(base, decision, redaction, sendable, gate)
 

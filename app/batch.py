@@ -1,32 +1,40 @@
-"""Run one task over many texts, resumably: a killed process loses nothing.
+"""Run one task over many items, resumably: a killed process loses nothing and repeats nothing.
 
-Input: a text file (one item per line), JSONL (objects with "text" and optionally "id") or CSV (a "text"
-column, optional "id"). Output: JSONL, one line per item, appended and flushed to disk as each finishes.
-On restart the items whose ids are already in the output are skipped, so a run killed mid-batch picks up
-where it stopped. An item that fails gets an ``error`` line and the batch goes on.
+Items come from ``app.batch_sources`` (folders, files, mailboxes, record files), read one at a time.
+Output: JSONL, one line per item, appended, flushed and fsynced as each finishes. On restart the ids
+already in the output are skipped (a last line cut off by a kill is dropped and its item redone), so a
+run killed mid-batch, or paused, or on a laptop whose lid closed, picks up where it stopped. An item that
+fails gets an ``error`` line and the batch goes on.
+
+``process_item`` is the one function that turns one item into one record: the seam for running several
+items at once against a server (bounded in-flight requests) without touching the bookkeeping here.
+Answers that would need the user's consent are never sent from a batch unless ``escalation`` says so:
+"later" keeps them in the offline queue (``inhouse queue send``), "no" keeps the local answer.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
-from collections.abc import Callable, Iterator
+import threading
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any, Literal
 
 from app.assistant import Assistant
-from app.consent import ConsentGate
-from app.inputs import read_text_file
-from inference.errors import InhouseError, InputInvalid
+from app.batch_sources import BatchItem, BatchSource, Pending, line_items, record_items
+from app.consent import FixedAnswer
+from inference.engine import CancelToken
+from inference.errors import Cancelled, InhouseError
 from inference.tasks.base import TaskRequest, TaskSpec
 
+Escalation = Literal["no", "later", "yes"]
 
-@dataclass(frozen=True)
-class BatchItem:
-    id: str
-    text: str
+__all__ = ["BatchControl", "BatchItem", "BatchProgress", "BatchReport", "BatchSource", "done_ids", "pending",
+           "process_item", "read_items", "run_batch"]
 
 
 @dataclass(frozen=True)
@@ -35,32 +43,54 @@ class BatchReport:
     done_before: int
     processed: int
     failed: int
+    queued: int = 0
+    stopped: bool = False  # paused or cancelled before the end (run again to resume)
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """After each item: counts, the rate of this run and the time left; ``record`` is the line written."""
+
+    done: int  # finished in total, including earlier runs
+    total: int
+    processed: int  # in this run
+    failed: int
+    elapsed_s: float
+    record: dict[str, Any]
+
+    @property
+    def per_minute(self) -> float:
+        return 60.0 * self.processed / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        if self.processed == 0:
+            return None
+        return (self.total - self.done) * self.elapsed_s / self.processed
+
+
+class BatchControl:
+    """Pause (stop after the current item) or cancel (stop now; the current item is redone next time)."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self.token = CancelToken()
+
+    def pause(self) -> None:
+        self._stop.set()
+
+    def cancel(self) -> None:
+        self._stop.set()
+        self.token.cancel()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
 
 
 def read_items(path: Path) -> list[BatchItem]:
-    text = read_text_file(path)
-    suffix = path.suffix.lower()
-    if suffix == ".jsonl":
-        return list(_jsonl_items(text, path))
-    if suffix == ".csv":
-        rows = list(csv.DictReader(io.StringIO(text)))
-        if rows and "text" not in rows[0]:
-            raise InputInvalid(f"{path.name} needs a header row with a 'text' column.")
-        return [BatchItem(str(r.get("id") or n), r["text"]) for n, r in enumerate(rows, 1) if r.get("text")]
-    return [BatchItem(str(n), line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-
-
-def _jsonl_items(text: str, path: Path) -> Iterator[BatchItem]:
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise InputInvalid(f"{path.name} line {n} is not JSON: {err.msg}.") from err
-        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-            raise InputInvalid(f"{path.name} line {n} needs a \"text\" string.")
-        yield BatchItem(str(obj.get("id", n)), obj["text"])
+    """The items of a line or record file, as before (``.txt`` one per line, ``.jsonl``, ``.csv``)."""
+    return record_items(path) if path.suffix.lower() in (".jsonl", ".ndjson", ".csv") else line_items(path)
 
 
 def done_ids(output: Path) -> set[str]:
@@ -68,37 +98,83 @@ def done_ids(output: Path) -> set[str]:
     if not output.exists():
         return set()
     ids: set[str] = set()
-    lines = output.read_text(encoding="utf-8").splitlines(keepends=True)
-    good = []
-    for line in lines:
-        try:
-            ids.add(str(json.loads(line)["id"]))
-            good.append(line)
-        except (json.JSONDecodeError, KeyError, TypeError):
-            break
-    if len(good) != len(lines):
-        output.write_text("".join(good), encoding="utf-8")
+    good_bytes = 0
+    with output.open("rb") as f:
+        for line in f:
+            try:
+                ids.add(str(json.loads(line)["id"]))
+            except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+                break
+            if not line.endswith(b"\n"):
+                ids.discard(str(json.loads(line)["id"]))  # complete JSON but no newline: redo it
+                break
+            good_bytes += len(line)
+    if good_bytes != output.stat().st_size:
+        with output.open("r+b") as f:
+            f.truncate(good_bytes)
     return ids
 
 
+def process_item(
+    assistant: Assistant, item: Pending, spec: TaskSpec, escalation: Escalation = "no",
+    cancel: CancelToken | None = None,
+) -> dict[str, Any]:
+    """One item to one output record (``error`` and ``hint`` when it could not be done)."""
+    record: dict[str, Any] = {"id": item.id, "source": item.source}
+    try:
+        request = TaskRequest(item.load(), spec)
+        if escalation == "later":
+            outcome = assistant.run(request, None, cancel, defer=True)
+        else:
+            outcome = assistant.run(request, FixedAnswer(escalation == "yes"), cancel)
+    except Cancelled:
+        raise
+    except InhouseError as err:
+        return {**record, "error": str(err), "hint": err.hint}
+    return {**record, **outcome.to_json(), "queued": outcome.queue_id is not None}
+
+
 def run_batch(
-    assistant: Assistant, items: list[BatchItem], spec: TaskSpec, output: Path, gate: ConsentGate,
-    progress: Callable[[int, int], None] | None = None,
+    assistant: Assistant, items: Iterable[Pending], total: int, spec: TaskSpec, output: Path,
+    escalation: Escalation = "no", progress: Callable[[BatchProgress], None] | None = None,
+    control: BatchControl | None = None,
 ) -> BatchReport:
+    """Run ``spec`` over ``items`` (``total`` of them, for progress), appending to ``output``; items whose
+    ids are there already are skipped without being read."""
     seen = done_ids(output)
-    todo = [item for item in items if item.id not in seen]
-    failed = 0
+    control = control or BatchControl()
+    done_before = len(seen)
+    processed = failed = queued = 0
+    start = time.monotonic()
+    output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("a", encoding="utf-8") as out:
-        for n, item in enumerate(todo, 1):
+        for item in items:
+            if control.stopped:
+                break
+            if item.id in seen:
+                continue
             try:
-                outcome = assistant.run(TaskRequest(item.text, spec), gate)
-                record = {"id": item.id, **outcome.to_json()}
-            except InhouseError as err:
-                failed += 1
-                record = {"id": item.id, "error": str(err)}
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            out.flush()
-            os.fsync(out.fileno())
+                record = process_item(assistant, item, spec, escalation, control.token)
+            except Cancelled:
+                break
+            _append(out, record)
+            seen.add(item.id)
+            processed += 1
+            failed += "error" in record
+            queued += bool(record.get("queued"))
             if progress:
-                progress(n, len(todo))
-    return BatchReport(len(items), len(items) - len(todo), len(todo), failed)
+                progress(BatchProgress(done_before + processed, total, processed, failed,
+                                       time.monotonic() - start, record))
+    stopped = control.stopped and done_before + processed < total
+    return BatchReport(total, done_before, processed, failed, queued, stopped)
+
+
+def pending(items: list[BatchItem], source: str = "") -> list[Pending]:
+    """Items whose text is known, as batch items."""
+    return [Pending(item.id, source, partial(str, item.text)) for item in items]
+
+
+def _append(out: Any, record: dict[str, Any]) -> None:
+    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()
+    os.fsync(out.fileno())

@@ -1,4 +1,4 @@
-"""The main window: a sidebar (Assistant, History, Classifiers, Audit log, Settings), the pages, the status bar."""
+"""The main window: a sidebar (Assistant, History, Classifiers, Batch, Audit log, Settings), pages, status bar."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from inference.errors import InhouseError, ModelCorrupt, ModelLoadFailed, ModelM
 from ui.assets import icon
 from ui.assistant_page import AssistantPage
 from ui.audit_view import AuditView
+from ui.batch_page import BatchPage
 from ui.classifiers_common import page_icon
 from ui.classifiers_correction import CorrectionController
 from ui.classifiers_page import ClassifiersPage
@@ -31,8 +32,8 @@ from ui.settings_view import SettingsView
 from ui.status_bar import StatusBar
 from ui.worker import TaskDone, run_task, wait_for_all
 
-PAGES = (("Assistant", "assistant"), ("History", "history"), ("Classifiers", "classifiers"), ("Audit log", "audit"),
-         ("Settings", "settings"))
+PAGES = (("Assistant", "assistant"), ("History", "history"), ("Classifiers", "classifiers"), ("Batch", "batch"),
+         ("Audit log", "audit"), ("Settings", "settings"))
 NO_MODEL = (ModelMissing, ModelCorrupt, ModelLoadFailed, OutOfMemory)
 
 
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
         self.first_run = FirstRunPage()
         self.history = HistoryView(assistant)
         self.classifiers = ClassifiersPage(assistant)
+        self.batch = BatchPage(assistant)
         self.corrections = CorrectionController(assistant, self.assistant_page.result, self)
         self.audit = AuditView(assistant)
         self.settings = SettingsView(assistant)
@@ -76,7 +78,7 @@ class MainWindow(QMainWindow):
         self.home.addWidget(self.first_run)
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
-        for page in (self.home, self.history, self.classifiers, self.audit, self.settings):
+        for page in (self.home, self.history, self.classifiers, self.batch, self.audit, self.settings):
             self.pages.addWidget(page)
         content = QWidget()
         content.setObjectName("content")
@@ -125,6 +127,7 @@ class MainWindow(QMainWindow):
         self.settings.policy_changed.connect(self._refresh_status)
         self.settings.key_changed.connect(self._refresh_status)
         self.status.send_queued.connect(self.send_queued)
+        self.batch.finished.connect(self._refresh_status)
         self.first_run.retry.connect(self.load_model)
         for i in range(len(PAGES)):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, lambda i=i: self.nav.setCurrentRow(i))
@@ -138,7 +141,7 @@ class MainWindow(QMainWindow):
         if self.nav.currentRow() != index:
             self.nav.setCurrentRow(index)
         page = self.pages.currentWidget()
-        if isinstance(page, HistoryView | AuditView | SettingsView | ClassifiersPage):
+        if isinstance(page, HistoryView | AuditView | SettingsView | ClassifiersPage | BatchPage):
             page.refresh()
 
     def _use_again(self, entry: object) -> None:
@@ -207,6 +210,7 @@ class MainWindow(QMainWindow):
         self.gate.deny_all()
         self.assistant_page.cancel()
         self.classifiers.cancel()
+        self.batch.shutdown()
         wait_for_all(15_000)
         super().closeEvent(event)
 

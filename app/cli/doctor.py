@@ -61,6 +61,12 @@ def _optional_sections() -> dict[str, Any]:
         out["policy_problems"] = list(load_policy().problems)
     except ImportError:
         pass
+    from app.documents import ocr
+
+    tesseract = ocr.version()
+    out["ocr"] = {"tesseract": tesseract, "path": ocr.tesseract_path(),
+                  "message": f"Tesseract {tesseract}: scanned PDFs are read by OCR on this device" if tesseract else
+                  "Tesseract not installed: scanned PDFs cannot be read (optional; e.g. apt install tesseract-ocr)"}
     try:
         from app.secrets import key_status
 
@@ -138,6 +144,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"escalations go to    {report['destination']['status']}")
     for problem in report.get("policy_problems", []):
         print(f"policy problem       {problem}")
+    if "ocr" in report:
+        print(f"ocr                  {report['ocr']['message']}")
     if "api_key" in report:
         print(f"api key              {report['api_key']['message']}")
     return code
