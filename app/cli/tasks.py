@@ -97,7 +97,14 @@ def run_command(args: argparse.Namespace) -> int:
     from app.cli.output import print_outcome
     from app.runtime import run_request
 
-    request = TaskRequest(text=read_input(args), spec=build_spec(args))
+    spec = build_spec(args)
+    if isinstance(spec, ExtractSpec | SummarizeSpec) and args.file is not None and args.text is None:
+        from app.cli.long_documents import run_if_long
+
+        code = run_if_long(args, spec)  # a document longer than the context: chunked, with page references
+        if code is not None:
+            return code
+    request = TaskRequest(text=read_input(args), spec=spec)
     outcome = run_request(request, consent=args.consent, local_only=args.local_only, as_json=args.json)
     print_outcome(outcome, as_json=args.json)
     return 0
