@@ -108,20 +108,38 @@ def each(path: Path | str, *, limits: Limits = DEFAULT, ocr: bool | None = None)
     yield "", read(path, limits=limits, ocr=ocr)
 
 
-def _reader(module: str, name: str) -> Callable[[Path, Limits], Document]:
-    def load(path: Path, limits: Limits) -> Document:
-        import importlib
+def _docx(path: Path, limits: Limits) -> Document:
+    from app.documents.office import read_docx
 
-        function: Callable[[Path, Limits], Document] = getattr(importlib.import_module(module), name)
-        return function(path, limits)
-
-    return load
+    return read_docx(path, limits)
 
 
+def _eml(path: Path, limits: Limits) -> Document:
+    from app.documents.mail import read_eml
+
+    return read_eml(path, limits)
+
+
+def _mbox(path: Path, limits: Limits) -> Document:
+    from app.documents.mail import read_mbox
+
+    return read_mbox(path, limits)
+
+
+def _html(path: Path, limits: Limits) -> Document:
+    from app.documents.html import read_html
+
+    return read_html(path, limits)
+
+
+def _text(path: Path, limits: Limits) -> Document:
+    from app.documents.text import read_text
+
+    return read_text(path, limits)
+
+
+# Readers are imported when first used (plain imports, so packagers see them): pypdf, python-docx and
+# Beautiful Soup load only for the formats a user opens.
 _READERS: dict[str, Callable[[Path, Limits], Document]] = {
-    "docx": _reader("app.documents.office", "read_docx"),
-    "email": _reader("app.documents.mail", "read_eml"),
-    "mbox": _reader("app.documents.mail", "read_mbox"),
-    "html": _reader("app.documents.html", "read_html"),
-    "text": _reader("app.documents.text", "read_text"),
+    "docx": _docx, "email": _eml, "mbox": _mbox, "html": _html, "text": _text,
 }
