@@ -18,7 +18,7 @@ endif
 # pip's wheel cache does not know about CMAKE_ARGS: a GPU build must not reuse a cached CPU wheel.
 LLAMA_CACHE := $(if $(strip $(CMAKE_ARGS)),--no-cache-dir,)
 
-.PHONY: install run test bench lint screenshots clean
+.PHONY: install run test bench lint screenshots clean redact-model
 
 install: $(STAMP)
 
@@ -42,6 +42,11 @@ bench: install
 	$(PY) bench/bench_engine.py
 	$(PY) bench/bench_classifiers.py
 	$(PY) bench/bench_documents.py
+	$(PY) bench/bench_redact.py
+
+# Retrain the redaction tagger (resources/redact/tagger.json.gz) from synthetic text; deterministic.
+redact-model: install
+	nice -n 10 $(PY) bench/train_redact_tagger.py --lexicons
 
 lint: install
 	$(VENV)/bin/ruff check app inference ui tests bench

@@ -24,8 +24,13 @@ from typing import Any
 
 from inference.redact_address import find_addresses
 from inference.redact_base import KINDS, USER, Detection
+from inference.redact_dates import find_ages, find_birth_dates
+from inference.redact_ids import find_national_ids, find_postcodes
 from inference.redact_names import find_names
+from inference.redact_phone import find_phone_numbers
 from inference.redact_rules import find_cards, find_emails, find_ibans, find_ips, find_phones
+from inference.redact_tagger import find_entities
+from inference.redact_text import normalize
 
 __all__ = [
     "KINDS",
@@ -45,9 +50,15 @@ _DETECTORS: tuple[Callable[[str], Iterator[Detection]], ...] = (
     find_ibans,
     find_cards,
     find_ips,
+    find_national_ids,
     find_phones,
+    find_phone_numbers,
+    find_birth_dates,
+    find_ages,
+    find_postcodes,
     find_addresses,
     find_names,
+    find_entities,
 )
 _ALL_KINDS = (*KINDS, USER)
 _KIND_ALTERNATION = "|".join(_ALL_KINDS)
@@ -122,8 +133,13 @@ def detect(text: str, kinds: Collection[str] | None = None) -> tuple[Detection, 
     number; ``kinds`` then chooses which kinds are reported.
     """
     wanted = _check_kinds(kinds)
-    found = _resolve(d for detector in _DETECTORS for d in detector(text))
-    return tuple(d for d in found if d.kind in wanted)
+    norm = normalize(text)
+    seen = norm.text
+    found = _resolve(d for detector in _DETECTORS for d in detector(seen))
+    if seen is text:
+        return tuple(d for d in found if d.kind in wanted)
+    mapped = (Detection(*norm.span(d.start, d.end), d.kind) for d in found if d.kind in wanted)
+    return tuple(_resolve(mapped))
 
 
 class _Numbering:

@@ -20,10 +20,16 @@ IBAN = "IBAN"
 IP = "IP"
 PERSON = "PERSON"
 ADDRESS = "ADDRESS"
+ID = "ID"  # national identity numbers (SSN, NINO, DNI, codice fiscale...), passports, licences
+DOB = "DOB"  # dates of birth
+AGE = "AGE"
+POSTCODE = "POSTCODE"
+ORG = "ORG"
+CITY = "CITY"
 USER = "REDACTED"  # what the user hides by hand in the consent dialog
 
 # Detected kinds, in the order overlaps are settled: an earlier kind wins a contested region.
-KINDS: tuple[str, ...] = (EMAIL, IBAN, CARD, IP, PHONE, ADDRESS, PERSON)
+KINDS: tuple[str, ...] = (EMAIL, IBAN, CARD, IP, ID, PHONE, DOB, ADDRESS, POSTCODE, ORG, PERSON, CITY, AGE)
 
 WORDLIST_DIR = Path(__file__).resolve().parent.parent / "resources" / "redact"
 

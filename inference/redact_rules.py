@@ -53,28 +53,37 @@ def _card_grouping_ok(groups: list[str], seps: set[str]) -> bool:
     lengths = [len(g) for g in groups]
     if lengths in ([4, 6, 5], [4, 6, 4]):  # American Express, Diners Club
         return True
+    if all(n >= 4 for n in lengths):  # uneven groups of 4+ digits (e.g. a separator hidden by an invisible one)
+        return True
     return all(n == 4 for n in lengths[:-1]) and 1 <= lengths[-1] <= 4
 
 
-def _card_number(groups: list[str], seps: set[str]) -> bool:
+_MAESTRO_12 = frozenset({"50", *(str(n) for n in range(56, 70))})  # 12-digit cards: Maestro only
+_CARD_CUE = re.compile(r"\b(?:card|cards|cc|credit|debit|visa|mastercard|maestro|amex|discover|jcb)\b")
+
+
+def _card_number(groups: list[str], seps: set[str], shortest: int) -> bool:
     if not _card_grouping_ok(groups, seps):
         return False
     digits = "".join(groups)
-    return 13 <= len(digits) <= 19 and len(set(digits)) > 1 and luhn_ok(digits)
+    return shortest <= len(digits) <= 19 and len(set(digits)) > 1 and luhn_ok(digits)
 
 
 def find_cards(text: str) -> Iterator[Detection]:
-    """Card numbers: 13-19 digits, one kind of separator in card-like groups, and a valid Luhn check."""
+    """Card numbers: 13-19 digits (12 after a card word: Maestro), one kind of separator in card-like
+    groups, and a valid Luhn check."""
     for m in _CARD.finditer(text):
         raw = m.group()
-        if len(raw) < 13 or _IBAN_PREFIX.search(text, max(0, m.start() - 5), m.start()):
+        if len(raw) < 12 or _IBAN_PREFIX.search(text, max(0, m.start() - 5), m.start()):
             continue  # too short, or the digits of an IBAN (one whose check failed)
+        cued = _CARD_CUE.search(text[max(0, m.start() - 30) : m.start()].lower()) is not None
+        shortest = 12 if cued and raw.isdigit() and raw[:2] in _MAESTRO_12 else 13
         groups = re.split(r"[ \-]", raw)
         seps = set(re.findall(r"[ \-]", raw))
         for cut in range(len(groups), 0, -1):  # "4111 1111 1111 1111 5 times": drop trailing groups
-            if sum(len(g) for g in groups[:cut]) < 13:
+            if sum(len(g) for g in groups[:cut]) < shortest:
                 break
-            if _card_number(groups[:cut], seps):
+            if _card_number(groups[:cut], seps, shortest):
                 length = len(" ".join(groups[:cut]))
                 yield Detection(m.start(), m.start() + length, CARD)
                 break

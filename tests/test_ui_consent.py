@@ -81,6 +81,33 @@ def test_redacting_a_selection_changes_what_would_be_sent(dialog: ConsentDialog)
     assert dialog.text == TEXT
 
 
+def test_invisible_characters_are_shown_but_sent_as_they_are(qtbot: QtBot) -> None:
+    hidden = "Call [PERSON_1] about the Leeds\u200b office,\u00a0floor 2."
+    start = hidden.index("[PERSON_1]")
+    request = ConsentRequest(
+        task="classify", text=hidden, payload={"messages": [{"role": "user", "content": hidden}]},
+        highlights=(Highlight(start, start + len("[PERSON_1]"), "PERSON", "[PERSON_1]"),),
+        provider="anthropic", model="claude-haiku-4-5", estimated_input_tokens=40, estimated_output_tokens=2,
+        estimated_cost_usd=0.0001, max_cost_usd=0.0004, reason="confidence 0.41 below threshold 0.70",
+        allow_session=False,
+    )
+    dialog = ConsentDialog(request)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.text_view.toPlainText() == "Call [PERSON_1] about the Leeds◇ office,⍽floor 2."
+    assert "Leeds◇ office,⍽floor" in dialog.json_view.toPlainText()
+    assert dialog.invisible_note.isVisible()
+    view, cursor = dialog.text_view, dialog.text_view.textCursor()
+    begin = hidden.index("floor")
+    cursor.setPosition(begin)
+    cursor.setPosition(begin + len("floor 2"), cursor.MoveMode.KeepAnchor)
+    view.setTextCursor(cursor)
+    dialog.redact.click()  # a selection after the marks still lines up with the real text
+    assert dialog.text == "Call [PERSON_1] about the Leeds\u200b office,\u00a0[REDACTED_1]."
+    dialog.allow_once.click()
+    assert dialog.decision().added_mapping == {"[REDACTED_1]": "floor 2"}
+
+
 def test_session_choice_is_offered_only_where_policy_permits(qtbot: QtBot) -> None:
     dialog = ConsentDialog(make_request(allow_session=False))
     qtbot.addWidget(dialog)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.consent import ConsentChoice, ConsentDecision, ConsentRequest
 from app.router import usd
 from inference.redact import USER, Redaction, Span, redact_more
+from inference.redact_text import INVISIBLE_MARK, SPACE_MARK, mark_invisible
 from ui.formatting import task_title
 
 AUTO_COLOR = QColor("#fde68a")  # redacted on this device before the dialog opened
@@ -173,6 +174,10 @@ class ConsentDialog(QDialog):
         self.undo.clicked.connect(self.undo_redaction)
         row.addWidget(self.undo)
         row.addStretch(1)
+        self.invisible_note = QLabel(f"{INVISIBLE_MARK} invisible character  {SPACE_MARK} unusual space")
+        self.invisible_note.setObjectName("caption")
+        self.invisible_note.setToolTip("Shown here so you can see them; they are sent as they are")
+        row.addWidget(self.invisible_note)
         row.addWidget(self._legend("Redacted automatically", AUTO_COLOR))
         row.addWidget(self._legend("Redacted by you", USER_COLOR))
         layout.addLayout(row)
@@ -228,7 +233,7 @@ class ConsentDialog(QDialog):
         view_text = self.text_view.toPlainText()
         start = _utf16_to_index(view_text, cursor.selectionStart())
         end = _utf16_to_index(view_text, cursor.selectionEnd())
-        if view_text != text:  # Qt normalised the text (line breaks): work on what is shown
+        if view_text != mark_invisible(text):  # Qt normalised the text (line breaks): work on what is shown
             self._redaction = Redaction(view_text, {}, ())
         updated = redact_more(self._redaction, start, end)
         if updated.text != self._redaction.text:
@@ -243,10 +248,12 @@ class ConsentDialog(QDialog):
 
     def _refresh(self) -> None:
         text = self._redaction.text
-        self.text_view.setPlainText(text)
-        _highlight(self.text_view, text, self._redaction.spans)
-        payload = json.dumps(self.shown_payload(), indent=2, ensure_ascii=False)
+        shown = mark_invisible(text)  # invisible characters made visible, one mark for each
+        self.text_view.setPlainText(shown)
+        _highlight(self.text_view, shown, self._redaction.spans)
+        payload = mark_invisible(json.dumps(self.shown_payload(), indent=2, ensure_ascii=False))
         self.json_view.setPlainText(payload)
+        self.invisible_note.setVisible(shown != text)
         kinds = {sp.placeholder: sp.kind for sp in self._redaction.spans}
         _highlight(self.json_view, payload, _json_spans(payload, kinds))
         self.undo.setEnabled(bool(self._history))
