@@ -43,6 +43,7 @@ _DATE_LIKE = re.compile(
     r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,2}:\d{2}(?::\d{2})?)$"
 )
 _INTERNATIONAL = re.compile(r"^(?:\+|00[1-9])")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]:[0-9]{2}")  # "2000-04-16 11:34:35" is no phone
 # A digit run with the separators phone numbers use, an optional extension; 7 digits at least.
 _RUN = re.compile(
     r"(?:\+|\b)[0-9(][0-9 ()./\-\u00a0]{5,32}[0-9](?:[ ]*(?:ext\.?|extension|x|#)[ ]*[0-9]{1,6})?",
@@ -75,7 +76,7 @@ def _valid_somewhere(raw: str) -> bool:
 def _keep(text: str, start: int, end: int, raw: str) -> bool:
     digits = sum(ch.isdigit() for ch in raw)
     glued = start > 0 and (text[start - 1].isalnum() or text[start - 1] in "/.")  # "A123456789", "/users/8812"
-    if digits < 7 or glued or _DATE_LIKE.match(raw.strip()):
+    if digits < 7 or glued or _DATE_LIKE.match(raw.strip()) or _TIMESTAMP.search(text, start, min(len(text), end + 3)):
         return False
     window = text[max(0, start - 40) : start].lower()
     phone_cue = _nearest(_PHONE_BEFORE, window)
