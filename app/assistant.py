@@ -33,6 +33,12 @@ from inference.tasks.serialize import request_from_json, request_to_json, result
 ProviderFactory = Callable[[str], Provider]
 
 
+def _settled(outcome: Outcome) -> bool:
+    """A queued request is done once answered (on the device or by the cloud) or sent and audited; one the
+    user declined, or that policy, key or network stopped, stays queued for a later "send"."""
+    return outcome.tier == "frontier" or outcome.action == Action.ACCEPT or outcome.audit_id is not None
+
+
 def _anthropic(api_key: str) -> Provider:
     return AnthropicProvider(api_key)
 
@@ -90,7 +96,7 @@ class Assistant:
             request = request_from_json(item.request["request"])
             local = result_from_json(item.request["local"])
             outcome = self._decide_and_act(request, local, gate, queue_id=item.id)
-            if outcome.action != Action.QUEUE:
+            if _settled(outcome):
                 self.store.dequeue(item.id)
             results.append(outcome)
             if not self.online:

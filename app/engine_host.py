@@ -42,6 +42,18 @@ class EngineHost:
         self._owns_embedder = embedder is None
         self._classifiers = classifiers
 
+    def reload(self) -> None:
+        """Read the chosen model again (after ``app.models.use_model``): the engines loaded so far are
+        closed (a shared one only let go of) and the next run loads the new choice. Call it between runs."""
+        with self._lock:
+            self._configured = configured_model()
+            if self._engine is not None and self._owns:
+                self._engine.close()
+            if self._embedder is not None and self._owns_embedder:
+                self._embedder.close()
+            self._engine, self._embedder = None, None
+            self._owns = self._owns_embedder = True
+
     def choice(self) -> ModelChoice:
         return resolve_model(self._configured)
 

@@ -28,7 +28,7 @@ SERVICE = "inhouse"
 USERNAME = "anthropic-api-key"
 ENV_VAR = "ANTHROPIC_API_KEY"
 
-KeySource = Literal["keyring", "environment", "none"]
+KeySource = Literal["keyring", "session", "environment", "none"]
 _UNAVAILABLE_BACKENDS = ("keyring.backends.fail.Keyring", "keyring.backends.null.Keyring")
 _HEADLESS_HINT = (
     "No OS keyring is available (on headless Linux: run inside `dbus-run-session` with "
@@ -82,11 +82,29 @@ def is_plaintext(backend: KeyringBackend | None = None) -> bool:
     return any(_plaintext_class(p) for p in parts)
 
 
+_session_key: str | None = None  # a key the user chose to use until the app closes (no keyring here)
+
+
+def use_for_session(key: str) -> None:
+    """Keep ``key`` in this process's memory only, until it exits (where no OS keyring can store it)."""
+    global _session_key
+    _session_key = _checked(key)
+
+
+def forget_session_key() -> bool:
+    """Drop the session-only key; True if there was one."""
+    global _session_key
+    had, _session_key = _session_key is not None, None
+    return had
+
+
 def get_api_key() -> str | None:
-    """The key from the keyring, else from ``ANTHROPIC_API_KEY``, else None."""
+    """The key from the keyring, else the session-only key, else ``ANTHROPIC_API_KEY``, else None."""
     stored = _read_keyring()
     if stored:
         return stored
+    if _session_key:
+        return _session_key
     env = os.environ.get(ENV_VAR, "").strip()
     return env or None
 
@@ -101,11 +119,7 @@ def require_api_key() -> str:
 
 def set_api_key(key: str, *, allow_plaintext: bool = False) -> None:
     """Store ``key`` in the OS keyring (never in a file of ours); verify it reads back."""
-    key = key.strip()
-    if not key:
-        raise InputInvalid("The API key is empty.", hint="Paste the key from your Anthropic console.")
-    if any(ch.isspace() for ch in key) or not key.isprintable():
-        raise InputInvalid("The API key contains spaces or control characters.", hint="Paste the key alone.")
+    key = _checked(key)
     if not keyring_available():
         raise KeyringUnavailable(f"Cannot store the key: no OS keyring is available ({backend_name()}).")
     if is_plaintext():
@@ -120,6 +134,15 @@ def set_api_key(key: str, *, allow_plaintext: bool = False) -> None:
         raise KeyringUnavailable(f"The keyring refused to store the key ({type(exc).__name__}).") from None
     if _read_keyring() != key:
         raise KeyringUnavailable(f"The keyring ({backend_name()}) did not keep the key.")
+
+
+def _checked(key: str) -> str:
+    key = key.strip()
+    if not key:
+        raise InputInvalid("The API key is empty.", hint="Paste the key from your Anthropic console.")
+    if any(ch.isspace() for ch in key) or not key.isprintable():
+        raise InputInvalid("The API key contains spaces or control characters.", hint="Paste the key alone.")
+    return key
 
 
 def clear_api_key() -> bool:
@@ -146,6 +169,9 @@ def key_status() -> KeyStatus:
         message = "An API key is stored in the OS keyring."
         if in_env:
             message += f" ({ENV_VAR} is also set; the keyring key is used.)"
+    elif _session_key:
+        source = "session"
+        message = "An API key is kept for this session only: it is forgotten when Inhouse closes."
     elif in_env:
         source = "environment"
         message = f"Using the API key from the {ENV_VAR} environment variable."

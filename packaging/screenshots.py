@@ -2,6 +2,9 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/screenshots.py docs/screenshots
 
+Every view of the main window is saved twice: at 1240×800 (``NAME.png``, the README's) and at the
+smallest size the window allows, 900×600 (``900x600/NAME.png``), to check nothing is cut off there.
+
 Runs in a throw-away INHOUSE_HOME with an in-memory keyring and a demo admin policy (to show locked
 settings). The one escalation shown goes to the loopback fake of the Anthropic API from the test suite
 (tests/fake_anthropic.py), so nothing leaves this machine and no key is needed.
@@ -60,6 +63,19 @@ def wait_until(check: Callable[[], bool], timeout_s: float = 120.0) -> None:
         wait(20)
 
 
+SIZES = ((1240, 800, ""), (900, 600, "900x600"))
+
+
+def save_sizes(window: object, out: Path, name: str) -> None:
+    """The window at each size in SIZES; back to the first size afterwards."""
+    from ui.app import save_screenshot
+
+    for width, height, folder in SIZES:
+        window.resize(width, height)  # type: ignore[attr-defined]
+        save_screenshot(window, out / folder / name)  # type: ignore[arg-type]
+    window.resize(*SIZES[0][:2])  # type: ignore[attr-defined]
+
+
 def main(out: Path) -> int:
     home = Path(tempfile.mkdtemp(prefix="inhouse-shots-"))
     os.environ["INHOUSE_HOME"] = str(home)
@@ -104,17 +120,17 @@ def shoot(out: Path, server: object) -> int:
         page.run()
         wait_until(lambda: not page.busy)
 
-    save_screenshot(window, out / "main-empty.png")
+    save_sizes(window, out, "main-empty.png")
     run("classify", CLASSIFY_TEXT, lambda: page.panel.labels.set_labels(
         ("billing", "technical problem", "account access", "cancellation", "feature request", "other")))
-    save_screenshot(window, out / "main-classify.png")
-    run("extract", EXTRACT_TEXT, lambda: page.panel.schema.templates.setCurrentIndex(1))
-    save_screenshot(window, out / "main-extract.png")
+    save_sizes(window, out, "main-classify.png")
+    run("extract", EXTRACT_TEXT, lambda: page.panel.schema.set_template("contact"))
+    save_sizes(window, out, "main-extract.png")
     run("summarize", SUMMARY_TEXT, lambda: page.panel.summary.words.setValue(40))
-    save_screenshot(window, out / "main-summarize.png")
+    save_sizes(window, out, "main-summarize.png")
 
     run("classify", CONSENT_TEXT, lambda: page.panel.labels.set_labels(("positive", "negative", "neutral")))
-    save_screenshot(window, out / "main-ask-cloud.png")
+    save_sizes(window, out, "main-ask-cloud.png")
     if not page.result.outcome.ask.isVisible():
         print("warning: the consent example was confident enough to stay local; no consent screenshots")
     else:
@@ -129,30 +145,32 @@ def shoot(out: Path, server: object) -> int:
         save_screenshot(dialog, out / "consent-dialog.png")
         dialog.allow_once.click()
         wait_until(lambda: not page.busy)
-        save_screenshot(window, out / "main-cloud-answer.png")
+        save_sizes(window, out, "main-cloud-answer.png")
 
     window.show_page(window.pages.indexOf(window.history))
     window.history.table.selectRow(0)
-    save_screenshot(window, out / "history.png")
+    save_sizes(window, out, "history.png")
     teach_classifier(assistant)
     window.show_page(window.pages.indexOf(window.classifiers))
     window.classifiers.select(DEMO_CLASSIFIER)
     window.classifiers.training.labels.selectRow(0)
-    save_screenshot(window, out / "classifiers.png")
+    save_sizes(window, out, "classifiers.png")
     window.show_page(window.pages.indexOf(window.audit))
     window.audit.table.selectRow(0)
     window.audit.verify()
-    save_screenshot(window, out / "audit.png")
+    save_sizes(window, out, "audit.png")
     window.show_page(window.pages.indexOf(window.settings))
-    save_screenshot(window, out / "settings.png")
+    wait_until(lambda: not window.settings.model.chooser.reading)
+    save_sizes(window, out, "settings.png")
     bar = window.settings.verticalScrollBar()
     bar.setValue(bar.maximum())
-    save_screenshot(window, out / "settings-key-model.png")
+    save_sizes(window, out, "settings-key-model.png")
 
     window.show_page(0)
     window.show_first_run(ModelMissing("No model is installed: the starter model (SmolLM2-135M-Instruct) "
                                        "was not found."))
-    save_screenshot(window, out / "first-run.png")
+    wait_until(lambda: not window.first_run.chooser.reading)
+    save_sizes(window, out, "first-run.png")
     window.close()
     assistant.close()
     for png in sorted(out.glob("*.png")):

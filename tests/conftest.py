@@ -44,6 +44,9 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+    from app import secrets
+
+    secrets.forget_session_key()  # a key kept "for this session only" must not reach the next test
 
 
 ALWAYS_ESCALATE = '[escalation]\nmode = "ask"\n[thresholds]\nclassify = 1.0\nextract = 1.0\nsummarize = 1.0\n'

@@ -118,10 +118,16 @@ def test_training_on_the_page_shows_the_cross_validated_figures(
     trained = store.get("banking").trained
     assert trained is not None, page.banner.text()
     report = trained.report
-    assert page.training.figures.text() == f"Accuracy {report.cv_accuracy:.2f} · ECE {report.cv_ece:.3f}"
-    assert texts(page, 0)[3:] == ["Trained", "3", f"{report.cv_accuracy:.2f}", f"{report.cv_ece:.3f}"]
+    accuracy, off_by = f"{report.cv_accuracy * 100:.0f}%", round(report.cv_ece * 100)
+    assert page.training.figures.text() == f"Right {accuracy} of the time"  # words first...
+    assert f"off by {off_by} point" in page.training.details.text() or off_by < 1
+    assert not page.training.numbers.isVisibleTo(page)
+    page.training.numbers_button.click()  # ...the numbers one click away
+    assert f"accuracy {report.cv_accuracy:.3f}" in page.training.numbers.text()
+    assert f"(ECE) {report.cv_ece:.3f}" in page.training.numbers.text() and page.training.numbers.isVisibleTo(page)
+    assert texts(page, 0)[3:6] == ["Trained", "3", accuracy]
     per_label = [page.training.labels.item(r, 2).text() for r in range(3)]  # type: ignore[union-attr]
-    assert per_label == [f"{report.per_label[label].cv_accuracy:.2f}" for label in LABELS]
+    assert per_label == [f"{report.per_label[label].cv_accuracy * 100:.0f}%" for label in LABELS]
     assert page.banner.good and "Only 4 examples" in page.training.warnings.text()
     assert stages[0] == "embedding" and stages[-1] == "done"
     stamps = [started, *ticks, ended]

@@ -25,12 +25,17 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setApplicationDisplayName("Inhouse")
     app.setDesktopFileName("inhouse")
     app.setWindowIcon(icon("inhouse"))
+    apply_style(app)
+    return app
+
+
+def apply_style(app: QApplication) -> None:
+    """Inhouse's font size floor and style sheet (the tests apply them to their own QApplication)."""
     font = app.font()
     if font.pointSizeF() < 10:
         font.setPointSizeF(10)
         app.setFont(font)
     app.setStyleSheet(style_sheet())
-    return app
 
 
 def wait(ms: int) -> None:

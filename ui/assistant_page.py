@@ -51,6 +51,7 @@ class AssistantPage(QWidget):
         layout.addWidget(splitter)
         self.panel.run_requested.connect(self.run)
         self.panel.cancel_requested.connect(self.cancel)
+        self.panel.context_changed.connect(self._context_changed)
         self.result.ask_cloud.connect(self.ask_cloud)
         gate.dialog_opened.connect(self._watch_dialog)
         self._shortcuts()
@@ -62,6 +63,9 @@ class AssistantPage(QWidget):
         QShortcut(QKeySequence("Escape"), self, self.cancel, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         QShortcut(QKeySequence.StandardKey.Open, self, self.panel.choose_file,
                   context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        for i, task in enumerate(TASK_NAMES, start=1):
+            QShortcut(QKeySequence(f"Alt+{i}"), self, lambda t=task: self.panel.choose_task(t),
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     # -- actions ----------------------------------------------------------------------------------
     def run(self) -> None:
@@ -74,7 +78,7 @@ class AssistantPage(QWidget):
             return
         cancel = self._cancel = CancelToken()
         assistant = self.assistant
-        self._set_busy(True, BUSY_TITLES[request.task], "Running… press Esc to cancel", can_cancel=True)
+        self._set_busy(True, BUSY_TITLES[request.task], "Running… Esc cancels", can_cancel=True)
         run_task(lambda: assistant.run(request, None, cancel), self._finished)
 
     def ask_cloud(self) -> None:
@@ -90,7 +94,12 @@ class AssistantPage(QWidget):
     def cancel(self) -> None:
         if self.busy and self._cancel is not None:
             self._cancel.cancel()
-            self.panel.state.setText("Cancelling…")
+            self.panel.state.set_text("Cancelling…")
+
+    def _context_changed(self) -> None:
+        """Another task or template: the answer (or error) on screen belongs to the old one."""
+        if not self.busy:
+            self.result.show_empty()
 
     def use_past_run(self, entry: HistoryEntry) -> None:
         """Load a past run's task and text (and its labels, for classify) to run it again."""
@@ -118,10 +127,20 @@ class AssistantPage(QWidget):
         threshold = outcome.threshold
         if threshold is None:
             threshold = self.assistant.effective.policy.thresholds.for_task(outcome.request.task)
-        self.result.show_outcome(outcome, threshold)
+        self.result.show_outcome(outcome, threshold, key_missing=self._key_missing(outcome))
         local = outcome.local
-        self.panel.state.setText(f"Done in {local.latency_ms / 1000:.1f} s on {short_model(local.model)}")
+        self.panel.state.set_text(f"Done in {local.latency_ms / 1000:.1f} s on {short_model(local.model)}")
         self.outcome_ready.emit(outcome)
+
+    def _key_missing(self, outcome: Outcome) -> bool:
+        """Was the cloud model refused for want of an API key (so the page offers to add one)?
+
+        Read from the policy and the key, in the router's order, not from the words of the reason.
+        """
+        # TODO(core #12): read the decision's typed kind once the router has one.
+        escalation = self.assistant.effective.policy.escalation
+        return (outcome.action == "deny" and escalation.mode != "never"
+                and escalation.model in escalation.allowed_models and not self.assistant.key_source())
 
     def _watch_dialog(self, dialog: ConsentDialog) -> None:
         model = dialog.request.model

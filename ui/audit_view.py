@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.assistant import Assistant
 from app.store import AuditEntry, VerifyResult
 from inference.errors import InhouseError
+from ui.file_dialogs import save_file
 from ui.formatting import local_time, task_title, usd
 from ui.page import page_header
 
@@ -182,12 +182,11 @@ class AuditView(QWidget):
         return result
 
     def _choose_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the audit log", "inhouse-audit.json",
-                                              "JSON (*.json);;CSV (*.csv)")
-        if not path:
+        path = save_file(self, "Export the audit log", "inhouse-audit.json", "JSON (*.json);;CSV (*.csv)")
+        if path is None:
             return
         try:
-            export_audit(self.assistant.store.list_audit(), Path(path))
+            export_audit(self.assistant.store.list_audit(), path)
         except InhouseError as err:
             self._banner(err.user_message(), ok=False)
             return

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QInputDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.assistant import Assistant
 from app.outcome import Outcome
 from inference.errors import ClassifierMissing
+from ui.classifier_dialog import NewClassifierDialog
 from ui.explain import describe_error
 from ui.result_view import ResultView
 from ui.worker import TaskDone, run_task
@@ -66,10 +67,11 @@ class CorrectionController(QObject):
     def choose_name(self, outcome: Outcome) -> None:
         if self._pending is None or self._pending[0] is not outcome:
             return
-        name, ok = QInputDialog.getText(self.result, "New classifier", "Name of the new classifier:",
-                                        text=suggested_name(outcome_labels(outcome)))
-        if ok and name.strip():
-            self.create_and_correct(name.strip())
+        labels = outcome_labels(outcome)
+        dialog = NewClassifierDialog(self.result, name=suggested_name(labels), labels=", ".join(labels),
+                                     labels_fixed=True)
+        if dialog.exec() == NewClassifierDialog.DialogCode.Accepted:
+            self.create_and_correct(dialog.values()[0])
 
     def create_and_correct(self, name: str) -> None:
         """Create a classifier with the pending correction's labels, then add the correction to it."""

@@ -11,6 +11,7 @@ from app.classifier_files import Profile
 from app.classifiers import Suggestion, suggest_for_labelling
 from ui.classifiers_common import Banner, caption, cell, table
 from ui.formatting import local_time, snippet
+from ui.wheel import guard_wheel
 from ui.worker import TaskDone, run_task
 
 
@@ -26,8 +27,9 @@ class CandidatesTab(QWidget):
         self.profile: Profile | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
-        layout.addWidget(caption("When policy allows ([learning] keep_frontier_answers), the label the cloud model "
-                                 "gave an escalated message is kept here. Accepted ones become examples."))
+        layout.addWidget(caption("When Settings allow it (Learning: “Keep cloud answers as training examples”), the "
+                                 "label the cloud model gave a message you sent is kept here. Accepted ones become "
+                                 "examples."))
         self.table = table(("Message", "Label", "Kept"), "Candidate examples")
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
@@ -148,6 +150,7 @@ class LabelFirstTab(QWidget):
             picker.addItems(labels)
             picker.setCurrentText(s.predicted)
             picker.setAccessibleName(f"Label for message {r + 1}")
+            guard_wheel(picker)
             self.table.setCellWidget(r, 3, picker)
         self.add_button.setEnabled(bool(suggestions))
 

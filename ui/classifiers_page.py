@@ -14,9 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -29,13 +27,19 @@ from app.assistant import Assistant
 from app.classifier_files import Profile
 from app.classifiers import ProfileSummary
 from inference.errors import InputInvalid
+from ui.classifier_dialog import NewClassifierDialog
 from ui.classifiers_common import Banner, cell, table
 from ui.classifiers_learning import CandidatesTab, LabelFirstTab
 from ui.classifiers_training import TrainingTab
+from ui.file_dialogs import open_file, save_file
 from ui.page import page_header
+from ui.plain_words import percent, points
 from ui.worker import TaskDone, run_task
 
-COLUMNS = ("Classifier", "Labels", "Examples per label", "State", "Revision", "CV accuracy", "ECE")
+COLUMNS = ("Classifier", "Labels", "Examples per label", "State", "Revision", "How often right", "Confidence off by")
+COLUMN_TIPS = {5: "Share of answers that were right on examples held out from training (cross-validated accuracy)",
+               6: "How far its confidence is from how often it is actually right, on average (expected "
+                  "calibration error, ECE, in percentage points)"}
 DAMAGED = QColor("#b91c1c")
 FILE_FILTER = "Inhouse classifier (*.json)"
 
@@ -73,6 +77,10 @@ class ClassifiersPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setChildrenCollapsible(False)
         self.table = table(COLUMNS, "Classifiers", stretch=1)
+        for col, tip in COLUMN_TIPS.items():
+            header = self.table.horizontalHeaderItem(col)
+            if header is not None:
+                header.setToolTip(tip)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         splitter.addWidget(self.table)
@@ -100,6 +108,7 @@ class ClassifiersPage(QWidget):
 
     def _tabs(self) -> QTabWidget:
         self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("The selected classifier")
         self.training = TrainingTab(self.assistant, self.banner)
         self.candidates = CandidatesTab(self.assistant, self.banner)
         self.label_first = LabelFirstTab(self.assistant, self.banner)
@@ -134,9 +143,10 @@ class ClassifiersPage(QWidget):
             return
         report = s.report
         values = (", ".join(s.labels), per_label_text(s.counts or {}), state_text(s), str(s.revision),
-                  f"{report.cv_accuracy:.2f}" if report else "—", f"{report.cv_ece:.3f}" if report else "—")
+                  percent(report.cv_accuracy) if report else "—", points(report.cv_ece) if report else "—")
+        exact = {5: f"{report.cv_accuracy:.3f}", 6: f"ECE {report.cv_ece:.3f}"} if report else {}
         for col, text in enumerate(values, start=1):
-            self.table.setItem(row, col, cell(text, right=col >= 4, tip=values[0] if col == 1 else ""))
+            self.table.setItem(row, col, cell(text, right=col >= 4, tip=values[0] if col == 1 else exact.get(col, "")))
 
     def select(self, name: str | None) -> None:
         rows = [r for r, s in enumerate(self.summaries) if s.name == name]
@@ -169,12 +179,9 @@ class ClassifiersPage(QWidget):
 
     # -- actions ------------------------------------------------------------------------------------
     def choose_new(self) -> None:
-        name, ok = QInputDialog.getText(self, "New classifier", "Name (letters, digits, - _ .):")
-        if not ok or not name.strip():
-            return
-        labels, ok = QInputDialog.getText(self, "New classifier", "Labels, separated by commas:")
-        if ok:
-            self.create_profile(name.strip(), labels)
+        dialog = NewClassifierDialog(self)
+        if dialog.exec() == NewClassifierDialog.DialogCode.Accepted:
+            self.create_profile(*dialog.values())
 
     def create_profile(self, name: str, labels: str | tuple[str, ...]) -> bool:
         parts = labels.split(",") if isinstance(labels, str) else list(labels)
@@ -189,9 +196,9 @@ class ClassifiersPage(QWidget):
         return True
 
     def choose_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a classifier", "", FILE_FILTER + ";;All files (*)")
-        if path:
-            self.import_path(Path(path), ask_to_replace=True)
+        path = open_file(self, "Import a classifier", FILE_FILTER + ";;All files (*)")
+        if path is not None:
+            self.import_path(path, ask_to_replace=True)
 
     def import_path(self, path: Path, *, replace: bool = False, ask_to_replace: bool = False) -> None:
         store = self.assistant.host.classifiers
@@ -218,10 +225,9 @@ class ClassifiersPage(QWidget):
     def choose_export(self) -> None:
         if self.profile is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export the classifier",
-                                              f"{self.profile.name}.inhouse-classifier.json", FILE_FILTER)
-        if path:
-            self.export_to(Path(path))
+        path = save_file(self, "Export the classifier", f"{self.profile.name}.inhouse-classifier.json", FILE_FILTER)
+        if path is not None:
+            self.export_to(path)
 
     def export_to(self, path: Path) -> None:
         if self.profile is None:

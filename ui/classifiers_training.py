@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -23,8 +22,12 @@ from app.classifiers import AddedExamples, read_examples
 from inference.classifier_head import FEW_EXAMPLES, MIN_EXAMPLES, TrainReport
 from inference.engine import CancelToken
 from inference.errors import Cancelled
+from ui import plain_words
 from ui.classifiers_common import Banner, caption, cell, section, table
+from ui.file_dialogs import open_file
+from ui.flow_layout import FlowLayout
 from ui.formatting import local_time
+from ui.page import scrolling
 from ui.worker import TaskDone, run_task
 
 STAGES = {"embedding": "Embedding the examples on this device…", "fitting": "Fitting and calibrating…",
@@ -49,15 +52,12 @@ def count_warnings(counts: dict[str, int]) -> list[str]:
     return notes
 
 
-def figures_text(report: TrainReport) -> str:
-    return f"Accuracy {report.cv_accuracy:.2f} · ECE {report.cv_ece:.3f}"
-
-
-def details_text(report: TrainReport) -> str:
-    auroc = "—" if report.cv_auroc is None else f"{report.cv_auroc:.2f}"
-    return (f"Cross-validated over {report.folds} folds of {report.examples} examples. AUROC {auroc}; ECE before "
-            f"calibration {report.cv_ece_uncalibrated:.3f}, temperature {report.temperature:.2f}, "
-            f"C {report.c:g}; fitted in {report.seconds:.1f} s.")
+def _keep_space(*widgets: QWidget) -> None:
+    """Hidden widgets keep their place, so showing them (a training starts) moves nothing else."""
+    for widget in widgets:
+        policy = widget.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        widget.setSizePolicy(policy)
 
 
 class TrainingTab(QWidget):
@@ -76,23 +76,28 @@ class TrainingTab(QWidget):
         layout.setContentsMargins(12, 12, 12, 12)
         layout.setSpacing(18)
         layout.addLayout(self._examples_side(), 5)
-        layout.addLayout(self._training_side(), 4)
+        training = QWidget()
+        training.setLayout(self._training_side())
+        layout.addWidget(scrolling(training), 4)
 
     def _examples_side(self) -> QVBoxLayout:
         side = QVBoxLayout()
         side.addWidget(section("Examples per label"))
-        self.labels = table(("Label", "Examples", "Cross-validated accuracy"), "Examples per label")
+        self.labels = table(("Label", "Examples", "How often right"), "Examples per label")
+        header = self.labels.horizontalHeaderItem(2)
+        if header is not None:
+            header.setToolTip("Share of this label's examples the classifier gets right when it has not seen them "
+                              "(cross-validated accuracy)")
         side.addWidget(self.labels, 1)
-        row = QHBoxLayout()
+        row = FlowLayout()
         self.add_button = QPushButton("Add examples from file…")
         self.add_button.setToolTip("CSV with a text,label header, or JSONL with {\"text\", \"label\"} per line")
         self.add_button.clicked.connect(self.choose_examples_file)
-        row.addWidget(self.add_button)
+        row.add(self.add_button)
         self.remove_button = QPushButton("Remove this label's examples")
         self.remove_button.setObjectName("danger")
         self.remove_button.clicked.connect(self._confirm_remove)
-        row.addWidget(self.remove_button)
-        row.addStretch(1)
+        row.add(self.remove_button)
         side.addLayout(row)
         return side
 
@@ -100,21 +105,31 @@ class TrainingTab(QWidget):
         side = QVBoxLayout()
         side.addWidget(section("Training"))
         self.state = caption()
+        self.state.setMinimumHeight(self.state.fontMetrics().lineSpacing() * 2)  # stays put as its text changes
         side.addWidget(self.state)
-        self.overline = QLabel("CROSS-VALIDATED")
-        self.overline.setObjectName("overline")
-        side.addWidget(self.overline)
         self.figures = QLabel()
-        self.figures.setObjectName("answer")
-        self.figures.setAccessibleName("Cross-validated figures")
+        self.figures.setObjectName("figures")
+        self.figures.setWordWrap(True)
+        self.figures.setAccessibleName("How good it is")
         side.addWidget(self.figures)
         self.details = caption()
+        self.details.setAccessibleName("What the figures mean")
         side.addWidget(self.details)
+        self.numbers_button = QPushButton("Show the numbers")
+        self.numbers_button.setProperty("flat", True)
+        self.numbers_button.setCheckable(True)
+        self.numbers_button.setAccessibleName("Show the technical figures")
+        self.numbers_button.toggled.connect(self._show_numbers)
+        side.addWidget(self.numbers_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.numbers = caption()
+        self.numbers.setAccessibleName("Technical figures")
+        self.numbers.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.numbers.hide()
+        side.addWidget(self.numbers)
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(6)
         self.progress.setAccessibleName("Training progress")
-        self.progress.hide()
         side.addWidget(self.progress)
         row = QHBoxLayout()
         self.train_button = QPushButton("Train")
@@ -123,10 +138,13 @@ class TrainingTab(QWidget):
         self.train_button.clicked.connect(self.train)
         row.addWidget(self.train_button)
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleName("Cancel the training")
         self.cancel_button.clicked.connect(self.cancel)
         row.addWidget(self.cancel_button)
         row.addStretch(1)
         side.addLayout(row)
+        _keep_space(self.progress, self.cancel_button)
+        self.progress.hide()
         self.warnings = QLabel()
         self.warnings.setObjectName("notice")
         self.warnings.setWordWrap(True)
@@ -146,12 +164,15 @@ class TrainingTab(QWidget):
             figures = per_label.get(label)
             self.labels.setItem(row, 0, cell(label))
             self.labels.setItem(row, 1, cell(str(n), right=True))
-            self.labels.setItem(row, 2, cell(f"{figures.cv_accuracy:.2f}" if figures else "—", right=True))
-        self.figures.setText(figures_text(trained.report) if trained else "Not trained yet")
-        self.details.setText(details_text(trained.report) if trained else
+            self.labels.setItem(row, 2, cell(plain_words.percent(figures.cv_accuracy) if figures else "—", right=True,
+                                             tip=f"{figures.cv_accuracy:.3f}" if figures else ""))
+        self.figures.setText(plain_words.headline(trained.report) if trained else "Not trained yet")
+        self.details.setText(plain_words.explanation(trained.report) if trained else
                              "Every label needs examples; training takes seconds and stays on this device.")
         self.details.setVisible(bool(profile))
-        self.overline.setVisible(trained is not None)
+        self.numbers.setText(plain_words.numbers(trained.report) if trained else "")
+        self.numbers_button.setVisible(trained is not None)
+        self.numbers.setVisible(trained is not None and self.numbers_button.isChecked())
         notes = count_warnings(counts)
         self.warnings.setText("\n".join(notes))
         self.warnings.setVisible(bool(notes))
@@ -178,11 +199,15 @@ class TrainingTab(QWidget):
         self.cancel_button.setEnabled(self.busy)
         self.cancel_button.setVisible(self.busy)
 
+    def _show_numbers(self, shown: bool) -> None:
+        self.numbers.setVisible(shown and bool(self.numbers.text()))
+        self.numbers_button.setText("Hide the numbers" if shown else "Show the numbers")
+
     # -- examples -----------------------------------------------------------------------------------
     def choose_examples_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Add examples", "", "Examples (*.csv *.jsonl *.ndjson)")
-        if path:
-            self.add_examples_from(Path(path))
+        path = open_file(self, "Add examples", "Examples (*.csv *.jsonl *.ndjson)")
+        if path is not None:
+            self.add_examples_from(path)
 
     def add_examples_from(self, path: Path) -> None:
         if self.profile is None or self.busy:
@@ -257,7 +282,8 @@ class TrainingTab(QWidget):
             self.banner.error(done.error or RuntimeError("training returned nothing"))
         else:
             report = done.result[1]
-            self.banner.say(f"Trained “{done.result[0].name}”: cross-validated {figures_text(report).lower()}.")
+            self.banner.say(f"Trained “{done.result[0].name}”: {plain_words.headline(report).lower()} on examples "
+                            "it had not seen.")
         self.changed.emit()
 
     def _set_busy(self, busy: bool) -> None:

@@ -39,8 +39,9 @@ def _policy_reason(reason: str) -> str:
     return head.split("; you declined", 1)[0]
 
 
-def why(outcome: Outcome, threshold: float) -> str:
-    """One sentence: how the confidence compares with the threshold, and what happened because of it."""
+def why(outcome: Outcome, threshold: float, *, key_missing: bool = False) -> str:
+    """One sentence: how the confidence compares with the threshold, and what happened because of it.
+    ``key_missing``: no API key is set (the window offers to add one)."""
     task = task_title(outcome.request.task)
     conf, thr = confidence_pair(outcome.local.confidence, threshold)
     if outcome.tier == "frontier" and outcome.frontier is not None:
@@ -59,6 +60,8 @@ def why(outcome: Outcome, threshold: float) -> str:
         return f"{below}; the cloud model cannot be reached, so the request waits in the queue."
     if outcome.notice:
         return f"{below}; the cloud model failed, so this is the local answer."
+    if key_missing and outcome.action == "deny":
+        return f"{below}, but the cloud model can't be asked yet: no API key is set."
     return f"{below}, but it was not sent: {_policy_reason(outcome.reason)}."
 
 
@@ -67,4 +70,4 @@ def describe_error(error: BaseException) -> tuple[str, str]:
     if isinstance(error, InhouseError):
         return str(error), error.hint
     return (f"Something went wrong: {type(error).__name__}: {error}",
-            "This is a bug in Inhouse. Try again; if it keeps happening, run `inhouse doctor` and report it.")
+            "This is a bug in Inhouse. Try again; if it keeps happening, please report it with what you did.")

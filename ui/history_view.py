@@ -147,8 +147,8 @@ class HistoryView(QWidget):
         self.entries = store.search_history(query) if query else store.list_history(200)
         self.subtitle.setText(
             f"Runs are kept on this device for {privacy.retention_days} days. Search looks at the text and the answer."
-            if privacy.store_history else "History is turned off by policy (privacy.store_history): new runs "
-            "are not kept.")
+            if privacy.store_history else "History is turned off (Settings, Privacy: “Keep a searchable history”): "
+            "new runs are not kept.")
         self.table.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
             cells = (local_time(entry.created, short=True), task_title(entry.task),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -30,11 +30,25 @@ from ui.first_run import FirstRunPage
 from ui.history_view import HistoryView
 from ui.settings_view import SettingsView
 from ui.status_bar import StatusBar
+from ui.ui_state import UiState
 from ui.worker import TaskDone, run_task, wait_for_all
 
+MINIMUM = (900, 600)
+DEFAULT = (1240, 800)
 PAGES = (("Assistant", "assistant"), ("History", "history"), ("Classifiers", "classifiers"), ("Batch", "batch"),
          ("Audit log", "audit"), ("Settings", "settings"))
 NO_MODEL = (ModelMissing, ModelCorrupt, ModelLoadFailed, OutOfMemory)
+
+
+def queue_report(outcomes: list[Outcome], left: int) -> str:
+    """What "Send now" did: how many were sent, and how many are still queued (and why)."""
+    sent = sum(1 for o in outcomes if o.tier == "frontier")
+    declined = sum(1 for o in outcomes if o.consent == "deny")
+    parts = [f"Sent {sent} queued request{'' if sent == 1 else 's'}."]
+    if left:
+        why = " (you declined)" if declined and declined == left else ""
+        parts.append(f"{left} still in the queue{why}: nothing was sent for {'it' if left == 1 else 'them'}.")
+    return " ".join(parts)
 
 
 class MainWindow(QMainWindow):
@@ -45,8 +59,9 @@ class MainWindow(QMainWindow):
         self.assistant = assistant
         self.setWindowTitle("Inhouse")
         self.setWindowIcon(icon("inhouse"))
-        self.setMinimumSize(980, 640)
-        self.resize(1240, 800)
+        self.setMinimumSize(*MINIMUM)
+        self.resize(*DEFAULT)
+        self.ui_state = UiState()
         self.gate = DialogConsentGate(self)
         self.assistant_page = AssistantPage(assistant, self.gate)
         self.first_run = FirstRunPage()
@@ -56,10 +71,11 @@ class MainWindow(QMainWindow):
         self.corrections = CorrectionController(assistant, self.assistant_page.result, self)
         self.audit = AuditView(assistant)
         self.settings = SettingsView(assistant)
-        self.status = StatusBar()
-        self.setStatusBar(self.status)
         self._build()
+        self.status = StatusBar()  # made after the pages, so Tab reaches it last
+        self.setStatusBar(self.status)
         self._connect()
+        self._restore()
         self.status.refresh(assistant)
         self.model_loaded = False
         if load_model:
@@ -83,7 +99,7 @@ class MainWindow(QMainWindow):
         content = QWidget()
         content.setObjectName("content")
         inner = QVBoxLayout(content)
-        inner.setContentsMargins(20, 18, 20, 12)
+        inner.setContentsMargins(16, 14, 16, 10)
         inner.addWidget(self.pages)
         layout.addWidget(content, 1)
         self.setCentralWidget(root)
@@ -91,7 +107,7 @@ class MainWindow(QMainWindow):
     def _sidebar(self) -> QWidget:
         side = QWidget()
         side.setObjectName("sidebar")
-        side.setFixedWidth(196)
+        side.setFixedWidth(176)
         layout = QVBoxLayout(side)
         layout.setContentsMargins(12, 16, 12, 12)
         brand = QHBoxLayout()
@@ -128,7 +144,12 @@ class MainWindow(QMainWindow):
         self.settings.key_changed.connect(self._refresh_status)
         self.status.send_queued.connect(self.send_queued)
         self.batch.finished.connect(self._refresh_status)
+        self.status.add_key.connect(self.show_key_settings)
+        self.assistant_page.result.add_key.connect(self.show_key_settings)
+        self.assistant_page.result.send_queue.connect(self.send_queued)
         self.first_run.retry.connect(self.load_model)
+        self.first_run.chooser.model_chosen.connect(self.switch_model)
+        self.settings.model.chooser.model_chosen.connect(self.switch_model)
         for i in range(len(PAGES)):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, lambda i=i: self.nav.setCurrentRow(i))
         self.nav.setCurrentRow(0)
@@ -143,6 +164,12 @@ class MainWindow(QMainWindow):
         page = self.pages.currentWidget()
         if isinstance(page, HistoryView | AuditView | SettingsView | ClassifiersPage | BatchPage):
             page.refresh()
+
+    def show_key_settings(self) -> None:
+        """Settings, scrolled to the API key, with the cursor in the key field."""
+        self.show_page(self.pages.indexOf(self.settings))
+        self.settings.ensureWidgetVisible(self.settings.key)
+        self.settings.key.focus_field()
 
     def _use_again(self, entry: object) -> None:
         self.assistant_page.use_past_run(entry)  # type: ignore[arg-type]
@@ -159,6 +186,15 @@ class MainWindow(QMainWindow):
             return
         self.status.set_engine_loading(choice.path.stem)
         run_task(host.engine, self._model_done)
+
+    def switch_model(self) -> None:
+        """Load the model just chosen, once no run or training is using the current one."""
+        if self.assistant_page.busy or self.classifiers.training.busy:
+            QTimer.singleShot(500, self.switch_model)
+            return
+        self.model_loaded = False
+        self.assistant.host.reload()
+        self.load_model()
 
     def _model_done(self, done: TaskDone[object]) -> None:
         engine = self.assistant.host.loaded
@@ -177,8 +213,9 @@ class MainWindow(QMainWindow):
         self.model_settled.emit()
 
     def show_first_run(self, error: BaseException) -> None:
-        """Show the page that explains how to get a model, with what went wrong."""
-        text = error.user_message() if isinstance(error, InhouseError) else str(error)
+        """Show the page that offers a model to download or choose, with what went wrong (the page's
+        buttons are what to do, so the error's command-line hint is left out)."""
+        text = str(error)
         self.first_run.set_problem(text)
         self.home.setCurrentWidget(self.first_run)
         self.status.set_engine_problem(text)
@@ -201,12 +238,34 @@ class MainWindow(QMainWindow):
         if done.error is not None:
             self.status.showMessage(f"Could not send the queue: {done.error}", 8000)
         else:
-            sent = sum(1 for o in done.result or [] if o.tier == "frontier")
-            self.status.showMessage(f"Sent {sent} queued escalation{'' if sent == 1 else 's'}.", 8000)
+            self.status.showMessage(queue_report(done.result or [], len(self.assistant.store.list_queue())), 10_000)
         self._refresh_status()
+
+    # -- remembered between starts -------------------------------------------------------------------
+    def _restore(self) -> None:
+        state = self.ui_state
+        width, height = state.number("window/width", DEFAULT[0]), state.number("window/height", DEFAULT[1])
+        self.resize(max(width, MINIMUM[0]), max(height, MINIMUM[1]))
+        x, y = state.number("window/x", -1), state.number("window/y", -1)
+        if QGuiApplication.screenAt(QPoint(x + 40, y + 12)) is not None:  # its title bar is on a screen now
+            self.move(x, y)
+        if state.number("window/maximized", 0):
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+        self.assistant_page.panel.restore_state(state)
+
+    def save_state(self) -> None:
+        state, maximized = self.ui_state, self.isMaximized()
+        normal = self.normalGeometry() if maximized else self.geometry()
+        where = normal.topLeft() if maximized else self.pos()  # pos(): the frame's corner, what move() takes
+        for key, value in (("width", normal.width()), ("height", normal.height()), ("x", where.x()),
+                           ("y", where.y()), ("maximized", int(maximized))):
+            state.set(f"window/{key}", value)
+        self.assistant_page.panel.save_state(state)
+        self.ui_state.save()
 
     # -- closing ----------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.save_state()
         self.gate.deny_all()
         self.assistant_page.cancel()
         self.classifiers.cancel()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 
 def page_header(layout: QVBoxLayout, title: str, subtitle: str) -> QLabel:
@@ -16,3 +17,18 @@ def page_header(layout: QVBoxLayout, title: str, subtitle: str) -> QLabel:
     layout.addWidget(sub)
     layout.addSpacing(6)
     return sub
+
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless vertical scroll area: when the window is short it scrolls instead of
+    squeezing (and cutting) its text."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls inside; they scroll into view
+    widget.setObjectName(widget.objectName() or "scrolled")
+    area.setWidget(widget)
+    area.viewport().setAutoFillBackground(False)
+    widget.setAutoFillBackground(False)
+    return area

@@ -26,6 +26,7 @@ from app.assistant import Assistant
 from app.policy import PolicyError, remove_user_setting, save_user_setting
 from app.policy_schema import KEYS, MAX_OUTPUT_TOKENS, MAX_RETENTION_DAYS, KeySpec
 from ui.assets import icon
+from ui.wheel import guard_wheel
 
 LOCKED_TEXT = "Set by your administrator"
 SECTIONS = {"escalation": "Cloud escalation", "thresholds": "Confidence thresholds — below these, the cloud "
@@ -140,8 +141,11 @@ class PolicyForm(QWidget):
         grid.setVerticalSpacing(10)
         heading = QLabel(title)
         heading.setObjectName("sectionTitle")
+        heading.setWordWrap(True)
         grid.addWidget(heading, 0, 0, 1, 3)
-        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(0, 3)  # the name, the editor and the state share the card's width
+        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(2, 3)
         for row, spec in enumerate(specs, start=1):
             self._row(grid, row, spec)
         return card
@@ -152,10 +156,12 @@ class PolicyForm(QWidget):
         name.setWordWrap(True)
         grid.addWidget(name, row, 0)
         editor = _editor(spec)
+        if isinstance(editor, QComboBox | QDoubleSpinBox | QSpinBox):
+            guard_wheel(editor)  # scrolling the page must never change a setting
         editor.setAccessibleName(TITLES.get(spec.key, spec.key))
         editor.setAccessibleDescription(spec.doc)
         editor.setToolTip(spec.doc)
-        editor.setFixedWidth(240)
+        editor.setMaximumWidth(280)
         self._connect(spec.key, editor)
         grid.addWidget(editor, row, 1)
         state = QHBoxLayout()
@@ -173,7 +179,6 @@ class PolicyForm(QWidget):
         reset.clicked.connect(lambda _=False, k=spec.key: self.reset(k))
         state.addWidget(reset)
         grid.addLayout(state, row, 2)
-        grid.setColumnMinimumWidth(2, 320)
         self.editors[spec.key], self.states[spec.key], self.resets[spec.key] = editor, label, reset
         self.locks[spec.key] = lock
 

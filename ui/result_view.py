@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
 from app.outcome import Outcome
 from ui.assets import icon
 from ui.explain import badge, describe_error, why
+from ui.flow_layout import FlowLayout
 from ui.formatting import short_model
 from ui.meter import ConfidenceMeter
+from ui.page import scrolling
 from ui.result_bodies import ClassifyBody, ExtractBody, SummaryBody
 
 
@@ -57,8 +59,13 @@ class _Placeholder(QWidget):
         layout.addStretch(2)
 
 
+QUEUED_NOTICE = "Kept in the queue: nothing was sent. Send the queue when you are online; you are asked first."
+
+
 class _OutcomePanel(QWidget):
     ask_cloud = Signal()
+    add_key = Signal()
+    send_queue = Signal()
     correct = Signal(str)  # the label the user says it should be
     create_classifier = Signal()
 
@@ -67,31 +74,44 @@ class _OutcomePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(10)
-        top = QHBoxLayout()
         heading = QVBoxLayout()
-        heading.setSpacing(2)
+        heading.setSpacing(4)
         heading.addWidget(_label("ANSWER", "overline"))
         self.answer = _label("", "answer")
         self.answer.setAccessibleName("Answer")
         heading.addWidget(self.answer)
-        top.addLayout(heading, 1)
         self.badge = QLabel()
         self.badge.setObjectName("badge")
+        self.badge.setWordWrap(True)
         self.badge.setAccessibleName("Where the answer was made")
-        top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(top)
+        pill = QHBoxLayout()  # as wide as its text, wrapping only when the panel is narrower
+        pill.addWidget(self.badge)
+        pill.addStretch(1)
+        heading.addLayout(pill)
+        layout.addLayout(heading)
         layout.addLayout(self._confidence_row())
         self.why = _label("", "why")
         self.why.setAccessibleName("Why")
         layout.addWidget(self.why)
-        actions = QHBoxLayout()
+        actions = FlowLayout()
         self.ask = QPushButton(" Ask the cloud model…")
         self.ask.setObjectName("primary")
         self.ask.setIcon(icon("cloud-white"))
         self.ask.setAccessibleName("Ask the cloud model")
         self.ask.setToolTip("Shows exactly what would be sent, and asks you first")
         self.ask.clicked.connect(self.ask_cloud)
-        actions.addWidget(self.ask)
+        actions.add(self.ask)
+        self.key_button = QPushButton("Add an API key…")
+        self.key_button.setObjectName("primary")
+        self.key_button.setAccessibleName("Add an API key for the cloud model")
+        self.key_button.setToolTip("Opens Settings at the API key; then run again to ask the cloud model")
+        self.key_button.clicked.connect(self.add_key)
+        actions.add(self.key_button)
+        self.queue_button = QPushButton("Send the queue now")
+        self.queue_button.setAccessibleName("Send the queued requests now")
+        self.queue_button.setToolTip("Tries the queued requests again; you are asked before each is sent")
+        self.queue_button.clicked.connect(self.send_queue)
+        actions.add(self.queue_button)
         self.correct_button = QPushButton("This should be…")
         self.correct_button.setAccessibleName("This should be another label")
         self.correct_button.setToolTip("Keep this message as an example of the right label, to train on")
@@ -99,8 +119,7 @@ class _OutcomePanel(QWidget):
         self.correct_menu.triggered.connect(lambda action: self.correct.emit(action.text()))
         self.correct_button.setMenu(self.correct_menu)
         self.correct_button.setStyleSheet("QPushButton { padding-right: 26px; }")  # room for the menu arrow
-        actions.addWidget(self.correct_button)
-        actions.addStretch(1)
+        actions.add(self.correct_button)
         layout.addLayout(actions)
         layout.addLayout(self._correction_row())
         self.notice = _label("", "notice")
@@ -117,15 +136,15 @@ class _OutcomePanel(QWidget):
         self.meta = _label("", "caption")
         layout.addWidget(self.meta)
 
-    def _correction_row(self) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _correction_row(self) -> QVBoxLayout:
+        row = QVBoxLayout()
         self.correction = _label("", "banner")
         self.correction.setAccessibleName("Correction")
-        row.addWidget(self.correction, 1)
+        row.addWidget(self.correction)
         self.create_button = QPushButton("Create a classifier…")
         self.create_button.setToolTip("A classifier with these labels, with this message as its first example")
         self.create_button.clicked.connect(self.create_classifier)
-        row.addWidget(self.create_button, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.create_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.show_correction("")
         return row
 
@@ -159,7 +178,7 @@ class _OutcomePanel(QWidget):
         row.addWidget(self.meter, 1)
         return row
 
-    def show_outcome(self, outcome: Outcome, threshold: float) -> None:
+    def show_outcome(self, outcome: Outcome, threshold: float, *, key_missing: bool = False) -> None:
         local = outcome.local
         task = outcome.request.task
         self.answer.setText(self._headline(outcome))
@@ -170,10 +189,13 @@ class _OutcomePanel(QWidget):
         self.badge.style().polish(self.badge)
         self.value.setText(f"{local.confidence:.2f}")
         self.meter.set_values(local.confidence, threshold)
-        self.why.setText(why(outcome, threshold))
+        self.why.setText(why(outcome, threshold, key_missing=key_missing))
         self.ask.setVisible(outcome.action == "ask_consent" and outcome.tier == "local")
-        self.notice.setText(outcome.notice)
-        self.notice.setVisible(bool(outcome.notice))
+        self.key_button.setVisible(key_missing and outcome.action == "deny")
+        self.queue_button.setVisible(outcome.action == "queue")
+        notice = QUEUED_NOTICE if outcome.action == "queue" else outcome.notice
+        self.notice.setText(notice)
+        self.notice.setVisible(bool(notice))
         self._show_corrections(outcome)
         bodies: dict[str, ClassifyBody | ExtractBody | SummaryBody] = {
             "classify": self.classify, "extract": self.extract, "summarize": self.summary}
@@ -208,6 +230,8 @@ class ResultView(QFrame):
     """Empty, busy, error or outcome; ``ask_cloud`` when the user asks for the cloud model."""
 
     ask_cloud = Signal()
+    add_key = Signal()
+    send_queue = Signal()
     correct = Signal(object, str)  # (Outcome, label): "this should be label"
     create_classifier = Signal(object)  # (Outcome): no classifier has its labels; the user asks for one
 
@@ -228,10 +252,13 @@ class ResultView(QFrame):
         self.error = _Placeholder("", "")
         self.error.title.setObjectName("errorTitle")
         self.outcome = _OutcomePanel()
+        self.outcome_area = scrolling(self.outcome)
         self.outcome.ask_cloud.connect(self.ask_cloud)
+        self.outcome.add_key.connect(self.add_key)
+        self.outcome.send_queue.connect(self.send_queue)
         self.outcome.correct.connect(self._correct)
         self.outcome.create_classifier.connect(self._create_classifier)
-        for page in (self.empty, self.busy, self.error, self.outcome):
+        for page in (self.empty, self.busy, self.error, self.outcome_area):
             self.stack.addWidget(page)
         self.current: Outcome | None = None
 
@@ -263,10 +290,11 @@ class ResultView(QFrame):
         self.error.body.setText(body)
         self.stack.setCurrentWidget(self.error)
 
-    def show_outcome(self, outcome: Outcome, threshold: float) -> None:
+    def show_outcome(self, outcome: Outcome, threshold: float, *, key_missing: bool = False) -> None:
         self.current = outcome
-        self.outcome.show_outcome(outcome, threshold)
-        self.stack.setCurrentWidget(self.outcome)
+        self.outcome.show_outcome(outcome, threshold, key_missing=key_missing)
+        self.stack.setCurrentWidget(self.outcome_area)
+        self.outcome_area.verticalScrollBar().setValue(0)
 
     @property
     def is_busy(self) -> bool:

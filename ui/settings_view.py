@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -18,6 +18,7 @@ from app import secrets
 from app.assistant import Assistant
 from inference.errors import InhouseError
 from ui.formatting import short_model
+from ui.model_chooser import ModelChooser
 from ui.page import page_header
 from ui.policy_form import PolicyForm
 
@@ -41,8 +42,17 @@ def _text(text: str = "", name: str = "") -> QLabel:
     return label
 
 
+KEY_STATE = {
+    "keyring": "A key is stored in this computer's keyring.",
+    "session": "A key is kept for this session only: Inhouse forgets it when it closes.",
+    "environment": "Using the key from the ANTHROPIC_API_KEY environment variable.",
+    "none": "No key yet: the cloud model cannot be asked until you add one. Everything else works without it.",
+}
+
+
 class KeyBox(QFrame):
-    """Set or clear the Anthropic API key in the OS keyring. The key is never shown back."""
+    """Set or clear the Anthropic API key: in the OS keyring, or for this session only where there is none.
+    The key is never shown back."""
 
     changed = Signal()
 
@@ -53,6 +63,7 @@ class KeyBox(QFrame):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(card)
         self.status = _text()
+        self.status.setAccessibleName("API key state")
         layout.addWidget(self.status)
         row = QHBoxLayout()
         self.field = QLineEdit()
@@ -62,52 +73,77 @@ class KeyBox(QFrame):
         self.field.returnPressed.connect(self.save)
         row.addWidget(self.field, 1)
         self.save_button = QPushButton("Save key")
-        self.save_button.setAccessibleName("Save the key in the OS keyring")
+        self.save_button.setAccessibleName("Save the key")
         self.save_button.clicked.connect(self.save)
         row.addWidget(self.save_button)
         self.clear_button = QPushButton("Remove key")
-        self.clear_button.setAccessibleName("Remove the key from the OS keyring")
+        self.clear_button.setAccessibleName("Remove the key")
         self.clear_button.clicked.connect(self.clear)
         row.addWidget(self.clear_button)
         layout.addLayout(row)
-        self.message = _text("", "caption")
+        self.message = _text("", "banner")
+        self.message.setAccessibleName("What happened to the key")
         self.message.hide()
         layout.addWidget(self.message)
         layout.addWidget(_text("The key is kept in your operating system's keyring, never in a file, and is "
-                               "only used for escalations you allow.", "caption"))
+                               "only used for requests you allow.", "caption"))
         self.refresh()
 
     def refresh(self) -> None:
         status = secrets.key_status()
-        self.status.setText(status.message)
-        self.clear_button.setEnabled(status.source == "keyring")
+        self.status.setText(KEY_STATE[status.source])
+        self.clear_button.setEnabled(status.source in ("keyring", "session"))
+
+    def focus_field(self) -> None:
+        self.field.setFocus()
+
+    def _say(self, text: str, good: bool) -> None:
+        self.message.setText(text)
+        self.message.setProperty("state", "good" if good else "bad")
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+        self.message.show()
 
     def save(self) -> None:
         key = self.field.text()
-        self.field.clear()  # never keep the key in the widget
         try:
             secrets.set_api_key(key)
-        except InhouseError as err:
-            self.message.setText(err.user_message())
+        except (secrets.KeyringUnavailable, secrets.PlaintextKeyringRefused) as err:
+            self.field.clear()  # never keep the key in the widget
+            self._keep_for_session(key, err)
+        except InhouseError as err:  # not a usable key (empty, spaces): leave it there to fix
+            self._say(err.user_message(), good=False)
         else:
-            self.message.setText("Saved in the keyring.")
-        self.message.show()
+            self.field.clear()
+            secrets.forget_session_key()
+            self._say("Saved in this computer's keyring.", good=True)
         self.refresh()
         self.changed.emit()
 
+    def _keep_for_session(self, key: str, err: InhouseError) -> None:
+        secrets.use_for_session(key)
+        why = ("this computer has no keyring Inhouse can use" if isinstance(err, secrets.KeyringUnavailable)
+               else "the only keyring here would keep it unencrypted in a file")
+        self._say(f"Using the key for this session only: {why}, so it was not stored. Inhouse forgets it when it "
+                  "closes; paste it again next time.", good=False)
+
     def clear(self) -> None:
-        try:
-            removed = secrets.clear_api_key()
-        except InhouseError as err:
-            self.message.setText(err.user_message())
+        if secrets.forget_session_key():
+            self._say("The session key is forgotten.", good=True)
         else:
-            self.message.setText("Removed from the keyring." if removed else "There was no key in the keyring.")
-        self.message.show()
+            try:
+                removed = secrets.clear_api_key()
+            except InhouseError as err:
+                self._say(err.user_message(), good=False)
+            else:
+                self._say("Removed from the keyring." if removed else "There was no key in the keyring.", good=True)
         self.refresh()
         self.changed.emit()
 
 
 class ModelBox(QFrame):
+    """The model in use, how it runs, and the chooser (catalog, recommendation, downloads)."""
+
     def __init__(self, assistant: Assistant, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.assistant = assistant
@@ -116,26 +152,29 @@ class ModelBox(QFrame):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(card)
         self.model = _text()
+        self.model.setAccessibleName("Model in use")
         layout.addWidget(self.model)
         self.backend = _text("", "caption")
         layout.addWidget(self.backend)
-        layout.addWidget(_text("To use a larger model, download a GGUF file (for example Qwen2.5-1.5B-Instruct, "
-                               "Q4_K_M) and start Inhouse with INHOUSE_MODEL=/path/to/model.gguf.", "caption"))
+        self.chooser = ModelChooser()
+        layout.addWidget(self.chooser)
         self.refresh()
 
     def refresh(self) -> None:
+        self.chooser.refresh()
         try:
             choice = self.assistant.host.choice()
         except InhouseError as err:
             self.model.setText(err.user_message())
             self.backend.setText("")
             return
-        origin = {"starter": "the starter model", "INHOUSE_MODEL": "from INHOUSE_MODEL",
-                  "setting": "from your settings"}.get(choice.source, choice.source)
-        self.model.setText(f"{short_model(choice.path.name)} ({origin})\n{choice.path}")
+        origin = {"starter": "the starter model that comes with Inhouse", "INHOUSE_MODEL": "set by INHOUSE_MODEL",
+                  "setting": "your choice"}.get(choice.source, choice.source)
+        self.model.setText(f"In use: {short_model(choice.path.name)} ({origin})")
+        self.model.setToolTip(str(choice.path))
         engine = self.assistant.host.loaded
         if engine is None:
-            self.backend.setText("Not loaded yet: it loads in the background when Inhouse starts.")
+            self.backend.setText("Not loaded yet: it loads in the background.")
         else:
             self.backend.setText(f"Runs on {engine.backend.name}: {engine.backend.reason}.")
 
@@ -149,6 +188,7 @@ class SettingsView(QScrollArea):
         self.assistant = assistant
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the settings inside; they scroll into view
         body = QWidget()
         body.setObjectName("pageBody")
         layout = QVBoxLayout(body)

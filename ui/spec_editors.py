@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -26,8 +26,12 @@ from app.paths import RESOURCES
 from inference.errors import SchemaInvalid
 from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec
 from ui.assets import label_sets
+from ui.ui_state import UiState
+from ui.wheel import guard_wheel
 
 SCHEMA_TEMPLATES = ("invoice", "contact", "meeting")
+LABEL_LINES_MAX = 4
+CUSTOM = "custom"  # the template entry shown while the schema is the user's own text
 
 
 def _status_label() -> QLabel:
@@ -83,20 +87,32 @@ class LabelsEditor(QWidget):
         for saved in label_sets():
             self.sets.addItem(saved.name, ", ".join(saved.labels))
         self.sets.activated.connect(self._use_set)
+        guard_wheel(self.sets)
         row.addWidget(self.sets)
         layout.addLayout(row)
         self.labels = QPlainTextEdit()
         self.labels.setPlaceholderText("positive, negative, neutral")
         self.labels.setAccessibleName("Labels, separated by commas")
         self.labels.setTabChangesFocus(True)
-        lines = self.labels.fontMetrics().lineSpacing() * 2
-        self.labels.setFixedHeight(lines + 26)  # two lines: every label of a saved set stays visible
         self.labels.textChanged.connect(self._validate)
+        self.labels.textChanged.connect(self._fit_height)
         layout.addWidget(self.labels)
         self.status = _status_label()
         layout.addWidget(self.status)
         sets = label_sets()
         self.labels.setPlainText(", ".join(sets[0].labels) if sets else "positive, negative, neutral")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Tall enough for every label (two to four lines; more scroll), so none is hidden."""
+        lines = int(self.labels.document().size().height())  # QPlainTextEdit's document counts lines
+        shown = min(max(lines, 2), LABEL_LINES_MAX)
+        margins = self.labels.contentsMargins()
+        frame = 2 * self.labels.document().documentMargin() + margins.top() + margins.bottom() + 4
+        self.labels.setFixedHeight(int(self.labels.fontMetrics().lineSpacing() * shown + frame))
 
     def _use_set(self, index: int) -> None:
         data = self.sets.itemData(index)
@@ -139,17 +155,26 @@ def schema_problem(text: str) -> tuple[str, dict[str, Any] | None]:
 
 
 class SchemaEditor(QWidget):
+    """A JSON Schema: from a template, or the user's own. Editing a template's text turns the template
+    choice into "Your own schema" (kept if the user looks at a template and comes back)."""
+
     changed = Signal()
+    template_changed = Signal()  # the user picked another template (an extraction on screen is stale)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout, row = _section(self, "Schema")
-        row.addWidget(QLabel("Template"))
+        template = QLabel("Template")
+        row.addWidget(template)
         self.templates = QComboBox()
         self.templates.setAccessibleName("Schema template")
+        template.setBuddy(self.templates)
         for name in SCHEMA_TEMPLATES:
             self.templates.addItem(name.capitalize(), name)
-        self.templates.currentIndexChanged.connect(self._load_template)
+        self.templates.addItem("Your own schema", CUSTOM)
+        self.templates.currentIndexChanged.connect(lambda _i: self.set_template(self.template()))
+        self.templates.activated.connect(lambda _i: self.template_changed.emit())
+        guard_wheel(self.templates)
         row.addWidget(self.templates)
         layout.addLayout(row)
         self.editor = QPlainTextEdit()
@@ -157,25 +182,61 @@ class SchemaEditor(QWidget):
         self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.editor.setTabStopDistance(24)
         self.editor.setTabChangesFocus(True)
-        self.editor.setMinimumHeight(120)
+        self.editor.setMinimumHeight(96)
         layout.addWidget(self.editor, 1)
         self.status = _status_label()
         layout.addWidget(self.status)
         self._timer = QTimer(self, singleShot=True, interval=200)
         self._timer.timeout.connect(self._validate)
-        self.editor.textChanged.connect(self._timer.start)
+        self.editor.textChanged.connect(self._edited)
         self._schema: dict[str, Any] | None = None
         self._problem = ""
-        self._load_template()
+        self._template_text = ""
+        self._custom_text = ""
+        self.set_template(SCHEMA_TEMPLATES[0])
 
-    def _load_template(self) -> None:
-        name = str(self.templates.currentData())
+    def template(self) -> str:
+        """The template shown (``invoice``...), or ``custom`` for the user's own schema."""
+        return str(self.templates.currentData())
+
+    def set_template(self, name: str) -> None:
+        index = self.templates.findData(name)
+        if index < 0:
+            return
+        self.templates.blockSignals(True)
+        self.templates.setCurrentIndex(index)
+        self.templates.blockSignals(False)
+        if name == CUSTOM:
+            self._template_text = ""
+            self._set_text(self._custom_text)
+            return
         try:
             text = (RESOURCES / "schemas" / f"{name}.json").read_text(encoding="utf-8")
         except OSError as exc:
             text = f"// the {name} template could not be read: {exc.strerror}"
+        self._template_text = text
+        self._set_text(text)
+
+    def set_custom(self, text: str) -> None:
+        """Show ``text`` as the user's own schema."""
+        self._custom_text = text
+        self.set_template(CUSTOM)
+
+    def _set_text(self, text: str) -> None:
+        self.editor.blockSignals(True)
         self.editor.setPlainText(text)
+        self.editor.blockSignals(False)
         self._validate()
+
+    def _edited(self) -> None:
+        text = self.editor.toPlainText()
+        if self.template() != CUSTOM and text != self._template_text:
+            self.templates.blockSignals(True)  # no longer the template; the text stays as typed
+            self.templates.setCurrentIndex(self.templates.findData(CUSTOM))
+            self.templates.blockSignals(False)
+        if self.template() == CUSTOM:
+            self._custom_text = text
+        self._timer.start()
 
     def _validate(self) -> None:
         self._timer.stop()
@@ -198,6 +259,15 @@ class SchemaEditor(QWidget):
             raise SchemaInvalid(self._problem or "The schema is not valid.")
         return ExtractSpec(schema=self._schema)
 
+    def save_state(self, state: UiState) -> None:
+        state.set("assistant/schema_template", self.template())
+        state.set("assistant/schema_text", self._custom_text)
+
+    def restore_state(self, state: UiState) -> None:
+        self._custom_text = state.text("assistant/schema_text")
+        name = state.text("assistant/schema_template", SCHEMA_TEMPLATES[0])
+        self.set_template(name if name in (*SCHEMA_TEMPLATES, CUSTOM) else SCHEMA_TEMPLATES[0])
+
 
 class SummaryOptions(QWidget):
     changed = Signal()
@@ -213,6 +283,7 @@ class SummaryOptions(QWidget):
         self.words.setSuffix(" words")
         self.words.setAccessibleName("Target length in words")
         self.words.valueChanged.connect(self.changed)
+        guard_wheel(self.words)
         form.addRow("Target length", self.words)
         hint = QLabel("The summary aims for about this many words; it may be shorter.")
         hint.setObjectName("caption")

@@ -18,6 +18,7 @@ def _cell(name: str, accessible: str) -> QLabel:
 
 class StatusBar(QStatusBar):
     send_queued = Signal()
+    add_key = Signal()  # "Add an API key": the window shows the key in Settings
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,8 +33,14 @@ class StatusBar(QStatusBar):
         self.send.setToolTip("Try the queued escalations again (you are asked before each is sent)")
         self.send.clicked.connect(self.send_queued)
         self.send.hide()
+        self.key = QPushButton("Add an API key…")
+        self.key.setObjectName("statusButton")
+        self.key.setAccessibleName("Add an API key for the cloud model")
+        self.key.setToolTip("The cloud model can only be asked once a key is set (Settings)")
+        self.key.clicked.connect(self.add_key)
+        self.key.hide()
         self.addWidget(self.engine)
-        for widget in (self.network, self.spend, self.queue, self.send):
+        for widget in (self.network, self.key, self.spend, self.queue, self.send):
             self.addPermanentWidget(widget)
 
     def set_engine_loading(self, model: str) -> None:
@@ -50,10 +57,15 @@ class StatusBar(QStatusBar):
     def refresh(self, assistant: Assistant) -> None:
         """Re-read the policy-dependent and stored parts (after a run, a settings change...)."""
         policy = assistant.effective.policy.escalation
+        has_key = policy.mode != "never" and bool(assistant.key_source())
         if policy.mode == "never":
             self.network.setText("Cloud off")
             self.network.setToolTip("Escalation is turned off by policy: everything stays on this device.")
             state = "off"
+        elif not has_key:
+            self.network.setText("Cloud: no API key")
+            self.network.setToolTip("Everything stays on this device: the cloud model cannot be asked without a key.")
+            state = "nokey"
         elif assistant.online:
             self.network.setText("Online")
             self.network.setToolTip(f"{policy.model} can be asked, with your consent.")
@@ -64,6 +76,7 @@ class StatusBar(QStatusBar):
             state = "offline"
         self.network.setProperty("state", state)
         self.network.style().polish(self.network)
+        self.key.setVisible(state == "nokey")
         if assistant.store_problem:  # a damaged database: say so, keep answering on the device
             self.spend.setText("History and audit log unavailable")
             self.spend.setToolTip("Nothing is saved and nothing is sent until this is fixed: "

@@ -7,7 +7,6 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -18,9 +17,12 @@ from PySide6.QtWidgets import (
 
 from inference.errors import InputInvalid
 from inference.tasks.base import TASK_NAMES, TaskName, TaskRequest, TaskSpec
+from ui.elided import ElidedLabel
+from ui.file_dialogs import open_file
 from ui.formatting import TASK_TITLES
 from ui.input_box import InputBox, file_filter, read_input_file
 from ui.spec_editors import LabelsEditor, SchemaEditor, SummaryOptions
+from ui.ui_state import UiState
 
 TASK_HINTS: dict[TaskName, str] = {
     "classify": "Choose the one label that fits the text best.",
@@ -38,6 +40,7 @@ def _heading(text: str) -> QLabel:
 class TaskPanel(QFrame):
     run_requested = Signal()
     cancel_requested = Signal()
+    context_changed = Signal()  # another task or schema template: an answer on screen no longer fits
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,13 +55,14 @@ class TaskPanel(QFrame):
         self.labels, self.schema, self.summary = LabelsEditor(), SchemaEditor(), SummaryOptions()
         self.editors: tuple[LabelsEditor, SchemaEditor, SummaryOptions] = (self.labels, self.schema, self.summary)
         for editor in self.editors:  # only the current task's editor is shown (and takes space)
-            layout.addWidget(editor, 0)
+            layout.addWidget(editor, 2 if editor is self.schema else 0)
             editor.changed.connect(self._update_run)
+        self.schema.template_changed.connect(self.context_changed)
         layout.addLayout(self._text_header())
         self.input = InputBox()
         self.input.textChanged.connect(self._text_changed)
         self.input.file_dropped.connect(self.load_file)
-        layout.addWidget(self.input, 1)
+        layout.addWidget(self.input, 3)
         self.input_error = QLabel()
         self.input_error.setObjectName("inputError")
         self.input_error.setWordWrap(True)
@@ -80,7 +84,8 @@ class TaskPanel(QFrame):
             button.setObjectName("segment")
             button.setProperty("position", "first" if i == 0 else "last" if i == len(TASK_NAMES) - 1 else "mid")
             button.setAccessibleName(f"{TASK_TITLES[name]} task")
-            button.clicked.connect(lambda _=False, n=name: self.set_task(n))
+            button.setToolTip(f"{TASK_HINTS[name]} (Alt+{i + 1})")
+            button.clicked.connect(lambda _=False, n=name: self.choose_task(n))
             self.task_buttons.addButton(button, i)
             row.addWidget(button)
         row.addStretch(1)
@@ -102,8 +107,9 @@ class TaskPanel(QFrame):
 
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.state = QLabel()
+        self.state = ElidedLabel()
         self.state.setObjectName("caption")
+        self.state.setAccessibleName("Run state")
         row.addWidget(self.state, 1)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setAccessibleName("Cancel the run")
@@ -121,6 +127,15 @@ class TaskPanel(QFrame):
     # -- state ------------------------------------------------------------------------------------
     def task(self) -> TaskName:
         return TASK_NAMES[max(0, self.task_buttons.checkedId())]
+
+    def choose_task(self, task: TaskName) -> None:
+        """The user picked ``task`` (a button or Alt+1..3): show its options; an answer on screen is stale."""
+        if self._busy:
+            return
+        changed = task != self.task()
+        self.set_task(task)
+        if changed:
+            self.context_changed.emit()
 
     def set_task(self, task: TaskName) -> None:
         index = TASK_NAMES.index(task)
@@ -157,6 +172,8 @@ class TaskPanel(QFrame):
 
     def set_busy(self, busy: bool, state: str = "") -> None:
         self._busy = busy
+        if busy:
+            self.input_error.hide()  # an old file error says nothing about this run
         for button in self.task_buttons.buttons():
             button.setEnabled(not busy)
         for editor in self.editors:
@@ -165,7 +182,7 @@ class TaskPanel(QFrame):
         self.input.setReadOnly(busy)
         self.cancel_button.setEnabled(busy)
         self.run_button.setText("Working…" if busy else "Run")
-        self.state.setText(state)
+        self.state.set_text(state)
         self._update_run()
 
     def _update_run(self) -> None:
@@ -181,9 +198,9 @@ class TaskPanel(QFrame):
 
     # -- files ------------------------------------------------------------------------------------
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a document", "", file_filter())
-        if path:
-            self.load_file(Path(path))
+        path = open_file(self, "Open a document", file_filter())
+        if path is not None:
+            self.load_file(path)
 
     def load_file(self, path: Path) -> None:
         if self._busy:
@@ -195,4 +212,20 @@ class TaskPanel(QFrame):
             self.input_error.show()
             return
         self.set_text(document.text)
-        self.state.setText(" ".join((f"Opened {path.name}.", *document.notes)))
+        self.state.set_text(" ".join((f"Opened {path.name}.", *document.notes)))
+
+    # -- remembered between starts ------------------------------------------------------------------
+    def save_state(self, state: UiState) -> None:
+        state.set("assistant/task", self.task())
+        state.set("assistant/labels", self.labels.labels.toPlainText())
+        self.schema.save_state(state)
+        state.set("assistant/summary_words", self.summary.words.value())
+
+    def restore_state(self, state: UiState) -> None:
+        task = state.text("assistant/task", "classify")
+        labels = state.text("assistant/labels")
+        if labels.strip():
+            self.labels.labels.setPlainText(labels)
+        self.schema.restore_state(state)
+        self.summary.words.setValue(state.number("assistant/summary_words", self.summary.words.value()))
+        self.set_task(next((t for t in TASK_NAMES if t == task), "classify"))

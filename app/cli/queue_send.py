@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         gate = gate_for_cli(args.consent, interactive=sys.stdin.isatty() and not args.json)
         outcomes = assistant.send_queued(gate)
+        left = len(assistant.store.list_queue())  # declined or still unreachable: kept for the next send
     finally:
         assistant.close()
     for outcome in outcomes:
@@ -35,5 +36,6 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(outcome.to_json(), ensure_ascii=False))
         else:
             print_outcome(outcome, as_json=False)
-    left = sum(1 for o in outcomes if o.action == "queue")
+    if left and not args.json:
+        print(f"{left} request{'' if left == 1 else 's'} still in the queue.")
     return 1 if left else 0

@@ -1,0 +1,196 @@
+"""Every page at the smallest window size (900×600) and the default (1240×800): no text elided, cut off or
+squeezed below what it needs, nothing outside the window (tests/ui_checks.py). Real widgets, real SQLite,
+outcomes as the assistant returns them (no model needed)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app import secrets
+from app.assistant import Assistant
+from app.engine_host import EngineHost
+from app.outcome import FrontierSummary, Outcome
+from inference.errors import InputInvalid, ModelMissing
+from inference.tasks.base import ClassifySpec, ExtractSpec, FieldConfidence, SummarizeSpec, TaskRequest, TaskResult
+from tests.ui_checks import app_style, clipped_widgets
+from ui.main_window import MainWindow
+
+pytestmark = pytest.mark.gui
+
+ADMIN = '[escalation]\nmonthly_budget_usd = 5.0\n[privacy]\naudit_payload = "full"\n'
+MODEL = "SmolLM2-135M-Instruct.Q4_1"
+LABELS = ("billing", "technical problem", "account access", "cancellation", "feature request", "other")
+LONG_TEXT = ("Hi, I was charged twice for my March invoice. Could you refund one of the two payments? Thanks, Maria. "
+             * 3)
+
+
+@pytest.fixture
+def assistant() -> Iterator[Assistant]:
+    admin = Path(os.environ["INHOUSE_ADMIN_POLICY"])
+    admin.parent.mkdir(parents=True, exist_ok=True)
+    admin.write_text(ADMIN, encoding="utf-8")
+    assistant = Assistant(host=EngineHost(model_path="/nonexistent/model.gguf"))
+    yield assistant
+    assistant.store.close()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, assistant: Assistant) -> Iterator[MainWindow]:
+    with app_style():
+        yield make_window(qtbot, assistant)
+
+
+def make_window(qtbot: QtBot, assistant: Assistant) -> MainWindow:
+    window = MainWindow(assistant, load_model=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def classify(confidence: float, action: str, **changes: object) -> Outcome:
+    probs = dict(zip(LABELS, (confidence, *[(1 - confidence) / 5] * 5), strict=True))
+    local = TaskResult("classify", "cancellation", confidence, model=MODEL, latency_ms=17459.0,
+                       method="label-scoring", probabilities=probs)
+    outcome = Outcome(TaskRequest(LONG_TEXT, ClassifySpec(LABELS)), local, "cancellation", "local", action,
+                      "reason", threshold=0.7)
+    return replace(outcome, **changes)  # type: ignore[arg-type]
+
+
+def extract() -> Outcome:
+    answer = {"name": "Priya Natarajan", "email": "priya.natarajan@northwind.example", "phone": "+1 (206) 555-0187",
+              "company": "Northwind Traders", "title": "Head of Procurement"}
+    fields = {k: FieldConfidence(0.4 + i / 10, 0.5, i % 2 == 0) for i, k in enumerate(answer)}
+    local = TaskResult("extract", answer, 0.42, model=MODEL, latency_ms=6860.0, method="json-grammar", fields=fields)
+    return Outcome(TaskRequest(LONG_TEXT, ExtractSpec({"type": "object", "properties": {}})), local, answer,
+                   "local", "ask_consent", "reason", threshold=0.8)
+
+
+def summary() -> Outcome:
+    text = "The council approved 12 km of protected bike lanes, costing 4.2 million euros, half from a grant. " * 2
+    local = TaskResult("summarize", text, 0.81, model=MODEL, latency_ms=5230.0, method="generate")
+    return Outcome(TaskRequest(LONG_TEXT, SummarizeSpec(40)), local, text, "local", "accept", "reason", threshold=0.6)
+
+
+def cloud() -> Outcome:
+    return classify(0.45, "ask_consent", tier="frontier", consent="allow_session", answer="billing",
+                    frontier=FrontierSummary("anthropic", "claude-haiku-4-5", 96, 1, 0.0001, 812.0))
+
+
+def show(outcome: Outcome, task: str) -> Callable[[MainWindow], None]:
+    def prepare(window: MainWindow) -> None:
+        page = window.assistant_page
+        page.panel.set_task(task)  # type: ignore[arg-type]
+        page.panel.labels.set_labels(LABELS)
+        page.panel.set_text(LONG_TEXT)
+        page.panel.state.set_text("Done in 17.5 s on SmolLM2-135M")
+        page.result.show_outcome(outcome, outcome.threshold or 0.7, key_missing=outcome.action == "deny")
+        page.result.outcome.show_correction("Not kept: no classifier has these labels. Create one to start "
+                                            "teaching it, with this message as an example.", good=False,
+                                            offer_create=True)
+    return prepare
+
+
+def busy(window: MainWindow) -> None:
+    page = window.assistant_page
+    page.panel.set_text(LONG_TEXT)
+    page._set_busy(True, "Classifying on this device…", "Running… Esc cancels", can_cancel=True)
+
+
+def error(window: MainWindow) -> None:
+    window.assistant_page.result.show_error(InputInvalid("The file report.pdf cannot be read: .pdf files are not "
+                                                         "supported.", hint="Open it in its own program, copy the "
+                                                         "text, and paste it here."))
+
+
+def first_run(window: MainWindow) -> None:
+    window.show_first_run(ModelMissing("No model is installed: the starter model (SmolLM2-135M-Instruct) was not "
+                                       "found."))
+
+
+def history(window: MainWindow) -> None:
+    for i in range(3):
+        window.assistant.store.add_history(
+            task="classify", input_text=LONG_TEXT, output=LABELS[i], confidence=0.5 + i / 10, tier="local",
+            model=MODEL, method="label-scoring", latency_ms=900.0, decision="accept", reason="reason", audit_id=None,
+            details={})
+    window.show_page(window.pages.indexOf(window.history))
+    window.history.table.selectRow(0)
+
+
+def classifiers(window: MainWindow) -> None:
+    store = window.assistant.host.classifiers
+    store.create("banking-support", ["automatic_top_up", "exchange_rate", "get_disposable_virtual_card"])
+    store.add_examples("banking-support", [(f"How do I top up automatically, take {i}?", "automatic_top_up")
+                                           for i in range(3)])
+    window.show_page(window.pages.indexOf(window.classifiers))
+    window.classifiers.select("banking-support")
+
+
+def audit(window: MainWindow) -> None:
+    window.assistant.store.append_audit(
+        task="classify", provider="anthropic", model="claude-haiku-4-5", payload='{"messages": []}',
+        payload_mode="full", consent="allow_once", input_tokens=96, output_tokens=1, cost_usd=0.0001, outcome="sent")
+    window.show_page(window.pages.indexOf(window.audit))
+    window.audit.table.selectRow(0)
+    window.audit.verify()
+
+
+def settings(window: MainWindow) -> None:
+    secrets.set_api_key("sk-ant-layout")
+    window.show_page(window.pages.indexOf(window.settings))
+
+
+def settings_bottom(window: MainWindow) -> None:
+    settings(window)
+    window.settings.key._keep_for_session("sk-ant-layout", secrets.KeyringUnavailable("no keyring"))
+    bar = window.settings.verticalScrollBar()
+    bar.setValue(bar.maximum())
+
+
+VIEWS: dict[str, Callable[[MainWindow], None]] = {
+    "empty": lambda window: None,
+    "busy": busy,
+    "error": error,
+    "classify": show(classify(0.56, "ask_consent"), "classify"),
+    "classify-no-key": show(classify(0.56, "deny"), "classify"),
+    "classify-queued": show(classify(0.56, "queue"), "classify"),
+    "cloud-answer": show(cloud(), "classify"),
+    "extract": show(extract(), "extract"),
+    "summarize": show(summary(), "summarize"),
+    "first-run": first_run,
+    "history": history,
+    "classifiers": classifiers,
+    "audit": audit,
+    "settings": settings,
+    "settings-bottom": settings_bottom,
+}
+
+
+@pytest.mark.parametrize("size", [(900, 600), (1240, 800)], ids=["900x600", "1240x800"])
+def test_nothing_is_cut_off_on_any_page(qtbot: QtBot, window: MainWindow, size: tuple[int, int]) -> None:
+    window.resize(*size)
+    problems = {}
+    for name, prepare in VIEWS.items():  # one window through every view, as a person would click through
+        prepare(window)
+        qtbot.wait(100)  # layout and painting settle (pages are laid out when first shown)
+        assert window.size().toTuple() == size, name
+        if found := clipped_widgets(window):
+            problems[name] = found
+        window.assistant_page._set_busy(False)
+        window.show_page(0)
+    assert problems == {}
+
+
+def test_the_window_can_be_900_by_600_and_no_smaller(window: MainWindow) -> None:
+    assert window.minimumSize().toTuple() == (900, 600)
+    for view in ("classify", "classifiers", "settings"):
+        VIEWS[view](window)
+        hint = window.minimumSizeHint()
+        assert hint.width() <= 900 and hint.height() <= 600, (view, hint)
