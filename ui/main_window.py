@@ -270,6 +270,8 @@ class MainWindow(QMainWindow):
         self.assistant_page.cancel()
         self.classifiers.cancel()
         self.batch.shutdown()
+        self.settings.model.chooser.cancel()  # a download stops at its next chunk; nothing half-done is kept
+        self.first_run.chooser.cancel()
         wait_for_all(15_000)
         super().closeEvent(event)
 

@@ -118,7 +118,17 @@ def collect() -> dict[str, Any]:
     }
     report.update(_model_report())
     report.update(_optional_sections())
+    report["qt_platform"] = _qt_platform()
     return report
+
+
+def _qt_platform() -> dict[str, Any]:
+    """Whether the desktop app can open a window here (Linux: the X11 plugin's system libraries)."""
+    from app.qt_platform import check
+
+    result = check()
+    return {"plugin": str(result.plugin) if result.plugin else None, "missing": list(result.missing),
+            "packages": list(result.packages), "note": result.note, "advice": result.advice()}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -148,4 +158,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"ocr                  {report['ocr']['message']}")
     if "api_key" in report:
         print(f"api key              {report['api_key']['message']}")
+    qt = report["qt_platform"]
+    print(f"desktop app          {qt['advice'] or qt['note'] or 'the X11 platform plugin has every library it needs'}")
     return code

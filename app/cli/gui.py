@@ -17,6 +17,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run_gui)
 
 
+def _check_platform_libraries(plugin: Path | None = None) -> None:
+    """On an X11 desktop, say which package is missing before Qt aborts with "could not load the Qt
+    platform plugin" (a minimal Debian lacks libxcb-cursor0, for one)."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    on_x11 = os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
+    if not sys.platform.startswith("linux") or not on_x11 or platform not in ("", "xcb"):
+        return
+    from app.qt_platform import check
+
+    result = check(plugin)
+    if not result.ok:
+        raise InhouseError(result.advice(), "Install the packages named, then start Inhouse again "
+                                            "(`inhouse doctor` checks again).")
+
+
 def run_gui(args: argparse.Namespace) -> int:
     if args.screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no window flashes up; works headless
@@ -24,6 +39,7 @@ def run_gui(args: argparse.Namespace) -> int:
             and not os.environ.get("QT_QPA_PLATFORM"):
         raise InhouseError("No display found: the desktop app needs a graphical session.",
                            "Run it from your desktop, or use the command line (`inhouse classify --help`).")
+    _check_platform_libraries()
     try:
         from ui.app import main
     except ImportError as exc:
