@@ -53,7 +53,7 @@ audit_payload = "full"
 """
 
 
-def wait_until(check: Callable[[], bool], timeout_s: float = 120.0) -> None:
+def wait_until(check: Callable[[], bool], timeout_s: float = 900.0) -> None:
     from ui.app import wait
 
     deadline = time.monotonic() + timeout_s

@@ -5,18 +5,28 @@ outcomes as the assistant returns them (no model needed)."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from app import secrets
 from app.assistant import Assistant
 from app.engine_host import EngineHost
 from app.outcome import FrontierSummary, Outcome
-from inference.errors import InputInvalid, ModelMissing
+from inference.errors import (
+    InputInvalid,
+    KeyMissing,
+    ModelLoadFailed,
+    ModelMissing,
+    ModelUnknown,
+    ProviderUnavailable,
+)
 from inference.tasks.base import ClassifySpec, ExtractSpec, FieldConfidence, SummarizeSpec, TaskRequest, TaskResult
 from tests.ui_checks import app_style, clipped_widgets
 from ui.main_window import MainWindow
@@ -109,6 +119,16 @@ def error(window: MainWindow) -> None:
                                                          "text, and paste it here."))
 
 
+def errors(*raised: BaseException) -> Callable[[MainWindow], None]:
+    """The errors a run can end with whose command-line hint must not reach the window."""
+    def prepare(window: MainWindow) -> None:
+        for error in raised:
+            window.assistant_page.result.show_error(error)
+            found = clipped_widgets(window)
+            assert found == [], found
+    return prepare
+
+
 def first_run(window: MainWindow) -> None:
     window.show_first_run(ModelMissing("No model is installed: the starter model (SmolLM2-135M-Instruct) was not "
                                        "found."))
@@ -164,6 +184,9 @@ VIEWS: dict[str, Callable[[MainWindow], None]] = {
     "cloud-answer": show(cloud(), "classify"),
     "extract": show(extract(), "extract"),
     "summarize": show(summary(), "summarize"),
+    "errors": errors(KeyMissing("No Anthropic API key is set."), ProviderUnavailable("Connection refused."),
+                     ModelLoadFailed("The model could not be loaded."), ModelUnknown("There is no model 'x'."),
+                     ModelMissing("The chosen model file is gone."), RuntimeError("boom")),
     "first-run": first_run,
     "history": history,
     "classifiers": classifiers,
@@ -194,3 +217,60 @@ def test_the_window_can_be_900_by_600_and_no_smaller(window: MainWindow) -> None
         VIEWS[view](window)
         hint = window.minimumSizeHint()
         assert hint.width() <= 900 and hint.height() <= 600, (view, hint)
+
+
+def geometries(root: QWidget) -> dict[str, tuple[int, int, int, int]]:
+    return {f"{type(w).__name__}#{i}": QRect(w.mapTo(root, w.rect().topLeft()), w.size()).getRect()
+            for i, w in enumerate(root.findChildren(QWidget)) if w.isVisibleTo(root) and not isinstance(w, QLabel)}
+
+
+def test_starting_a_run_or_a_training_moves_nothing(qtbot: QtBot, window: MainWindow) -> None:
+    page = window.assistant_page
+    page.panel.set_text(LONG_TEXT)
+    qtbot.wait(50)
+    idle = geometries(page.panel)
+    page._set_busy(True, "Classifying on this device…", "Running… Esc cancels", can_cancel=True)
+    qtbot.wait(50)
+    assert geometries(page.panel) == idle  # the text box neither grows nor reflows
+    page._set_busy(False)
+
+    classifiers(window)
+    training = window.classifiers.training
+    qtbot.wait(50)
+    idle = geometries(window.classifiers)
+    training._set_busy(True)
+    training._progress("embedding", 3, 9)
+    qtbot.wait(50)
+    moved = {k: v for k, v in geometries(window.classifiers).items() if idle.get(k, v) != v}
+    training._set_busy(False)
+    assert moved == {}
+
+
+def test_the_schema_editor_grows_with_the_window(qtbot: QtBot, window: MainWindow) -> None:
+    panel = window.assistant_page.panel
+    panel.set_task("extract")
+    window.resize(900, 600)
+    qtbot.wait(50)
+    small = panel.schema.editor.height()
+    window.resize(1240, 1000)
+    qtbot.wait(50)
+    assert panel.schema.editor.height() > small + 100
+
+
+CLI_HINT = re.compile(r"`inhouse |inhouse (key|queue|models|doctor)\b|INHOUSE_MODEL|pip install|make install")
+
+
+def test_no_message_sends_people_to_the_terminal(qtbot: QtBot, window: MainWindow) -> None:
+    """Every action a message mentions is a button in the app: no `inhouse ...` commands, no variables."""
+    found = {}
+    for name, prepare in VIEWS.items():
+        prepare(window)
+        qtbot.wait(30)
+        shown = [w for w in window.findChildren(QWidget) if w.isVisibleTo(window)]
+        texts = [w.text() for w in shown if isinstance(w, QLabel | QPushButton)] + [w.toolTip() for w in shown]
+        bad = [t for t in texts if CLI_HINT.search(t)]
+        if bad:
+            found[name] = bad
+        window.assistant_page._set_busy(False)
+        window.show_page(0)
+    assert found == {}

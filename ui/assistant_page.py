@@ -19,7 +19,6 @@ from inference.errors import Cancelled, InhouseError
 from inference.tasks.base import TASK_NAMES
 from ui.consent_dialog import ConsentDialog
 from ui.consent_gate import DialogConsentGate
-from ui.formatting import short_model
 from ui.result_view import ResultView
 from ui.tasks_panel import TaskPanel
 from ui.worker import TaskDone, run_task
@@ -129,7 +128,7 @@ class AssistantPage(QWidget):
             threshold = self.assistant.effective.policy.thresholds.for_task(outcome.request.task)
         self.result.show_outcome(outcome, threshold, key_missing=self._key_missing(outcome))
         local = outcome.local
-        self.panel.state.set_text(f"Done in {local.latency_ms / 1000:.1f} s on {short_model(local.model)}")
+        self.panel.state.set_text(f"Done in {local.latency_ms / 1000:.1f} s")
         self.outcome_ready.emit(outcome)
 
     def _key_missing(self, outcome: Outcome) -> bool:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.assistant import Assistant
 from app.store import AuditEntry, VerifyResult
 from inference.errors import InhouseError
+from ui.explain import error_text
 from ui.file_dialogs import save_file
 from ui.formatting import local_time, task_title, usd
 from ui.page import page_header
@@ -188,7 +189,7 @@ class AuditView(QWidget):
         try:
             export_audit(self.assistant.store.list_audit(), path)
         except InhouseError as err:
-            self._banner(err.user_message(), ok=False)
+            self._banner(error_text(err), ok=False)
             return
         self._banner(f"Exported {len(self.entries)} rows to {path} (readable only by you).", ok=True)
 

@@ -37,6 +37,6 @@ class ElidedLabel(QLabel):
 
     def _fit(self) -> None:
         width = self.contentsRect().width()
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, width) if width > 0 else ""
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width) if width > 0 else ""
         if shown != self.text():
             self.setText(shown)

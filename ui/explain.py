@@ -9,7 +9,22 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.outcome import Outcome
-from inference.errors import InhouseError
+from app.policy import PolicyError, PolicyLocked
+from inference.errors import (
+    ClassifierFileInvalid,
+    ClassifierMissing,
+    ClassifierNotTrained,
+    DownloadFailed,
+    DownloadOffline,
+    InhouseError,
+    KeyMissing,
+    KeyRejected,
+    ModelLoadFailed,
+    ModelMissing,
+    ModelUnknown,
+    NotEnoughExamples,
+    ProviderUnavailable,
+)
 from ui.formatting import confidence_pair, task_title
 
 BadgeKind = Literal["local", "cloud"]
@@ -65,9 +80,43 @@ def why(outcome: Outcome, threshold: float, *, key_missing: bool = False) -> str
     return f"{below}, but it was not sent: {_policy_reason(outcome.reason)}."
 
 
+# What to do, said for the window: the errors' own hints name command-line commands (they are shared
+# with the CLI); here the same step is a button or page of the app. First match wins (subclasses first).
+GUI_HINTS: tuple[tuple[type[InhouseError], str], ...] = (
+    (KeyMissing, "Add your API key in Settings (the “Add an API key…” button takes you there)."),
+    (KeyRejected, "Check the key in your Anthropic console, then paste it again in Settings."),
+    (ProviderUnavailable, "You seem to be offline. The request was kept in the queue: press “Send now” in the "
+                          "status bar when you are online."),
+    (DownloadOffline, "Check your internet connection (and any proxy), then press Download again."),
+    (DownloadFailed, "Try again later; Settings shows the models already on this computer."),
+    (ModelMissing, "Choose or download a model in Settings."),
+    (ModelLoadFailed, "Choose another model in Settings: this file may not be one this version can run."),
+    (ModelUnknown, "Choose a model from the list in Settings, or a GGUF file."),
+    (ClassifierMissing, "Create one on the Classifiers page."),
+    (ClassifierNotTrained, "Train it on the Classifiers page."),
+    (NotEnoughExamples, "Add examples on the Classifiers page (a CSV with text,label columns, or JSONL), "
+                        "then train again."),
+    (ClassifierFileInvalid, "Nothing was imported or changed. Ask for a fresh export of the classifier and "
+                            "import that."),
+    (PolicyLocked, PolicyLocked.hint),
+    (PolicyError, "The value was not saved; the one shown is still in force. Hover over a setting to see what "
+                  "it accepts."),
+)
+
+
+def gui_hint(error: InhouseError) -> str:
+    return next((hint for kind, hint in GUI_HINTS if isinstance(error, kind)), error.hint)
+
+
+def error_text(error: BaseException) -> str:
+    """What happened and what to do, on two lines."""
+    message, hint = describe_error(error)
+    return f"{message}\n{hint}" if hint else message
+
+
 def describe_error(error: BaseException) -> tuple[str, str]:
-    """``(what happened, what to do next)`` for any error a job delivered."""
+    """``(what happened, what to do next)`` for any error a job delivered, worded for the window."""
     if isinstance(error, InhouseError):
-        return str(error), error.hint
+        return str(error), gui_hint(error)
     return (f"Something went wrong: {type(error).__name__}: {error}",
             "This is a bug in Inhouse. Try again; if it keeps happening, please report it with what you did.")

@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self.model_loaded = False
         if load_model:
             self.load_model()
+        self.assistant_page.panel.input.setFocus()  # typing starts in the text box
 
     # -- building ---------------------------------------------------------------------------------
     def _build(self) -> None:

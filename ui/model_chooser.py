@@ -140,6 +140,9 @@ class ModelChooser(QWidget):
         button.setText("In use" if active else "Use" if path else "Download")
         button.setEnabled(not active and self.downloading is None)
         button.setAccessibleName(f"{button.text()} {entry.name}")
+        button.setObjectName("primary" if mark and not path else "")  # the recommended download stands out
+        button.style().unpolish(button)
+        button.style().polish(button)
 
     def _row_clicked(self, entry_id: str) -> None:
         if self.buttons[entry_id].text() == "Download":

@@ -26,6 +26,7 @@ from app.assistant import Assistant
 from app.policy import PolicyError, remove_user_setting, save_user_setting
 from app.policy_schema import KEYS, MAX_OUTPUT_TOKENS, MAX_RETENTION_DAYS, KeySpec
 from ui.assets import icon
+from ui.explain import error_text
 from ui.wheel import guard_wheel
 
 LOCKED_TEXT = "Set by your administrator"
@@ -219,7 +220,7 @@ class PolicyForm(QWidget):
         try:
             save_user_setting(key, value, effective.user_path, effective.admin_path)
         except PolicyError as err:
-            self._show_error(err.user_message())
+            self._show_error(error_text(err))
             self.refresh()
             return
         self._reload()
@@ -228,7 +229,7 @@ class PolicyForm(QWidget):
         try:
             remove_user_setting(key, self.assistant.effective.user_path)
         except PolicyError as err:
-            self._show_error(err.user_message())
+            self._show_error(error_text(err))
             return
         self._reload()
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from app import secrets
 from app.assistant import Assistant
 from inference.errors import InhouseError
+from ui.explain import error_text
 from ui.formatting import short_model
 from ui.model_chooser import ModelChooser
 from ui.page import page_header
@@ -112,7 +113,7 @@ class KeyBox(QFrame):
             self.field.clear()  # never keep the key in the widget
             self._keep_for_session(key, err)
         except InhouseError as err:  # not a usable key (empty, spaces): leave it there to fix
-            self._say(err.user_message(), good=False)
+            self._say(error_text(err), good=False)
         else:
             self.field.clear()
             secrets.forget_session_key()
@@ -134,7 +135,7 @@ class KeyBox(QFrame):
             try:
                 removed = secrets.clear_api_key()
             except InhouseError as err:
-                self._say(err.user_message(), good=False)
+                self._say(error_text(err), good=False)
             else:
                 self._say("Removed from the keyring." if removed else "There was no key in the keyring.", good=True)
         self.refresh()
@@ -165,7 +166,7 @@ class ModelBox(QFrame):
         try:
             choice = self.assistant.host.choice()
         except InhouseError as err:
-            self.model.setText(err.user_message())
+            self.model.setText(error_text(err))
             self.backend.setText("")
             return
         origin = {"starter": "the starter model that comes with Inhouse", "INHOUSE_MODEL": "set by INHOUSE_MODEL",

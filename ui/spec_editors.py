@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -184,6 +185,7 @@ class SchemaEditor(QWidget):
         self.editor.setTabChangesFocus(True)
         self.editor.setMinimumHeight(96)
         layout.addWidget(self.editor, 1)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)  # grows with the window
         self.status = _status_label()
         layout.addWidget(self.status)
         self._timer = QTimer(self, singleShot=True, interval=200)

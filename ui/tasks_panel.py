@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from inference.errors import InputInvalid
 from inference.tasks.base import TASK_NAMES, TaskName, TaskRequest, TaskSpec
 from ui.elided import ElidedLabel
+from ui.explain import error_text
 from ui.file_dialogs import open_file
 from ui.formatting import TASK_TITLES
 from ui.input_box import InputBox, file_filter, read_input_file
@@ -55,7 +56,7 @@ class TaskPanel(QFrame):
         self.labels, self.schema, self.summary = LabelsEditor(), SchemaEditor(), SummaryOptions()
         self.editors: tuple[LabelsEditor, SchemaEditor, SummaryOptions] = (self.labels, self.schema, self.summary)
         for editor in self.editors:  # only the current task's editor is shown (and takes space)
-            layout.addWidget(editor, 2 if editor is self.schema else 0)
+            layout.addWidget(editor, 3 if editor is self.schema else 0)  # schema and text share the height
             editor.changed.connect(self._update_run)
         self.schema.template_changed.connect(self.context_changed)
         layout.addLayout(self._text_header())
@@ -121,6 +122,9 @@ class TaskPanel(QFrame):
         self.run_button.setAccessibleName("Run the task")
         self.run_button.setToolTip("Run on this device (Ctrl+Enter)")
         self.run_button.clicked.connect(self.run_requested)
+        self.run_button.setText("Working…")  # wide enough for both texts, so nothing moves when a run starts
+        self.run_button.setMinimumWidth(self.run_button.sizeHint().width())
+        self.run_button.setText("Run")
         row.addWidget(self.run_button)
         return row
 
@@ -208,7 +212,7 @@ class TaskPanel(QFrame):
         try:
             document = read_input_file(path)
         except InputInvalid as err:
-            self.input_error.setText(err.user_message())
+            self.input_error.setText(error_text(err))
             self.input_error.show()
             return
         self.set_text(document.text)

@@ -68,7 +68,10 @@ class _Job(QRunnable):
             if not isinstance(exc, Exception):
                 log.warning("job interrupted: %r", exc)
             done = TaskDone(None, exc)
-        self._relay.delivered.emit(self._on_done, done)
+        try:
+            self._relay.delivered.emit(self._on_done, done)
+        except RuntimeError as exc:  # the application is gone (it ended while this job ran): nobody to tell
+            log.info("result dropped at shutdown: %s", exc)
 
 
 _relay: _Relay | None = None
