@@ -83,8 +83,8 @@ def test_the_page_lists_profiles_and_damaged_files(page: ClassifiersPage, store:
 
     assert [s.name for s in page.summaries] == ["broken", "support"]
     broken = texts(page, 0)
-    assert broken[0] == "broken" and "broken.json" in broken[1] and page.table.columnSpan(0, 1) == 6
-    assert texts(page, 1) == ["support", "billing, bug", "1–2", "Not trained", "2", "—", "—"]
+    assert broken[0] == "broken" and "broken.json" in broken[1] and page.table.columnSpan(0, 1) == 5
+    assert texts(page, 1) == ["support", "billing, bug", "1–2", "Not trained", "—", "—"]
     assert page.selected_name() == "support", "the first usable profile is selected"
     counts = {page.training.labels.item(r, 0).text(): page.training.labels.item(r, 1).text()  # type: ignore[union-attr]
               for r in range(page.training.labels.rowCount())}
@@ -125,7 +125,7 @@ def test_training_on_the_page_shows_the_cross_validated_figures(
     page.training.numbers_button.click()  # ...the numbers one click away
     assert f"accuracy {report.cv_accuracy:.3f}" in page.training.numbers.text()
     assert f"(ECE) {report.cv_ece:.3f}" in page.training.numbers.text() and page.training.numbers.isVisibleTo(page)
-    assert texts(page, 0)[3:6] == ["Trained", "3", accuracy]
+    assert texts(page, 0)[3:5] == ["Trained", accuracy]
     per_label = [page.training.labels.item(r, 2).text() for r in range(3)]  # type: ignore[union-attr]
     assert per_label == [f"{report.per_label[label].cv_accuracy * 100:.0f}%" for label in LABELS]
     assert page.banner.good and "Only 4 examples" in page.training.warnings.text()

@@ -39,7 +39,7 @@ class AssistantPage(QWidget):
         self.busy = False
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
         self.panel = TaskPanel()
         self.result = ResultView()
@@ -47,6 +47,7 @@ class AssistantPage(QWidget):
         splitter.addWidget(self.result)
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 6)
+        splitter.setSizes([500, 600])  # proportions until the window is laid out (or the user drags)
         layout.addWidget(splitter)
         self.panel.run_requested.connect(self.run)
         self.panel.cancel_requested.connect(self.cancel)

@@ -160,7 +160,7 @@ class AuditView(QWidget):
         self.table.setRowCount(len(self.entries))
         for row, e in enumerate(self.entries):
             where = f"{e.provider} · {e.model}" + (f" · {e.host}" if e.host else "")
-            cells = (str(e.id), local_time(e.created), task_title(e.task), where, consent_text(e.consent),
+            cells = (str(e.id), local_time(e.created, short=True), task_title(e.task), where, consent_text(e.consent),
                      f"{e.input_tokens} + {e.output_tokens}", usd(e.cost_usd), outcome_text(e, e.id in unknown))
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))

@@ -36,9 +36,10 @@ from ui.page import page_header
 from ui.plain_words import percent, points
 from ui.worker import TaskDone, run_task
 
-COLUMNS = ("Classifier", "Labels", "Examples per label", "State", "Revision", "How often right", "Confidence off by")
-COLUMN_TIPS = {5: "Share of answers that were right on examples held out from training (cross-validated accuracy)",
-               6: "How far its confidence is from how often it is actually right, on average (expected "
+COLUMNS = ("Classifier", "Labels", "Examples", "State", "How often right", "Confidence off by")
+COLUMN_TIPS = {2: "Examples per label (fewest–most)",
+               4: "Share of answers that were right on examples held out from training (cross-validated accuracy)",
+               5: "How far its confidence is from how often it is actually right, on average (expected "
                   "calibration error, ECE, in percentage points)"}
 DAMAGED = QColor("#b91c1c")
 FILE_FILTER = "Inhouse classifier (*.json)"
@@ -142,11 +143,13 @@ class ClassifiersPage(QWidget):
             self.table.setSpan(row, 1, 1, len(COLUMNS) - 1)
             return
         report = s.report
-        values = (", ".join(s.labels), per_label_text(s.counts or {}), state_text(s), str(s.revision),
+        values = (", ".join(s.labels), per_label_text(s.counts or {}), state_text(s),
                   percent(report.cv_accuracy) if report else "—", points(report.cv_ece) if report else "—")
-        exact = {5: f"{report.cv_accuracy:.3f}", 6: f"ECE {report.cv_ece:.3f}"} if report else {}
+        tips = {1: values[0], 3: f"Revision {s.revision}"}
+        if report:
+            tips.update({4: f"Cross-validated accuracy {report.cv_accuracy:.3f}", 5: f"ECE {report.cv_ece:.3f}"})
         for col, text in enumerate(values, start=1):
-            self.table.setItem(row, col, cell(text, right=col >= 4, tip=values[0] if col == 1 else exact.get(col, "")))
+            self.table.setItem(row, col, cell(text, right=col >= 4, tip=tips.get(col, "")))
 
     def select(self, name: str | None) -> None:
         rows = [r for r, s in enumerate(self.summaries) if s.name == name]

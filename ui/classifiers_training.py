@@ -162,7 +162,7 @@ class TrainingTab(QWidget):
         self.labels.setRowCount(len(counts))
         for row, (label, n) in enumerate(counts.items()):
             figures = per_label.get(label)
-            self.labels.setItem(row, 0, cell(label))
+            self.labels.setItem(row, 0, cell(label, tip=label))
             self.labels.setItem(row, 1, cell(str(n), right=True))
             self.labels.setItem(row, 2, cell(plain_words.percent(figures.cv_accuracy) if figures else "—", right=True,
                                              tip=f"{figures.cv_accuracy:.3f}" if figures else ""))

@@ -27,7 +27,7 @@ from app.store import HistoryEntry
 from ui.formatting import local_time, short_model, snippet, task_title
 from ui.page import page_header
 
-COLUMNS = ("When", "Task", "Answer", "Text", "Made", "Conf.")
+COLUMNS = ("When", "Task", "Answer", "Text", "Made", "Confidence")
 
 
 def answer_text(output: object) -> str:
@@ -64,13 +64,13 @@ class HistoryView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.subtitle = page_header(layout, "History", "")
         layout.addLayout(self._toolbar())
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = QSplitter(Qt.Orientation.Vertical)  # the table keeps the window's full width for the text
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self._table())
         splitter.addWidget(self._details())
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([640, 340])
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([300, 200])
         layout.addWidget(splitter, 1)
         self._timer = QTimer(self, singleShot=True, interval=200)
         self._timer.timeout.connect(self.refresh)
@@ -114,7 +114,7 @@ class HistoryView(QWidget):
     def _details(self) -> QWidget:
         box = QWidget()
         layout = QVBoxLayout(box)
-        layout.setContentsMargins(8, 0, 0, 0)
+        layout.setContentsMargins(0, 8, 0, 0)
         self.details = QTextBrowser()
         self.details.setAccessibleName("The selected run")
         self.details.setPlaceholderText("Select a run to see it in full.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -165,6 +166,9 @@ class MainWindow(QMainWindow):
         page = self.pages.currentWidget()
         if isinstance(page, HistoryView | AuditView | SettingsView | ClassifiersPage | BatchPage):
             page.refresh()
+        focused = QApplication.focusWidget()
+        if focused is not None and self.pages.isAncestorOf(focused):
+            self.nav.setFocus()  # Qt put focus on the page's first control (a setting the wheel could change)
 
     def show_key_settings(self) -> None:
         """Settings, scrolled to the API key, with the cursor in the key field."""
@@ -253,6 +257,9 @@ class MainWindow(QMainWindow):
         if state.number("window/maximized", 0):
             self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
         self.assistant_page.panel.restore_state(state)
+        left, right = state.number("assistant/left", 0), state.number("assistant/right", 0)
+        if left > 0 and right > 0:
+            self.assistant_page.splitter.setSizes([left, right])
 
     def save_state(self) -> None:
         state, maximized = self.ui_state, self.isMaximized()
@@ -262,6 +269,9 @@ class MainWindow(QMainWindow):
                            ("y", where.y()), ("maximized", int(maximized))):
             state.set(f"window/{key}", value)
         self.assistant_page.panel.save_state(state)
+        left, right = self.assistant_page.splitter.sizes()
+        state.set("assistant/left", left)
+        state.set("assistant/right", right)
         self.ui_state.save()
 
     # -- closing ----------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from ui.explain import error_text
 from ui.wheel import guard_wheel
 
 LOCKED_TEXT = "Set by your administrator"
+EDITOR_WIDTH = 240
 SECTIONS = {"escalation": "Cloud escalation", "thresholds": "Confidence thresholds — below these, the cloud "
             "model may be asked", "privacy": "Privacy", "learning": "Learning"}
 TITLES = {
@@ -144,9 +145,8 @@ class PolicyForm(QWidget):
         heading.setObjectName("sectionTitle")
         heading.setWordWrap(True)
         grid.addWidget(heading, 0, 0, 1, 3)
-        grid.setColumnStretch(0, 3)  # the name, the editor and the state share the card's width
-        grid.setColumnStretch(1, 2)
-        grid.setColumnStretch(2, 3)
+        grid.setColumnStretch(0, 1)  # the name and the state share what the editor leaves
+        grid.setColumnStretch(2, 1)
         for row, spec in enumerate(specs, start=1):
             self._row(grid, row, spec)
         return card
@@ -162,7 +162,7 @@ class PolicyForm(QWidget):
         editor.setAccessibleName(TITLES.get(spec.key, spec.key))
         editor.setAccessibleDescription(spec.doc)
         editor.setToolTip(spec.doc)
-        editor.setMaximumWidth(280)
+        editor.setFixedWidth(EDITOR_WIDTH)  # the same in every card, so the columns line up
         self._connect(spec.key, editor)
         grid.addWidget(editor, row, 1)
         state = QHBoxLayout()
