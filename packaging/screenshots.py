@@ -81,10 +81,12 @@ def main(out: Path) -> int:
     os.environ["INHOUSE_HOME"] = str(home)
     admin = home / "admin-policy.toml"
     admin.write_text(ADMIN_POLICY, encoding="utf-8")
-    os.environ["INHOUSE_ADMIN_POLICY"] = str(admin)
+    os.environ.pop("INHOUSE_ADMIN_POLICY", None)
     keyring.set_keyring(MemoryKeyring())
 
-    from app import egress, secrets
+    from app import egress, paths, secrets
+
+    paths._system_admin_policy = admin  # the demo's administrator file, as the tests place it
     from app.policy import save_user_setting
     from tests.fake_anthropic import FakeAnthropic
 

@@ -4,18 +4,16 @@ outcomes as the assistant returns them (no model needed)."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from app import secrets
+from app import paths, secrets
 from app.assistant import Assistant
 from app.engine_host import EngineHost
 from app.outcome import FrontierSummary, Outcome
@@ -42,7 +40,7 @@ LONG_TEXT = ("Hi, I was charged twice for my March invoice. Could you refund one
 
 @pytest.fixture
 def assistant() -> Iterator[Assistant]:
-    admin = Path(os.environ["INHOUSE_ADMIN_POLICY"])
+    admin = paths.admin_policy_path()
     admin.parent.mkdir(parents=True, exist_ok=True)
     admin.write_text(ADMIN, encoding="utf-8")
     assistant = Assistant(host=EngineHost(model_path="/nonexistent/model.gguf"))
