@@ -272,3 +272,20 @@ def test_no_message_sends_people_to_the_terminal(qtbot: QtBot, window: MainWindo
         window.assistant_page._set_busy(False)
         window.show_page(0)
     assert found == {}
+
+
+def test_the_dialogs_fit_their_text(qtbot: QtBot) -> None:
+    from tests.test_ui_consent import make_request
+    from ui.classifier_dialog import NewClassifierDialog
+    from ui.consent_dialog import ConsentDialog
+
+    with app_style():
+        for dialog in (NewClassifierDialog(), NewClassifierDialog(name="billing-bug", labels="billing, bug",
+                                                                  labels_fixed=True), ConsentDialog(make_request())):
+            qtbot.addWidget(dialog)
+            dialog.show()
+            qtbot.waitExposed(dialog)
+            title = dialog.fontMetrics().horizontalAdvance(dialog.windowTitle())
+            assert dialog.width() > title + 120, "the window title fits beside the title bar's buttons"
+            assert clipped_widgets(dialog) == []
+            dialog.reject()
