@@ -188,6 +188,7 @@ VIEWS: dict[str, Callable[[MainWindow], None]] = {
     "first-run": first_run,
     "history": history,
     "classifiers": classifiers,
+    "batch": lambda window: window.show_page(window.pages.indexOf(window.batch)),
     "audit": audit,
     "settings": settings,
     "settings-bottom": settings_bottom,
