@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from app.classifier_learning import add_correction, keep_frontier_candidate
 from app.consent import ConsentChoice, ConsentDecision, ConsentGate, ConsentRequest, Highlight
@@ -21,16 +21,18 @@ from app.engine_host import EngineHost
 from app.outcome import FrontierSummary, Outcome
 from app.policy import EffectivePolicy, load_policy
 from app.router import Action, Decision, RouterState, decide
-from app.sending import Hop, SendFailed, destination_host, transmit
 from app.store import Store, UnavailableStore, open_or_unavailable
-from inference.engine import CancelToken
 from inference.errors import ProviderUnavailable
-from inference.frontier import AnthropicProvider, FrontierAnswer, Provider, estimate
-from inference.redact import Redaction, pseudonymize, restore_value
 from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
 from inference.tasks.serialize import request_from_json, request_to_json, result_from_json
 
-ProviderFactory = Callable[[str], Provider]
+if TYPE_CHECKING:  # the send step, the cloud SDK and redaction load only when an answer may leave (#11)
+    from inference.engine import CancelToken
+    from inference.frontier import FrontierAnswer, Provider
+    from inference.prices import Estimate
+    from inference.redact import Redaction
+
+ProviderFactory: TypeAlias = "Callable[[str], Provider]"
 
 
 def _settled(outcome: Outcome) -> bool:
@@ -40,7 +42,15 @@ def _settled(outcome: Outcome) -> bool:
 
 
 def _anthropic(api_key: str) -> Provider:
+    from inference.frontier import AnthropicProvider
+
     return AnthropicProvider(api_key)
+
+
+def _estimate(request: TaskRequest, model: str, max_output_tokens: int) -> Estimate:
+    from inference.frontier import estimate
+
+    return estimate(request, model, max_output_tokens)
 
 
 class Assistant:
@@ -57,11 +67,7 @@ class Assistant:
         self.store = store or open_or_unavailable()
         self.effective = policy or load_policy()
         self.provider_factory = provider_factory
-        if key_source is None:
-            from app.secrets import get_api_key
-
-            key_source = get_api_key
-        self.key_source = key_source
+        self.key_source = key_source or _stored_api_key
         self.online = True  # flips to False when the provider cannot be reached; the user can retry
         self.session_allowed: set[str] = set()
         self._lock = threading.Lock()
@@ -163,7 +169,7 @@ class Assistant:
             return RouterState(0.0, 0.0, has_api_key=False, online=self.online)
         return RouterState(
             spent_this_month_usd=self.store.month_spend(),
-            estimated_cost_usd=estimate(request, escalation.model, escalation.max_output_tokens).cost_usd,
+            estimated_cost_usd=_estimate(request, escalation.model, escalation.max_output_tokens).cost_usd,
             has_api_key=bool(self.key_source()),
             online=self.online,
             session_allowed_tasks=frozenset(self.session_allowed),
@@ -173,6 +179,8 @@ class Assistant:
         self, base: Outcome, decision: Decision, redaction: Redaction, sendable: TaskRequest,
         gate: ConsentGate | None,
     ) -> Outcome:
+        from app.sending import destination_host
+
         policy = self.effective.policy
         model = policy.escalation.model
         provider = self.provider_factory(self.key_source() or "")
@@ -182,7 +190,7 @@ class Assistant:
         label = "auto" if policy.escalation.mode == "auto" else "allow_session"
         if decision.action == Action.ASK_CONSENT:
             assert gate is not None
-            est = estimate(sendable, model, policy.escalation.max_output_tokens)
+            est = _estimate(sendable, model, policy.escalation.max_output_tokens)
             ask = ConsentRequest(
                 task=sendable.task, text=sendable.text, payload=payload,
                 highlights=tuple(Highlight(s.start, s.end, s.kind, s.placeholder) for s in redaction.spans),
@@ -208,6 +216,9 @@ class Assistant:
         self, base: Outcome, provider: Provider, payload: dict[str, Any], sendable: TaskRequest,
         redaction: Redaction, consent: str, user_mapping: Mapping[str, str] | None = None,
     ) -> Outcome:
+        from app.sending import SendFailed
+        from inference.redact import restore_value
+
         try:
             answer, audit_id = self._transmit(provider, payload, sendable, consent)
         except ProviderUnavailable as err:
@@ -227,10 +238,12 @@ class Assistant:
         self, provider: Provider, payload: dict[str, Any], sendable: TaskRequest, consent: str
     ) -> tuple[FrontierAnswer, int]:
         """One hop to the cloud tier through the send step (app.sending: permit + audit)."""
+        from app.sending import Hop, destination_host, transmit
+
         escalation = self.effective.policy.escalation
         hop = Hop(task=sendable.task, tier="cloud", provider=escalation.provider, model=escalation.model,
                   host=destination_host(provider), consent=consent)
-        reserve = estimate(sendable, escalation.model, escalation.max_output_tokens).max_cost_usd
+        reserve = _estimate(sendable, escalation.model, escalation.max_output_tokens).max_cost_usd
         sent = transmit(self.store, provider, payload, sendable, hop, reserve_usd=reserve,
                         audit_payload=self.effective.policy.privacy.audit_payload, secret=self.key_source() or "")
         return sent.answer, sent.audit_id
@@ -240,6 +253,9 @@ class Assistant:
 
         Raises ``ProviderUnavailable`` / the provider's typed error; nothing is routed or queued here.
         """
+        from app.sending import SendFailed
+        from inference.redact import restore_value
+
         escalation = self.effective.policy.escalation
         redaction, sendable = self._sendable(request)
         provider = self.provider_factory(self.key_source() or "")
@@ -255,6 +271,8 @@ class Assistant:
 
     # -- bookkeeping -----------------------------------------------------------------------------
     def _redact(self, text: str) -> Redaction:
+        from inference.redact import Redaction, pseudonymize
+
         if self.effective.policy.escalation.redact:
             return pseudonymize(text)
         return Redaction(text=text, mapping={}, spans=())
@@ -262,6 +280,8 @@ class Assistant:
     def _sendable(self, request: TaskRequest) -> tuple[Redaction, TaskRequest]:
         """The request as it may leave: text redacted per policy, and few-shot examples too (user data as
         well; the answer is a label, so their placeholders never need restoring)."""
+        from inference.redact import pseudonymize
+
         redaction = self._redact(request.text)
         sendable = replace(request, text=redaction.text)
         spec = request.spec
@@ -307,3 +327,9 @@ class Assistant:
         days = self.effective.policy.privacy.retention_days
         if days > 0 and not self.store_problem:
             self.store.prune_history(days)
+
+
+def _stored_api_key() -> str | None:
+    from app.secrets import get_api_key  # the keyring is read only when an answer may leave
+
+    return get_api_key()

@@ -12,11 +12,6 @@ import logging
 import secrets
 import threading
 
-import keyring
-import keyring.errors
-
-from app.secrets import SERVICE, is_plaintext, keyring_available
-
 log = logging.getLogger(__name__)
 
 USERNAME = "audit-key"
@@ -26,6 +21,8 @@ _create_lock = threading.Lock()  # threads of one process never create two keys
 
 def load(*, create: bool) -> bytes | None:
     """The audit key; with ``create``, make and store one when there is none. None without a keyring."""
+    from app.secrets import is_plaintext, keyring_available  # keyring loads when a row is written (#11)
+
     if not keyring_available() or is_plaintext():
         return None
     with _create_lock:
@@ -33,6 +30,11 @@ def load(*, create: bool) -> bytes | None:
 
 
 def _load(create: bool) -> bytes | None:
+    import keyring
+    import keyring.errors
+
+    from app.secrets import SERVICE
+
     try:
         stored = keyring.get_password(SERVICE, USERNAME)
         if stored:

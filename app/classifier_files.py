@@ -24,7 +24,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema
 import numpy as np
 
 from inference.calibration import FloatArray
@@ -161,6 +160,8 @@ def parse_profile(raw: bytes, origin: str) -> Profile:
     if isinstance(data.get("format_version"), int) and data["format_version"] > FORMAT_VERSION:
         raise ClassifierFileInvalid(f"{origin} was written by a newer Inhouse (format {data['format_version']}).",
                                     hint="Nothing was imported. Update Inhouse, then import it again.")
+    import jsonschema  # loaded only when a profile file is read (a plain classify reads none, #11)
+
     try:
         jsonschema.validate(data, _SCHEMA)
     except jsonschema.ValidationError as err:

@@ -21,9 +21,7 @@ import json
 import time
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Protocol
-
-import anthropic
+from typing import TYPE_CHECKING, Any, Protocol
 
 from inference.errors import InhouseError, KeyMissing, MalformedOutput
 from inference.frontier_errors import ProviderHTTPError, translate
@@ -31,7 +29,9 @@ from inference.frontier_parse import MalformedAnswer, MessageReply, parse_output
 from inference.frontier_prompts import build_payload, expected_output_tokens
 from inference.prices import Estimate, PriceTable
 from inference.tasks.base import TaskRequest
-from inference.wire import Wire
+
+if TYPE_CHECKING:  # the SDK and its HTTP client load when a provider is built, not for an estimate (#11)
+    from inference.wire import Wire
 
 __all__ = [
     "AnthropicProvider",
@@ -97,9 +97,13 @@ class AnthropicProvider:
         self.max_retries = max_retries
         self.structured_output = structured_output
         self.prices = prices or PriceTable.load()
+        import anthropic
+
+        from inference.wire import Wire
+
         extra: dict[str, Any] = {"base_url": base_url} if base_url else {}
         timeouts = anthropic.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_S))
-        self.wire = Wire()  # every request seen before it leaves; no redirects, no environment proxies
+        self.wire: Wire = Wire()  # every request seen before it leaves; no redirects, no environment proxies
         self._client = anthropic.Anthropic(
             api_key=self._key,
             timeout=timeouts,
@@ -131,6 +135,8 @@ class AnthropicProvider:
 
     def send(self, payload: dict[str, Any], request: TaskRequest) -> FrontierAnswer:
         """Send ``payload`` unchanged and return the validated answer (typed errors only)."""
+        import anthropic
+
         started = time.perf_counter()
         failure: InhouseError | None = None
         try:

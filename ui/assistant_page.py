@@ -7,6 +7,8 @@ shows the outcome.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
@@ -17,11 +19,13 @@ from app.store import HistoryEntry
 from inference.engine import CancelToken
 from inference.errors import Cancelled, InhouseError
 from inference.tasks.base import TASK_NAMES
-from ui.consent_dialog import ConsentDialog
 from ui.consent_gate import DialogConsentGate
 from ui.result_view import ResultView
 from ui.tasks_panel import TaskPanel
 from ui.worker import TaskDone, run_task
+
+if TYPE_CHECKING:  # loaded with the redaction code when a question is first asked (ui.consent_gate)
+    from ui.consent_dialog import ConsentDialog
 
 BUSY_TITLES = {"classify": "Classifying on this device…", "extract": "Extracting on this device…",
                "summarize": "Summarizing on this device…"}

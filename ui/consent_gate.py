@@ -11,12 +11,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from app.consent import DENIED, ConsentDecision, ConsentRequest
-from ui.consent_dialog import ConsentDialog
+
+if TYPE_CHECKING:  # the dialog (and the redaction code it uses) loads when a question is first asked (#11)
+    from ui.consent_dialog import ConsentDialog
+
+
+def _consent_dialog(request: ConsentRequest, parent: QWidget | None) -> ConsentDialog:
+    from ui.consent_dialog import ConsentDialog
+
+    return ConsentDialog(request, parent)
 
 
 @dataclass
@@ -39,7 +48,7 @@ class DialogConsentGate(QObject):
     _asked = Signal(object)
 
     def __init__(self, parent_widget: QWidget | None = None,
-                 make_dialog: Callable[[ConsentRequest, QWidget | None], ConsentDialog] = ConsentDialog) -> None:
+                 make_dialog: Callable[[ConsentRequest, QWidget | None], ConsentDialog] = _consent_dialog) -> None:
         super().__init__()
         self._parent = parent_widget
         self._make_dialog = make_dialog

@@ -3,6 +3,11 @@
 Each command group lives in its own module with a ``register(subparsers)`` function that adds its
 sub-parser and sets ``func`` (``args -> exit code``). Errors meant for the user (``InhouseError``)
 become a clear message on stderr and a non-zero exit, never a traceback.
+
+Start-up time is part of every command: when the first argument names a command in ``COMMANDS``, only
+that command's module is imported (``inhouse classify`` never loads the batch, eval or model-download
+code); help, an unknown command or no command imports them all. tests/test_imports.py checks that
+``COMMANDS`` names exactly what each module registers.
 """
 
 from __future__ import annotations
@@ -27,14 +32,39 @@ COMMAND_MODULES = (
     "app.cli.models",
 )
 
+COMMANDS: dict[str, str] = {  # top-level command -> the module that registers it (the fast path)
+    "classify": "app.cli.tasks",
+    "extract": "app.cli.tasks",
+    "summarize": "app.cli.tasks",
+    "doctor": "app.cli.doctor",
+    "policy": "app.cli.policy",
+    "audit": "app.cli.records",
+    "queue": "app.cli.records",
+    "history": "app.cli.records",
+    "key": "app.cli.key",
+    "gui": "app.cli.gui",
+    "classifiers": "app.cli.classifiers",
+    "batch": "app.cli.batch",
+    "eval": "app.cli.evals",
+    "models": "app.cli.models",
+}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """The command modules a parser for ``argv`` needs: the named command's alone, else all of them."""
+    first = argv[0] if argv else ""
+    module = COMMANDS.get(first)
+    return (module,) if module is not None and module in COMMAND_MODULES else COMMAND_MODULES
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Every command's parser; with ``argv``, only what that command line needs (see ``modules_for``)."""
     parser = argparse.ArgumentParser(
         prog="inhouse",
         description="Classify, extract and summarize text with a local model; escalate only with your consent.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if argv is None else modules_for(argv):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -46,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -33,6 +33,9 @@ def _check_platform_libraries(plugin: Path | None = None) -> None:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    """Start the app. The non-Qt part (``app.assistant`` and what it needs) is imported before PySide6:
+    once PySide6 is loaded it reads the source of every module imported after it (looking for its
+    ``__feature__`` switches), which cost ~0.2-0.4 s of start-up for our few hundred modules (#11)."""
     if args.screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no window flashes up; works headless
     elif sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) \
@@ -40,6 +43,8 @@ def run_gui(args: argparse.Namespace) -> int:
         raise InhouseError("No display found: the desktop app needs a graphical session.",
                            "Run it from your desktop, or use the command line (`inhouse classify --help`).")
     _check_platform_libraries()
+    import app.assistant  # noqa: F401 - before PySide6: see the docstring
+
     try:
         from ui.app import main
     except ImportError as exc:

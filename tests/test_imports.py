@@ -1,0 +1,106 @@
+"""Start-up cost (#11): the local path imports nothing it does not use, checked in fresh interpreters.
+
+A one-line ``inhouse classify`` must not load the cloud SDKs, the ML/plotting stacks, Qt, the document
+parsers, the keyring, the redaction code or the send step: each is imported when it is first needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+HEAVY = (
+    # cloud SDKs and their HTTP stack: only when an answer may leave
+    "anthropic", "openai", "httpx", "huggingface_hub",
+    # ML / plotting stacks: only for training, calibration fits, evaluation
+    "sklearn", "scipy", "matplotlib",
+    # Qt: only in the desktop app
+    "PySide6", "shiboken6",
+    # document parsers: only when a file is read
+    "pypdf", "docx", "bs4", "pytesseract",
+    # keyring, schema validation, redaction detectors: only when escalating or reading a profile
+    "keyring", "jsonschema", "phonenumbers", "stdnum", "pycrfsuite",
+    # our own modules that only the escalation path needs
+    "inference.frontier", "inference.redact", "app.sending", "app.secrets",
+)
+
+REPORT = (
+    "import json, sys\n"
+    "heavy = json.loads(sys.argv[1])\n"
+    "def report():\n"
+    "    print('LOADED=' + json.dumps(sorted(m for m in heavy if m in sys.modules)))\n"
+)
+
+
+def _run(code: str, home: Path, *args: str) -> list[str]:
+    env = {**os.environ, "INHOUSE_HOME": str(home)}
+    env.pop("QT_QPA_PLATFORM", None)
+    proc = subprocess.run([sys.executable, "-c", REPORT + code, json.dumps(HEAVY), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    line = next(x for x in reversed(proc.stdout.splitlines()) if x.startswith("LOADED="))
+    loaded: list[str] = json.loads(line.removeprefix("LOADED="))
+    return loaded
+
+
+def test_local_classify_path_imports_nothing_heavy(tmp_path: Path) -> None:
+    code = "import app.runtime, app.cli.tasks, inference.tasks.classify\nreport()\n"
+    assert _run(code, tmp_path / "home") == []
+
+
+def test_cli_classify_one_line_imports_nothing_heavy(tmp_path: Path, starter_model_path: Path) -> None:
+    """The whole command, as a user runs it (it loads the starter model and answers)."""
+    code = (
+        "import runpy\n"
+        "sys.argv = ['inhouse', 'classify', '--json', '--labels', 'a,b', 'hi']\n"
+        "try:\n"
+        "    runpy.run_module('app', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit as stop:\n"
+        "    assert not stop.code, stop.code\n"
+        "report()\n"
+    )
+    assert _run(code, tmp_path / "home") == []
+
+
+def test_the_check_sees_a_heavy_import(tmp_path: Path) -> None:
+    """The probe itself works: a module that does load is reported."""
+    assert _run("import jsonschema\nreport()\n", tmp_path / "home") == ["jsonschema"]
+
+
+def _registered(module: str) -> set[str]:
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers()
+    importlib.import_module(module).register(sub)
+    return set(sub.choices)
+
+
+def test_fast_path_table_names_what_each_module_registers() -> None:
+    for module in cli.COMMAND_MODULES:
+        expected = {name for name, owner in cli.COMMANDS.items() if owner == module}
+        assert _registered(module) == expected, module
+
+
+def test_a_named_command_builds_only_its_module_and_help_builds_all() -> None:
+    assert cli.modules_for(["classify", "--labels", "a,b", "hi"]) == ("app.cli.tasks",)
+    assert cli.modules_for([]) == cli.COMMAND_MODULES
+    assert cli.modules_for(["--help"]) == cli.COMMAND_MODULES
+    assert cli.modules_for(["no-such-command"]) == cli.COMMAND_MODULES
+
+
+def test_help_still_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    for name in cli.COMMANDS:
+        assert name in out
