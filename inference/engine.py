@@ -8,6 +8,7 @@
   one batched decode of all labels' tokens in parallel sequences (NOTES A2).
 - Greedy generation that records each token's log-probability under the model, with an optional grammar
   and cancellation between tokens.
+- Before every request, sets llama.cpp's thread counts to the cores free now (``inference.threads``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from inference import backend as backends
 from inference.errors import Cancelled, ContextOverflow, InhouseError, ModelLoadFailed, OutOfMemory
 from inference.gguf import GgufInfo, inspect_gguf
 from inference.prompting import ChatPrompter
+from inference.threads import ThreadChooser
 
 _PARALLEL_SEQS = 16  # sequences in the one unified KV cache: seq 0 is the prompt, 1.. are labels
 _PARAMS_LOCK = threading.Lock()
@@ -75,17 +77,12 @@ class CancelToken:
             raise Cancelled("Cancelled by the user.")
 
 
-def default_threads() -> int:
-    cores = os.cpu_count() or 1
-    return cores if cores <= 4 else max(4, cores // 2)
-
-
 @dataclass(frozen=True)
 class EngineConfig:
     model_path: Path
     n_ctx: int = 4096
     n_batch: int = 512
-    n_threads: int | None = None
+    n_threads: int | None = None  # None: fitted to the free cores before each request; a number: fixed
     seed: int = 0
     gpu: bool = True  # try GPU offload when the build supports it
 
@@ -106,6 +103,8 @@ class LocalEngine:
         self.config = config
         self.info: GgufInfo = inspect_gguf(config.model_path)
         self.lock = threading.RLock()
+        self.threads = ThreadChooser(config.n_threads)
+        self.n_threads = self.threads.ceiling  # what the context uses now (prompt and generation alike)
         self.backend, self._llm = self._load(config)
         self.prompter = ChatPrompter.from_llama(self._llm)
         self._n_vocab = self._llm.n_vocab()
@@ -126,16 +125,15 @@ class LocalEngine:
             except (ValueError, RuntimeError) as exc2:
                 raise self._load_error(exc2) from exc2
 
-    @staticmethod
-    def _open(config: EngineConfig, n_gpu_layers: int) -> llama_cpp.Llama:
+    def _open(self, config: EngineConfig, n_gpu_layers: int) -> llama_cpp.Llama:
         with _parallel_sequences():
             return llama_cpp.Llama(
                 model_path=str(config.model_path),
                 n_ctx=config.n_ctx,
                 n_batch=config.n_batch,
                 n_ubatch=config.n_batch,
-                n_threads=config.n_threads or default_threads(),
-                n_threads_batch=config.n_threads or default_threads(),  # else llama-cpp-python takes every core
+                n_threads=self.n_threads,
+                n_threads_batch=self.n_threads,  # else llama-cpp-python takes every core
                 n_gpu_layers=n_gpu_layers,
                 seed=config.seed,
                 logits_all=False,
@@ -186,6 +184,16 @@ class LocalEngine:
         """The token the chat template ends an assistant turn with (else EOS)."""
         return self.prompter.end_of_turn_token(self) or int(self._llm.token_eos())
 
+    # -- threads ---------------------------------------------------------------------------------
+    def fit_threads(self) -> int:
+        """Use as many threads as there are free cores now (see ``inference.threads``); returns the count."""
+        with self.lock:
+            n = self.threads.choose()
+            if n != self.n_threads:
+                llama_cpp.llama_set_n_threads(self._llm.ctx, n, n)
+                self.n_threads = n
+            return n
+
     # -- evaluation ------------------------------------------------------------------------------
     def _check_fits(self, n: int) -> None:
         if n > self.n_ctx:
@@ -224,6 +232,7 @@ class LocalEngine:
     def forward(self, tokens: Sequence[int]) -> None:
         """One forward pass over ``tokens`` from an empty cache (the floor the bench compares against)."""
         with self.lock:
+            self.fit_threads()
             self._llm.reset()  # type: ignore[no-untyped-call]
             self._check_fits(len(tokens))
             self._eval(tokens)
@@ -246,6 +255,7 @@ class LocalEngine:
                 raise ValueError("empty continuation")
             depth = len(prompt)
             self._check_fits(depth + max((len(c) for c in continuations), default=0))
+            self.fit_threads()
             self._feed(prompt)
             first_lp = self._last_logprobs()
             tails = [0.0] * len(continuations)
@@ -319,6 +329,7 @@ class LocalEngine:
         """Greedy decoding (temperature 0) of at most ``max_tokens`` tokens, stopping at end of turn."""
         with self.lock:
             self._check_fits(len(prompt) + 1)
+            self.fit_threads()
             max_tokens = max(1, min(max_tokens, self.n_ctx - len(prompt)))
             tokens: list[int] = []
             logprobs: list[float] = []
