@@ -38,11 +38,10 @@ run: install
 test: install
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
+# Every bench/bench_*.py in turn (each also runs alone), then ONE JSON line merging their figures with the
+# machine (CPU, cores, load average before/after, which scripts ran a CPU hog). Take figures on a quiet machine.
 bench: install
-	$(PY) bench/bench_engine.py
-	$(PY) bench/bench_classifiers.py
-	$(PY) bench/bench_documents.py
-	$(PY) bench/bench_redact.py
+	$(PY) bench/run_all.py $(BENCH)
 
 # Retrain the redaction tagger (resources/redact/tagger.json.gz) from synthetic text; deterministic.
 redact-model: install
