@@ -9,8 +9,10 @@ wait for it: on 2 cores with one busy, the starter model generated 40 tokens/s w
 
 where ``ceiling`` is ``default_threads()`` (every core up to 4, else half of them) and "busy" is
 
-- Linux: the number of runnable threads right now (``/proc/loadavg``, 4th field, minus the thread asking),
-  the median of a few samples ~0.5 ms apart, so one short-lived task does not halve the quiet speed;
+- Linux: the number of runnable threads right now (``/proc/loadavg``, 4th field) less this process's own
+  runnable threads (``/proc/self/task/*/stat``: the asking thread, and llama.cpp's OpenMP workers, which
+  spin for a few milliseconds after each decode), the median of a few samples ~0.5 ms apart, so one
+  short-lived task does not halve the quiet speed;
 - elsewhere with ``os.getloadavg`` (macOS, BSD): the 1-minute load average minus this process's own
   share of it (its CPU time decayed with the same 1-minute constant);
 - where neither exists (Windows): nothing is known and the ceiling is used.
@@ -27,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 LOADAVG = Path("/proc/loadavg")
+OWN_TASKS = Path("/proc/self/task")
 SAMPLES = 5
 SAMPLE_GAP_S = 0.0005
 _MINUTE = 60.0
@@ -63,6 +66,33 @@ def running_now(path: Path = LOADAVG) -> int | None:
         return None
 
 
+def own_running(tasks: Path = OWN_TASKS) -> int | None:
+    """This process's threads that are runnable now (Linux), or None where that cannot be read."""
+    try:
+        names = os.listdir(tasks)
+    except OSError:
+        return None
+    count = 0
+    for name in names:
+        try:
+            stat = (tasks / name / "stat").read_bytes()  # "tid (command) S ...": the state follows the last ")"
+        except OSError:
+            continue  # the thread ended meanwhile
+        end = stat.rfind(b")")
+        if end >= 0 and stat[end + 2:end + 3] == b"R":
+            count += 1
+    return count
+
+
+def running_elsewhere() -> int | None:
+    """Runnable threads of other processes now (Linux), or None where that cannot be read."""
+    total = running_now()
+    if total is None:
+        return None
+    own = own_running()
+    return max(0, total - (own if own else 1))  # at least the asking thread is ours
+
+
 def one_minute_load() -> float | None:
     """The 1-minute load average (macOS, BSD, Linux), or None where the OS has none (Windows)."""
     try:
@@ -74,7 +104,7 @@ def one_minute_load() -> float | None:
 class LoadProbe:
     """Estimates how many cores other processes keep busy. One per engine; cheap (~2 ms) to ask."""
 
-    def __init__(self, read_running: Callable[[], int | None] = running_now,
+    def __init__(self, read_running: Callable[[], int | None] = running_elsewhere,
                  loadavg: Callable[[], float | None] = one_minute_load) -> None:
         self._read_running = read_running
         self._loadavg = loadavg
@@ -87,7 +117,7 @@ class LoadProbe:
         """Cores kept busy by other processes now, or None when the OS does not say."""
         samples = self._samples()
         if samples:
-            return max(0.0, statistics.median(samples) - 1)  # minus the thread that is asking
+            return float(statistics.median(samples))
         load = self._loadavg()
         if load is None:
             return None

@@ -10,7 +10,15 @@ import llama_cpp
 from inference.engine import EngineConfig, LocalEngine, open_engine
 from inference.tasks.base import ClassifySpec
 from inference.tasks.classify import classify
-from inference.threads import LoadProbe, ThreadChooser, default_threads, fit_threads, running_now
+from inference.threads import (
+    LoadProbe,
+    ThreadChooser,
+    default_threads,
+    fit_threads,
+    own_running,
+    running_elsewhere,
+    running_now,
+)
 
 
 def test_default_threads_is_every_core_up_to_four_then_half() -> None:
@@ -27,8 +35,8 @@ def test_fit_threads_leaves_the_busy_cores_and_never_goes_below_one() -> None:
     assert fit_threads(ceiling=3, cores=4, busy=None) == 3  # unknown load: the ceiling
 
 
-def test_probe_takes_the_median_of_its_samples_less_the_asking_thread() -> None:
-    readings = iter([2, 9, 2, 2, 3])  # one short-lived spike among the samples
+def test_probe_takes_the_median_of_its_samples() -> None:
+    readings = iter([1, 8, 1, 1, 2])  # one short-lived spike among the samples
     probe = LoadProbe(read_running=lambda: next(readings), loadavg=lambda: None)
     assert probe.busy_elsewhere() == 1.0
 
@@ -52,8 +60,23 @@ def test_probe_reads_the_kernels_count_of_runnable_threads(tmp_path: Path) -> No
         assert now is not None and now >= 1  # this test's own thread is running
 
 
+def test_own_runnable_threads_are_not_load_from_elsewhere(tmp_path: Path) -> None:
+    tasks = tmp_path / "task"
+    for tid, stat in {"1": "1 (python) R 0 1", "2": "2 (odd) name) S 0 1", "3": "3 (omp) R 0 1",
+                      "4": "4 (x) D 0 1"}.items():
+        (tasks / tid).mkdir(parents=True)
+        (tasks / tid / "stat").write_text(stat)
+    assert own_running(tasks) == 2
+    assert own_running(tmp_path / "missing") is None
+    if sys.platform.startswith("linux"):
+        mine = own_running()
+        assert mine is not None and mine >= 1  # the thread asking is running
+        elsewhere = running_elsewhere()
+        assert elsewhere is not None and elsewhere >= 0
+
+
 def test_chooser_fixed_count_wins_and_a_fitted_answer_is_reused_briefly() -> None:
-    readings = [1]
+    readings = [0]
     probe = LoadProbe(read_running=lambda: readings[0], loadavg=lambda: None)
     assert ThreadChooser(fixed=3, probe=probe).choose() == 3
     chooser = ThreadChooser(probe=probe, max_age_s=60.0)
@@ -65,7 +88,7 @@ def test_chooser_fixed_count_wins_and_a_fitted_answer_is_reused_briefly() -> Non
 
 
 def _with_busy(engine: LocalEngine, busy: int) -> None:
-    engine.threads = ThreadChooser(probe=LoadProbe(read_running=lambda: busy + 1, loadavg=lambda: None), max_age_s=0.0)
+    engine.threads = ThreadChooser(probe=LoadProbe(read_running=lambda: busy, loadavg=lambda: None), max_age_s=0.0)
 
 
 def test_engine_sets_llama_cpp_threads_before_each_request(engine: LocalEngine) -> None:
