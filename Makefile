@@ -18,7 +18,7 @@ endif
 # pip's wheel cache does not know about CMAKE_ARGS: a GPU build must not reuse a cached CPU wheel.
 LLAMA_CACHE := $(if $(strip $(CMAKE_ARGS)),--no-cache-dir,)
 
-.PHONY: install run test bench lint screenshots clean redact-model
+.PHONY: install run test bench lint screenshots package clean redact-model
 
 install: $(STAMP)
 
@@ -54,5 +54,11 @@ lint: install
 screenshots: install
 	QT_QPA_PLATFORM=offscreen $(PY) packaging/screenshots.py docs/screenshots
 
+# The one-folder app for this platform (PyInstaller; the starter model inside). Prints where it went.
+# Linux: dist/Inhouse and dist/Inhouse-VERSION-linux-ARCH.tar.gz. See packaging/README.md.
+package: install
+	$(PIP) install --quiet -e '.[package]'
+	$(PY) packaging/build.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

@@ -57,12 +57,22 @@ def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
     return (module,) if module is not None and module in COMMAND_MODULES else COMMAND_MODULES
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("inhouse")
+    except metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "unknown"
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """Every command's parser; with ``argv``, only what that command line needs (see ``modules_for``)."""
     parser = argparse.ArgumentParser(
         prog="inhouse",
         description="Classify, extract and summarize text with a local model; escalate only with your consent.",
     )
+    parser.add_argument("--version", action="version", version=f"inhouse {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES if argv is None else modules_for(argv):
         try:

@@ -1,0 +1,46 @@
+"""Build the one-folder bundle for the platform this runs on, and say where it went (`make package`).
+
+    .venv/bin/python packaging/build.py
+
+1. icons from resources/icons/inhouse.svg (packaging/icons.py) into build/icons;
+2. PyInstaller with packaging/inhouse.spec into dist/Inhouse (macOS: also dist/Inhouse.app);
+3. Linux: desktop entry, metainfo, icons and install.sh into the folder, then dist/Inhouse-VERSION-linux-ARCH.tar.gz.
+   macOS and Windows: the next steps (DMG, installer) are printed; see packaging/README.md.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from bundle_rules import ROOT, version
+
+DIST = ROOT / "dist"
+ICONS = ROOT / "build" / "icons"
+
+
+def run(*args: str) -> None:
+    subprocess.run([sys.executable, *args], cwd=ROOT, check=True)
+
+
+def main() -> int:
+    start = time.monotonic()
+    run(str(ROOT / "packaging" / "icons.py"), str(ICONS))
+    run("-m", "PyInstaller", "--noconfirm", "--log-level", "WARN", "--distpath", str(DIST),
+        "--workpath", str(ROOT / "build" / "pyinstaller"), str(ROOT / "packaging" / "inhouse.spec"))
+    bundle = DIST / "Inhouse"
+    print(f"\nInhouse {version()} bundle: {bundle}  (built in {time.monotonic() - start:.0f} s)")
+    if sys.platform.startswith("linux"):
+        from build_linux import main as finish_linux
+
+        return finish_linux(bundle, ICONS)
+    if sys.platform == "darwin":
+        print(f"macOS app: {DIST / 'Inhouse.app'}\nDMG (UNTESTED recipe): packaging/macos/make-dmg.sh")
+    elif sys.platform == "win32":
+        print("Windows installer (UNTESTED recipe): iscc packaging\\windows\\inhouse.iss")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

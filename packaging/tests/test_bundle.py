@@ -1,0 +1,165 @@
+"""The built Linux bundle behaves like an installed app (run after `make package`; `.ci/run` does).
+
+    .venv/bin/python -m pytest packaging/tests -q          # INHOUSE_BUNDLE=DIR to check another build
+
+Every command runs the bundle's own executable in a clean environment: PATH without the venv, no
+PYTHONPATH/PYTHONHOME/VIRTUAL_ENV, a fresh HOME and TMPDIR, offscreen Qt. Nothing here is skipped: a
+missing bundle is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from bundle_rules import REQUIRED_LINUX, ROOT, unwanted, version  # noqa: E402
+
+BUNDLE = Path(os.environ.get("INHOUSE_BUNDLE", ROOT / "dist" / "Inhouse")).resolve()
+EXE = BUNDLE / "Inhouse"
+INTERNAL = BUNDLE / "_internal"
+LABELS = "billing,delivery,other"
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux bundle check")
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Session:
+    home: Path
+    tmp: Path
+    env: dict[str, str]
+    before: dict[str, tuple[int, int]]
+
+    def run(self, *args: str, timeout: float = 240) -> Run:
+        done = subprocess.run([str(EXE), *args], env=self.env, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, cwd=self.tmp)
+        return Run(done.returncode, done.stdout, done.stderr)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file in ``folder``: size and modification time (so any write inside it shows)."""
+    return {str(p.relative_to(folder)): (p.lstat().st_size, p.lstat().st_mtime_ns) for p in folder.rglob("*")}
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+    assert EXE.is_file(), f"no bundle at {BUNDLE}: run `make package` first"
+    home = tmp_path_factory.mktemp("home")
+    tmp = tmp_path_factory.mktemp("tmp")
+    env = {"HOME": str(home), "TMPDIR": str(tmp), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
+           "QT_QPA_PLATFORM": "offscreen"}
+    yield Session(home, tmp, env, snapshot(BUNDLE))
+
+
+@pytest.fixture(scope="module")
+def results(session: Session) -> dict[str, Run]:
+    """Each command once (they are slow to start on a loaded machine); the tests read the results."""
+    shot = session.tmp / "shots" / "main.png"
+    return {
+        "version": session.run("--version"),
+        "doctor": session.run("doctor", "--json"),
+        "screenshot": session.run("gui", "--screenshot", str(shot)),
+        "classify": session.run("classify", "--labels", LABELS, "--json", "--consent", "no",
+                                "Where is my parcel? It was due on Monday."),
+    }
+
+
+def test_bundle_contains_what_the_app_needs() -> None:
+    missing = [what for what, pattern in REQUIRED_LINUX.items() if not list(INTERNAL.glob(pattern))]
+    assert not missing, f"missing from the bundle: {missing}"
+
+
+def test_bundle_leaves_out_qml_and_webengine() -> None:
+    files = [str(p.relative_to(BUNDLE)) for p in BUNDLE.rglob("*")]
+    assert not unwanted(files), unwanted(files)[:10]
+    assert not [f for f in files if f.endswith((".py", ".pyc")) and "site-packages" in f]
+
+
+def test_version(results: dict[str, Run]) -> None:
+    assert results["version"].code == 0, results["version"].err
+    assert results["version"].out.strip() == f"inhouse {version()}"
+
+
+def test_doctor_finds_the_model_and_libraries_inside_the_bundle(results: dict[str, Run]) -> None:
+    run = results["doctor"]
+    assert run.code == 0, run.err
+    report = json.loads(run.out)
+    assert report["versions"]["inhouse"] == version()
+    assert report["model"]["source"] == "starter"
+    assert report["model"]["status"] == "ok"
+    assert Path(report["model"]["path"]).is_relative_to(INTERNAL)
+    assert report["backend"]["devices"], report["backend"]
+
+
+def test_gui_screenshot(results: dict[str, Run], session: Session) -> None:
+    run = results["screenshot"]
+    assert run.code == 0, run.err
+    data = (session.tmp / "shots" / "main.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width >= 800 and height >= 500, (width, height)
+
+
+def test_the_model_answers_from_the_bundle(results: dict[str, Run]) -> None:
+    run = results["classify"]
+    assert run.code == 0, run.err
+    answer = json.loads(run.out)
+    assert answer["output"] in LABELS.split(",")
+    assert answer["tier"] == "local"
+    assert 0.0 <= answer["confidence"] <= 1.0
+
+
+def test_writes_only_to_the_user_data_and_config_dirs(results: dict[str, Run], session: Session) -> None:
+    assert all(r.code == 0 for r in results.values())
+    allowed = (session.home / ".local" / "share" / "Inhouse", session.home / ".config" / "Inhouse")
+    written = [p for p in session.home.rglob("*") if p.is_file()]
+    assert written, "the app kept nothing (no database?)"
+    assert [p for p in written if not p.is_relative_to(allowed[0]) and not p.is_relative_to(allowed[1])] == []
+    assert [p.name for p in session.tmp.iterdir()] == ["shots"]  # nothing left in TMPDIR but our screenshot
+    assert snapshot(BUNDLE) == session.before, "the bundle's own files changed"
+
+
+def test_no_python_from_the_machine_is_loaded(session: Session) -> None:
+    """The running app (window up, model loaded) maps no file of a Python installation outside the bundle."""
+    app = subprocess.Popen([str(EXE), "gui"], env=session.env, cwd=session.tmp,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        maps = _maps_once_loaded(app, "libllama")
+    finally:
+        app.terminate()
+        app.wait(30)
+    outside = {m for m in maps if not Path(m).is_relative_to(BUNDLE)}
+    python_files = {m for m in outside if "python" in m.lower() or "site-packages" in m or ".venv" in m}
+    assert not python_files, sorted(python_files)
+    assert any("libpython" in m for m in maps)  # the bundle's own interpreter is the one running
+
+
+def _maps_once_loaded(app: subprocess.Popen[bytes], library: str, timeout_s: float = 240) -> set[str]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if app.poll() is not None:
+            pytest.fail(f"the app exited ({app.returncode}): {app.stderr.read().decode() if app.stderr else ''}")
+        lines = Path(f"/proc/{app.pid}/maps").read_text().splitlines()
+        files = {line.split(maxsplit=5)[5] for line in lines if len(line.split(maxsplit=5)) == 6}
+        files = {f for f in files if f.startswith("/")}
+        if any(library in f for f in files):
+            return files
+        time.sleep(0.2)
+    pytest.fail(f"{library} was not loaded within {timeout_s} s")
