@@ -56,9 +56,11 @@ screenshots: install
 
 # The one-folder app for this platform (PyInstaller; the starter model inside). Prints where it went.
 # Linux: dist/Inhouse and dist/Inhouse-VERSION-linux-ARCH.tar.gz. See packaging/README.md.
+# The one-folder desktop bundle for this platform (dist/Inhouse; Linux: also the tarball), with the starter
+# model inside. `make package GPU=cuda|vulkan|metal` builds a GPU bundle in its own venv (packaging/build_gpu.sh).
 package: install
 	$(PIP) install --quiet -e '.[package]'
-	$(PY) packaging/build.py
+	$(if $(GPU),packaging/build_gpu.sh $(GPU),$(PY) packaging/build.py)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

@@ -43,19 +43,19 @@ def add_desktop_files(bundle: Path, icons: Path) -> None:
     (bundle / "install.sh").chmod(0o755)
 
 
-def make_tarball(bundle: Path) -> Path:
+def make_tarball(bundle: Path, variant: str = "") -> Path:
     arch = platform.machine() or "unknown"
-    out = bundle.parent / f"Inhouse-{version()}-linux-{arch}.tar.gz"
+    out = bundle.parent / f"Inhouse-{version()}-linux-{arch}{'-' + variant if variant else ''}.tar.gz"
     with tarfile.open(out, "w:gz", compresslevel=6) as tar:
         tar.add(bundle, arcname="Inhouse")  # symlinks (libllama.so -> libllama.so.0) stay symlinks
     return out
 
 
-def main(bundle: Path, icons: Path) -> int:
+def main(bundle: Path, icons: Path, variant: str = "") -> int:
     if not (bundle / "Inhouse").is_file():
         raise SystemExit(f"{bundle}/Inhouse not found: run PyInstaller first (make package does).")
     add_desktop_files(bundle, icons)
-    out = make_tarball(bundle)
+    out = make_tarball(bundle, variant)
     print(f"Linux tarball: {out} ({out.stat().st_size / 1e6:.0f} MB)")
     return 0
 

@@ -24,10 +24,12 @@ UNWANTED_MODULES = [
 # Native files that must not be in the bundle: Qt's QML/Quick/WebEngine stacks and the plugins that
 # would load them (the PDF image-format plugin pulls QtPdf; qmltooling pulls QtQml). The GTK3 platform
 # theme is left out too: it would load the system's GTK against the bundle's older GLib/cairo copies, and
-# the app draws with its own style sheet.
+# the app draws with its own style sheet. A Vulkan build's loader (libvulkan.so.1) comes from the system,
+# like the GPU driver it finds through the system's ICD files; a bundled loader could be older than both.
 _UNWANTED_NATIVE = re.compile(
     r"(Qt6?(Qml|Quick|WebEngine|WebChannel|WebView|Pdf|Designer|VirtualKeyboard|Lottie|Test)\w*"
-    r"|qmltooling|imageformats[/\\]\w*qpdf|platformthemes[/\\]\w*qgtk3|QtWebEngineProcess|[/\\]qml[/\\])",
+    r"|qmltooling|imageformats[/\\]\w*qpdf|platformthemes[/\\]\w*qgtk3|QtWebEngineProcess|[/\\]qml[/\\]"
+    r"|(^|[/\\])libvulkan\.so)",
     re.IGNORECASE,
 )
 
