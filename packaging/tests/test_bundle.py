@@ -26,6 +26,9 @@ sys.path.insert(0, str(HERE.parent))
 
 from bundle_rules import REQUIRED_LINUX, ROOT, unwanted, version  # noqa: E402
 
+sys.path.insert(0, str(ROOT))
+from tests.fake_anthropic import FakeAnthropic  # noqa: E402
+
 BUNDLE = Path(os.environ.get("INHOUSE_BUNDLE", ROOT / "dist" / "Inhouse")).resolve()
 EXE = BUNDLE / "Inhouse"
 INTERNAL = BUNDLE / "_internal"
@@ -163,3 +166,40 @@ def _maps_once_loaded(app: subprocess.Popen[bytes], library: str, timeout_s: flo
             return files
         time.sleep(0.2)
     pytest.fail(f"{library} was not loaded within {timeout_s} s")
+
+
+PII_TEXT = ("Hi, this is Jane Roe. My card 4111 1111 1111 1111 was charged twice. "
+            "Mail me at jane.roe@example.com or call +44 20 7946 0958.")
+
+
+def test_an_escalation_from_the_bundle_is_redacted_audited_and_restored(tmp_path: Path) -> None:
+    """The frozen redaction (libphonenumber, the CRF tagger's resources), the real anthropic SDK against
+    the fake Messages API on 127.0.0.1, and the audit log, all from the bundle's own files."""
+    home, tmp = tmp_path / "home", tmp_path / "tmp"
+    (home / ".config" / "Inhouse").mkdir(parents=True)
+    tmp.mkdir()
+    (home / ".config" / "Inhouse" / "policy.toml").write_text(
+        '[escalation]\nmode = "ask"\n[thresholds]\nsummarize = 1.0\n', encoding="utf-8")
+    server = FakeAnthropic().start()
+    try:
+        server.reply_text("[PERSON_1] was charged twice; reply to [EMAIL_1].", input_tokens=60, output_tokens=12)
+        env = {"HOME": str(home), "TMPDIR": str(tmp), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
+               "QT_QPA_PLATFORM": "offscreen", "ANTHROPIC_BASE_URL": server.url,
+               "ANTHROPIC_API_KEY": "sk-ant-test-0123456789abcdef"}
+        session = Session(home, tmp, env, {})
+        run = session.run("summarize", "--json", "--consent", "yes", PII_TEXT)
+        audit = session.run("audit", "export", "--json")
+    finally:
+        server.close()
+    assert run.code == 0, run.err
+    assert len(server.message_requests) == 1
+    sent = str(server.message_requests[0].body)
+    for raw in ("Jane Roe", "jane.roe@example.com", "4111 1111 1111 1111", "7946 0958"):
+        assert raw not in sent, raw
+    answer = json.loads(run.out)
+    assert answer["tier"] != "local"
+    assert "Jane Roe" in answer["output"] and "jane.roe@example.com" in answer["output"]  # restored here
+    assert audit.code == 0, audit.err
+    rows = json.loads(audit.out)
+    assert [(r["kind"], r["outcome"]) for r in rows][-1][0] == "outcome"
+    assert any(r["kind"] == "intent" and r["payload_sha256"] for r in rows)
