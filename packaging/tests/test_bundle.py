@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -203,3 +204,38 @@ def test_an_escalation_from_the_bundle_is_redacted_audited_and_restored(tmp_path
     rows = json.loads(audit.out)
     assert [(r["kind"], r["outcome"]) for r in rows][-1][0] == "outcome"
     assert any(r["kind"] == "intent" and r["payload_sha256"] for r in rows)
+
+
+def test_install_sh_installs_for_the_user_and_uninstalls(tmp_path: Path) -> None:
+    """install.sh (per user) puts the app, the command, the menu entry, metainfo and icons in place, and
+    --uninstall takes exactly those away again; the desktop entry it writes is valid."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([str(BUNDLE / "install.sh")], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    share = home / ".local" / "share"
+    entry = share / "applications" / "inhouse.desktop"
+    command = home / ".local" / "bin" / "inhouse"
+    assert (home / ".local" / "opt" / "inhouse" / "Inhouse").is_file()
+    assert f'Exec="{home}/.local/opt/inhouse/Inhouse" gui' in entry.read_text(encoding="utf-8")
+    assert (share / "metainfo" / "org.inhouse.Inhouse.metainfo.xml").is_file()
+    assert (share / "icons" / "hicolor" / "256x256" / "apps" / "inhouse.png").is_file()
+    version_run = subprocess.run([str(command), "--version"], env=env, capture_output=True, text=True, timeout=240)
+    assert version_run.stdout.strip() == f"inhouse {version()}", version_run.stderr
+    if shutil.which("desktop-file-validate"):
+        checked = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True, text=True)
+        assert checked.returncode == 0 and not checked.stdout.strip(), checked.stdout
+    gone = subprocess.run([str(BUNDLE / "install.sh"), "--uninstall"], env=env, capture_output=True, text=True)
+    assert gone.returncode == 0, gone.stderr
+    caches = {"mimeinfo.cache", "icon-theme.cache"}  # the desktop's own indexes, refreshed by install.sh
+    left = [p for p in home.rglob("*") if (p.is_file() or p.is_symlink()) and p.name not in caches]
+    assert left == [], left  # the app made no data here: only --version ran
+
+
+@pytest.mark.skipif(not shutil.which("appstreamcli"), reason="appstreamcli (Debian package appstream) not installed")
+def test_metainfo_is_valid_appstream() -> None:
+    metainfo = BUNDLE / "share" / "metainfo" / "org.inhouse.Inhouse.metainfo.xml"
+    checked = subprocess.run(["appstreamcli", "validate", "--no-net", str(metainfo)], capture_output=True,
+                             text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
