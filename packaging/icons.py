@@ -2,8 +2,9 @@
 
     .venv/bin/python packaging/icons.py build/icons
 
-Writes inhouse-SIZE.png for the freedesktop sizes (16 ... 512), inhouse.ico (Windows, 16-256) and
-inhouse.icns (macOS). Generated at build time so the repository keeps one vector source, no binaries.
+Writes inhouse-SIZE.png for the freedesktop sizes (16 ... 512), inhouse.ico (Windows, 16-256, each size
+rendered, not scaled) and inhouse.icns (macOS). Generated at build time so the repository keeps one
+vector source, no binaries.
 """
 
 from __future__ import annotations
@@ -38,6 +39,18 @@ def write(image: QImage, path: Path, fmt: str) -> None:
         raise SystemExit(f"Could not write {path}: {writer.errorString()}")
 
 
+ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)  # what Windows picks from for the taskbar, Explorer, Start
+
+
+def write_ico(pngs: dict[int, Path], path: Path) -> None:
+    """One .ico with every size rendered from the SVG (Qt's ICO writer stores a single image; Pillow,
+    installed with matplotlib, stores each of ``append_images`` at its own size)."""
+    from PIL import Image
+
+    images = [Image.open(pngs[size]) for size in sorted(pngs, reverse=True)]
+    images[0].save(path, format="ICO", sizes=[(size, size) for size in sorted(pngs)], append_images=images[1:])
+
+
 def main(out: Path) -> int:
     _app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
     renderer = QSvgRenderer(str(SOURCE))
@@ -47,7 +60,7 @@ def main(out: Path) -> int:
     images = {size: render(renderer, size) for size in SIZES}
     for size, image in images.items():
         write(image, out / f"inhouse-{size}.png", "png")
-    write(images[256], out / "inhouse.ico", "ico")  # Qt's ICO writer stores one size; Windows scales it
+    write_ico({size: out / f"inhouse-{size}.png" for size in ICO_SIZES}, out / "inhouse.ico")
     write(images[512], out / "inhouse.icns", "icns")
     print(f"icons written to {out}")
     return 0
