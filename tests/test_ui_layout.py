@@ -210,6 +210,15 @@ def test_nothing_is_cut_off_on_any_page(qtbot: QtBot, window: MainWindow, size: 
     assert problems == {}
 
 
+def test_a_short_badge_stays_on_one_line_when_there_is_room(qtbot: QtBot, window: MainWindow) -> None:
+    window.resize(1240, 800)
+    VIEWS["cloud-answer"](window)
+    qtbot.wait(100)
+    badge = window.assistant_page.result.outcome.badge
+    assert badge.isVisible() and "claude-haiku-4-5" in badge.text()
+    assert badge.height() < 2 * badge.fontMetrics().lineSpacing(), badge.height()  # one line, not two
+
+
 def test_the_window_can_be_900_by_600_and_no_smaller(window: MainWindow) -> None:
     assert window.minimumSize().toTuple() == (900, 600)
     for view in ("classify", "classifiers", "settings"):
@@ -218,7 +227,7 @@ def test_the_window_can_be_900_by_600_and_no_smaller(window: MainWindow) -> None
         assert hint.width() <= 900 and hint.height() <= 600, (view, hint)
 
 
-def geometries(root: QWidget) -> dict[str, tuple[int, int, int, int]]:
+def geometries(root: QWidget) -> dict[str, object]:
     return {f"{type(w).__name__}#{i}": QRect(w.mapTo(root, w.rect().topLeft()), w.size()).getRect()
             for i, w in enumerate(root.findChildren(QWidget)) if w.isVisibleTo(root) and not isinstance(w, QLabel)}
 

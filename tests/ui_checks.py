@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -60,7 +60,7 @@ def _label_problem(label: QLabel) -> str:
     if not label.text().strip() or label.pixmap() is not None and not label.pixmap().isNull():
         return ""
     if label.wordWrap():
-        need = label.heightForWidth(label.width())
+        need = max(label.heightForWidth(label.width()), _drawn_height(label))
         if need > label.height() + SLACK:
             return f"wrapped text needs {need} px height, has {label.height()}"
         longest = max((label.fontMetrics().horizontalAdvance(w) for w in label.text().split()), default=0)
@@ -73,6 +73,16 @@ def _label_problem(label: QLabel) -> str:
     if label.sizeHint().height() > label.height() + SLACK:
         return f"text needs {label.sizeHint().height()} px height, has {label.height()}"
     return ""
+
+
+def _drawn_height(label: QLabel) -> int:
+    """The height the text takes as QLabel draws it: wrapped inside contentsRect() (plain text only)."""
+    if "<" in label.text():
+        return 0
+    box = label.contentsRect()
+    flags = Qt.TextFlag.TextWordWrap | label.alignment()
+    text = label.fontMetrics().boundingRect(QRect(0, 0, max(1, box.width()), 10_000), flags, label.text())
+    return text.height() + label.height() - box.height()
 
 
 def _control_problem(widget: QWidget) -> str:
@@ -131,6 +141,8 @@ def focus_chain(window: QWidget, limit: int = 20_000) -> list[QWidget]:
     start = window.nextInFocusChain()
     widget = start
     for _ in range(limit):
+        if widget is None:
+            break
         inner = isinstance(widget.parentWidget(), QAbstractSpinBox | QComboBox)
         if widget.isVisibleTo(window) and widget.isEnabled() and widget.focusPolicy().value & 0x1 and not inner:
             order.append(widget)

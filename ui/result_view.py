@@ -4,7 +4,7 @@ offers "This should be…": ``correct`` (outcome, label) asks for the message to
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -59,6 +59,28 @@ class _Placeholder(QWidget):
         layout.addStretch(2)
 
 
+class _PillLabel(QLabel):
+    """A wrapping label that asks for its text's width on one line (Qt's wrapped labels ask for a guess,
+    so a short pill wrapped in a wide panel), and still wraps when the panel is narrower."""
+
+    def _frame(self) -> int:
+        # The style sheet's padding and border, and a few pixels more: a border that comes with the "kind"
+        # property can reach the margins after the size was asked for.
+        return self.width() - self.contentsRect().width() + 4
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self.fontMetrics().horizontalAdvance(self.text()) + self._frame() + 4),
+                     hint.height())
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        # As the text is drawn: wrapped in contentsRect() (QLabel's own guess counts a style sheet's
+        # padding twice, and gave two lines to text that fits on one).
+        flags = Qt.TextFlag.TextWordWrap | self.alignment()
+        text = self.fontMetrics().boundingRect(QRect(0, 0, max(1, width - self._frame()), 10_000), flags, self.text())
+        return text.height() + self.height() - self.contentsRect().height()
+
+
 QUEUED_NOTICE = "Kept in the queue: nothing was sent. Send the queue when you are online; you are asked first."
 
 
@@ -72,7 +94,7 @@ class _OutcomePanel(QWidget):
     def __init__(self) -> None:
         super().__init__()
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(0, 0, 8, 0)  # off the scroll bar when a small window shows one
         layout.setSpacing(10)
         heading = QVBoxLayout()
         heading.setSpacing(4)
@@ -80,7 +102,7 @@ class _OutcomePanel(QWidget):
         self.answer = _label("", "answer")
         self.answer.setAccessibleName("Answer")
         heading.addWidget(self.answer)
-        self.badge = QLabel()
+        self.badge = _PillLabel()
         self.badge.setObjectName("badge")
         self.badge.setWordWrap(True)
         self.badge.setAccessibleName("Where the answer was made")
@@ -187,6 +209,7 @@ class _OutcomePanel(QWidget):
         self.badge.setProperty("kind", mark.kind)
         self.badge.style().unpolish(self.badge)
         self.badge.style().polish(self.badge)
+        self.badge.updateGeometry()
         self.value.setText(f"{local.confidence:.2f}")
         self.meter.set_values(local.confidence, threshold)
         self.why.setText(why(outcome, threshold, key_missing=key_missing))
