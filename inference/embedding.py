@@ -28,6 +28,7 @@ from inference.calibration import FloatArray
 from inference.engine import CancelToken
 from inference.errors import ModelLoadFailed
 from inference.gguf import inspect_gguf
+from inference.threads import ThreadChooser
 
 DEFAULT_N_CTX = 512
 MAX_CACHED = 20_000  # vectors kept (576 floats each for the starter model: ~46 MB)
@@ -57,7 +58,8 @@ def embedding_threads() -> int:
 
     Measured on a 2-core machine with one other busy process: 2 threads (and ``n_threads_batch``, which
     llama-cpp-python otherwise sets to every core) gave a median 1.0 s per message with 7.7 s spikes;
-    1 thread gave 0.066 s. Threads that wait on each other collapse when any core is taken.
+    1 thread gave 0.066 s. Threads that wait on each other collapse when any core is taken. This is the
+    ceiling: before each call the embedder uses fewer when other processes keep cores busy (#11).
     """
     return max(1, min(4, (os.cpu_count() or 1) // 2))
 
@@ -125,7 +127,9 @@ class Embedder:
         inspect_gguf(model_path)  # a missing or damaged file gets the engine's clear error
         self.n_ctx = n_ctx
         self.lock = threading.Lock()
-        self._llm = _open(model_path, n_ctx, n_threads or embedding_threads(), gpu)
+        self.threads = ThreadChooser(n_threads, ceiling=embedding_threads())
+        self.n_threads = self.threads.ceiling
+        self._llm = _open(model_path, n_ctx, self.n_threads, gpu)
         self.model = EmbeddingModel(model_path.stem, model_path.stat().st_size, int(self._llm.n_embd()))
         cache_path = cache_dir / f"embeddings-{self.model.key}.npz" if cache_dir else None
         self.cache = EmbeddingCache(cache_path, dim=self.model.dim)
@@ -168,7 +172,17 @@ class Embedder:
             return np.zeros((0, self.model.dim), np.float32)
         return np.stack([found[k] for k in keys])
 
+    def fit_threads(self) -> int:
+        """Use the threads free now, up to the ceiling (see ``inference.threads``); returns the count."""
+        with self.lock:
+            n = self.threads.choose()
+            if n != self.n_threads:
+                llama_cpp.llama_set_n_threads(self._llm.ctx, n, n)
+                self.n_threads = n
+            return n
+
     def _embed_now(self, texts: list[str]) -> list[FloatArray]:
+        self.fit_threads()
         with self.lock:
             try:
                 vectors = self._llm.embed(texts, normalize=False, truncate=True)

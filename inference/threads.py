@@ -158,10 +158,11 @@ class ThreadChooser:
 
     One answer is reused for ``max_age_s`` (a classify makes three engine calls within milliseconds)."""
 
-    def __init__(self, fixed: int | None = None, probe: LoadProbe | None = None, max_age_s: float = 0.25) -> None:
+    def __init__(self, fixed: int | None = None, probe: LoadProbe | None = None, max_age_s: float = 0.25,
+                 ceiling: int | None = None) -> None:
         self.fixed = fixed
         self.cores = usable_cores()
-        self.ceiling = fixed or default_threads(self.cores)
+        self.ceiling = fixed or ceiling or default_threads(self.cores)
         self.probe = probe or LoadProbe()
         self.max_age_s = max_age_s
         self._last: tuple[float, int] | None = None

@@ -113,3 +113,24 @@ def test_a_configured_thread_count_is_kept(starter_model_path: Path) -> None:
     with open_engine(EngineConfig(model_path=starter_model_path, n_ctx=256, seed=0, n_threads=1)) as one:
         assert one.fit_threads() == 1
         assert llama_cpp.llama_n_threads(one._llm.ctx) == 1
+
+
+def test_embedder_fits_its_threads_too(starter_model_path: Path) -> None:
+    from inference.embedding import Embedder, embedding_threads
+
+    embedder = Embedder(starter_model_path, n_ctx=128)
+    try:
+        assert embedder.n_threads == embedding_threads()  # the measured ceiling, on a quiet machine
+        embedder.threads = ThreadChooser(probe=LoadProbe(read_running=lambda: 64, loadavg=lambda: None),
+                                         max_age_s=0.0, ceiling=embedding_threads())
+        vectors = embedder.embed(["every core is taken"], remember=False)
+        assert vectors.shape == (1, embedder.model.dim)
+        assert embedder.n_threads == 1 == llama_cpp.llama_n_threads(embedder._llm.ctx)
+    finally:
+        embedder.close()
+
+
+def test_a_ceiling_bounds_the_fitted_count() -> None:
+    probe = LoadProbe(read_running=lambda: 0, loadavg=lambda: None)
+    assert ThreadChooser(probe=probe, ceiling=1).choose() == 1
+    assert ThreadChooser(fixed=3, probe=probe, ceiling=1).choose() == 3  # a configured count wins
