@@ -2,6 +2,15 @@
 
     python bench/derive_pii_eval.py presidio PATH/synth_dataset_v2.json [--limit 288]
     python bench/derive_pii_eval.py nlupp [PATH/nlupp-banking-slots.jsonl]
+    python bench/derive_pii_eval.py fresh [--limit 400]     # needs presidio-evaluator importable
+
+fresh: a second held-out set, made because the presidio test split above had been measured and its
+errors read. presidio-research's own sentence generator (``presidio_evaluator.data_generator.
+PresidioSentenceFaker``, package presidio-evaluator 0.3.2, MIT) fills only the templates that no
+sentence of pii_presidio.jsonl came from (template id = line index in its ``templates.txt``, as in
+``synth_dataset_v2.json``), with its own values, seed 20261201, lower-case ratio 0.05 as in its README.
+Every sentence is ``test``: it is measured once, at the end, never read while tuning. Only the date-time
+values (Faker draws them relative to today) differ between two runs; templates, kinds and other values repeat.
 
 presidio: the first ``--limit`` records of presidio-research's ``data/synth_dataset_v2.json`` (Microsoft,
 MIT licence; sentences from their own templates filled with generated values), unchanged except for the
@@ -68,16 +77,40 @@ def nlupp(path: Path) -> list[dict[str, object]]:
     return [{"id": r["id"], "split": r["split"], "text": r["text"], "entities": r["entities"]} for r in rows]
 
 
+def fresh(limit: int) -> list[dict[str, object]]:
+    import random as stdlib_random
+
+    from presidio_evaluator.data_generator import PresidioSentenceFaker, raw_data_dir
+
+    seen = {json.loads(line)["template"] for line in (OUT / "pii_presidio.jsonl").read_text().splitlines()}
+    lines = [line.strip() for line in (raw_data_dir / "templates.txt").read_text().splitlines()]
+    unseen = [(i, t) for i, t in enumerate(lines) if t and i not in seen]
+    faker = PresidioSentenceFaker("en_US", lower_case_ratio=0.05, sentence_templates=[t for _, t in unseen],
+                                  random_seed=SEED + 1)
+    stdlib_random.seed(SEED + 1)  # the generator draws its templates with the random module
+    rows = []
+    for i, sample in enumerate(faker.generate_new_fake_sentences(limit), 1):
+        text = sample.full_text
+        entities = sorted(({"start": s.start_position, "end": s.end_position, "kind": s.entity_type}
+                           for s in sample.spans), key=lambda e: (e["start"], e["end"]))
+        entities = [e for e in entities if str(text[e["start"] : e["end"]]).strip()]
+        template = unseen[int(sample.template_id)][0]
+        rows.append({"id": i, "split": "test", "template": template, "text": text, "entities": entities})
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("source", choices=("presidio", "nlupp"))
+    parser.add_argument("source", choices=("presidio", "nlupp", "fresh"))
     parser.add_argument("path", type=Path, nargs="?")
-    parser.add_argument("--limit", type=int, default=288)
+    parser.add_argument("--limit", type=int)
     args = parser.parse_args()
     if args.source == "presidio":
         if args.path is None:
             parser.error("presidio needs the path of synth_dataset_v2.json")
-        rows, out = presidio(args.path, args.limit), OUT / "pii_presidio.jsonl"
+        rows, out = presidio(args.path, args.limit or 288), OUT / "pii_presidio.jsonl"
+    elif args.source == "fresh":
+        rows, out = fresh(args.limit or 400), OUT / "pii_presidio_fresh.jsonl"
     else:
         path = args.path or ROOT.parent / "shared" / "data" / "nlupp-banking-slots.jsonl"
         if not path.exists():
