@@ -15,11 +15,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from app import paths
 from app.classifier_learning import add_correction, keep_frontier_candidate
 from app.consent import ConsentChoice, ConsentDecision, ConsentGate, ConsentRequest, Highlight
 from app.engine_host import EngineHost
 from app.outcome import FrontierSummary, Outcome
 from app.policy import EffectivePolicy, load_policy
+from app.redaction_learning import RedactionLearning
 from app.router import Action, Decision, RouterState, decide
 from app.store import Store, UnavailableStore, open_or_unavailable
 from inference.errors import ProviderUnavailable
@@ -71,6 +73,8 @@ class Assistant:
         self.online = True  # flips to False when the provider cannot be reached; the user can retry
         self.session_allowed: set[str] = set()
         self._lock = threading.Lock()
+        self.redaction_learning = RedactionLearning(paths.current().data_dir)
+        self._retraining = threading.Lock()
         self._prune()
 
     # -- public ----------------------------------------------------------------------------------
@@ -132,6 +136,17 @@ class Assistant:
         when there is none). Returns the profile's name; train it again for the example to count.
         """
         return add_correction(self.host.classifiers, outcome, label)
+
+    def retrain_redaction_if_due(self) -> bool:
+        """Retrain the redaction tagger when the user hid text by hand since the last training (minutes:
+        call it off the GUI thread). False when nothing was due or a retraining is already running."""
+        if not self.redaction_learning.due() or not self._retraining.acquire(blocking=False):
+            return False
+        try:
+            self.redaction_learning.retrain()
+        finally:
+            self._retraining.release()
+        return True
 
     def _keep_frontier_candidate(self, outcome: Outcome) -> None:
         """Where policy allows (``[learning] keep_frontier_answers``), a frontier label for an escalated
@@ -206,6 +221,9 @@ class Assistant:
             if consent.choice == ConsentChoice.ALLOW_SESSION:
                 self.session_allowed.add(sendable.task)
             label = consent.choice.value
+            if consent.added_mapping and policy.escalation.redact:  # "Redact selection": an example to learn
+                self.redaction_learning.record(redaction.original(), consent.added_mapping.values(),
+                                               redaction.mapping)
             if consent.edited_text is not None and consent.edited_text != sendable.text:
                 sendable = replace(sendable, text=consent.edited_text)
                 payload = provider.build_payload(sendable, model=model,
@@ -274,6 +292,7 @@ class Assistant:
         from inference.redact import Redaction, pseudonymize
 
         if self.effective.policy.escalation.redact:
+            self.redaction_learning.ensure_active()  # the tagger retrained with the user's corrections
             return pseudonymize(text)
         return Redaction(text=text, mapping={}, spans=())
 

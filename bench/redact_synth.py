@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faker import Faker
+from redact_carriers import carriers, fill, wrap
+from redact_templates import TEMPLATES
 
 LOCALES = (
     "en_US", "en_GB", "en_AU", "en_CA", "en_IE", "en_IN", "en_NZ", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_CA",
@@ -31,174 +33,6 @@ OTHER_SCRIPTS = ("el_GR", "ru_RU", "uk_UA", "bg_BG", "zh_CN", "ja_JP", "ko_KR", 
                  "th_TH", "ka_GE", "hy_AM")  # fmt: skip
 LABEL_OF = {"P": "PERSON", "F": "PERSON", "L": "PERSON", "O": "ORG", "A": "ADDRESS", "S": "ADDRESS", "C": "CITY"}
 
-TEMPLATES = [
-    # support messages
-    "Hi, my name is {P} and my card hasn't arrived yet.",
-    "Hello, this is {F} from {O}. Can you call me back on {PH}?",
-    "I sent {M} to {P} on {D} but it still shows as pending.",
-    "Please update my address to {S}, {C} {Z}.",
-    "My new address is {A}",
-    "Could you send the replacement card to {A}?",
-    "The transfer to {P} failed twice, what should I do?",
-    "I'm {F}, I opened the account last {W}.",
-    "Can {F} use my card while I'm in {C}?",
-    "I want to add my husband {P} to the account.",
-    "My daughter {F} needs her own debit card.",
-    "I work at {O} and my salary hasn't come in.",
-    "The payment from {O} is missing from my statement.",
-    "Why was I charged by {O} twice this month?",
-    "{P} called me pretending to be from the bank.",
-    "I need a letter confirming my address, {S}, for my landlord.",
-    "Please cancel the direct debit to {O}.",
-    "Set up a standing order of {M} to {P} every month.",
-    "I'm moving from {C} to {C} next month, will my card still work?",
-    "I lost my wallet in {C} yesterday.",
-    "The account is in the name of {P}.",
-    "Is it possible to open a joint account with {P}?",
-    "can you tell me why {l} hasn't received my transfer",
-    "i sent money to {l} but she says it never arrived",
-    "my name is {l} and i forgot my pin",
-    "Refund the order to {P}, {S}, {C}.",
-    "{T} asked me to forward this to you.",
-    "I spoke to {T} at your {C} branch last {W}.",
-    "Your colleague {F} promised a refund by {D}.",
-    "The courier left the parcel at {S} instead of my house.",
-    "We are {O}, based in {C}, and we need a business account.",
-    # e-mails
-    "Dear {T},\n\nThank you for your letter of {D}. We have passed it to {P} in our {C} office.\n\n"
-    "Kind regards,\n{P}\n{O}",
-    "Hi {F},\n\nThe invoice is attached. Let me know if anything is missing.\n\nBest,\n{F}",
-    "Hello {F},\nCan we meet at {S} on {W}?\nThanks\n{F} {L}",
-    "Dear Sir or Madam,\n\nI am writing about my account. Please reply to {E}.\n\nYours faithfully,\n{P}",
-    "Hi all,\n{P} will join {O} as our new partner from {D}.\nCheers,\n{F}",
-    "Good morning {F},\nplease find the contract for {O} attached.\n--\n{P}\n{O}\n{A}\n{PH}",
-    "From: {P} <{E}>\nTo: {P}\nSubject: Meeting in {C}\n\nSee you on {W}.",
-    "Thanks {F}! I'll ask {F} to send the documents to {S}.",
-    "{P}\n{O}\n{A}\nTel: {PH}\nEmail: {E}",
-    "Regards,\n{P}\nSenior Accountant, {O}\n{PH}",
-    # forms
-    "Name: {P}\nAddress: {A}\nPhone: {PH}",
-    "Full name: {P}\nDate of birth: {D}\nCity: {C}",
-    "Customer: {P}\nCompany: {O}\nShip to: {A}",
-    "Beneficiary: {P}\nBank: {O}\nReference: invoice {N}",
-    "Billing address:\n{P}\n{A}",
-    "Employer: {O}\nEmployer address: {S}, {C}",
-    "Contact person: {T}, {O}",
-    "Delivery address: {S}\nTown: {C}\nPostcode: {Z}",
-    "NAME: {U}\nADDRESS: {A}",
-    "Patient: {P}, {N} years old, referred by {T}.",
-    # chat and notes
-    "{F}: are you coming tonight?\n{F}: yes, see you at {S}",
-    "User: my name is {P}\nBot: Thanks {F}, how can I help?",
-    "Agent: Can I have the account holder's name?\nCustomer: {P}",
-    "Agent: Where should we send it?\nCustomer: {A}",
-    "Note: {P} rang about the overdraft, call back on {W}.",
-    "Meeting with {P} ({O}) moved to {W} {D}.",
-    "Reminder: pick up {F} from school at 3.",
-    "{P} and {P} signed the lease for {S}.",
-    "Visited {O} in {C}; met {T} and {P}.",
-    "Ask {F} about the {O} proposal.",
-    # narrative
-    "{P} was born in {C} and studied at {O}.",
-    "After leaving {O}, {P} founded {O} with {P}.",
-    "{T} has lived at {S} since {Y}.",
-    "The conference in {C} was opened by {P}, chief executive of {O}.",
-    "According to {P}, the office at {A} will close in {MO}.",
-    "{P} moved to {C} in {Y} to work for {O}.",
-    "Police are looking for {P}, last seen near {S} in {C}.",
-    "{L} told reporters that {O} would appeal.",
-    "The award went to {P} of {O}.",
-    "{F} and {F} spent the summer in {C}.",
-    "Last year {O} opened a new site in {C}.",
-    "My neighbour {P} keeps parking in front of {S}.",
-    "{T} said the report would be ready by {D}.",
-    "{O} hired {P} as head of sales.",
-    "I grew up on {S} in {C}.",
-    "The shop on {S} is run by {P}.",
-    "Send the samples to {O}, attention {T}.",
-    # lists and tables
-    "Attendees: {P}, {P}, {P} and {P}.",
-    "Owners: {F} {L} (60%), {F} {L} (40%)",
-    "{P}, {C}\n{P}, {C}\n{P}, {C}",
-    "Suppliers: {O}; {O}; {O}.",
-    "They invited {F}, {F}, {F} and {F}.",
-    "{L}, {L} and {L} wrote the first version together.",
-    "The founders, {L} and {L}, met at university.",
-    "Ask {F} or {F}, they know the code.",
-    "Call {P} on {PH} today.",
-    "Tell {F} the meeting moved to {W}.",
-    "Email {P} at {E} before {D}.",
-    "Send {T} the signed form.",
-    "Thank {F} for the quick reply!",
-    "Invite {P} and {P} to the review.",
-    "Please ask {T} to confirm the transfer.",
-    "Remind {F} that the rent is due.",
-    "Talk to {P} about the falcon budget.",
-    "Did {F} get the parcel I sent to {S}?",
-    "Maybe it's filed under {P}.",
-    "Have you met {P}?",
-    "We still owe {P} {M}.",
-    "I think {F} forgot the password again.",
-    "Pay {M} to {P} by {D}.",
-    "Hi {F}, thanks for the update about the new branch.",
-    "{F}, can you check this for me?",
-    "Is {F} coming?",
-    "Why did {F} leave so early?",
-    "She named her son {F}.",
-    "{L} scored twice before half time.",
-    "It was {L} who signed the cheque.",
-    "The {L} family moved to {CO} in {Y}.",
-    "{P} is from {CO} but lives in {C}.",
-    "I travelled to {CO} and {CO} last year.",
-    "We shipped the order to {C}, {CO}.",
-    "Our office in {C} ({CO}) is closed on {W}.",
-    "Address: {S}, {C}, {CO}",
-    "{P}\n{S}\n{C}\n{CO}",
-    "I work for {O}.",
-    "She joined {O} in {Y} as an engineer.",
-    "{O} is a software company based in {C}.",
-    "{O}'s new office opened in {C}.",
-    "I used to be employed by {O} until {Y}.",
-    "The contract between {O} and {O} ends in {MO}.",
-    "Shares of {O} rose after the results.",
-    "{G}",
-    "{G} - {G}",
-    "Read our review of {G} by {P}.",
-    "Watch {G} on Saturday night.",
-    "Tickets for {G} are on sale now.",
-    # hard negatives (no personal data, capitalised words)
-    "Can I use Apple Pay or Google Pay with my Visa card on Monday?",
-    "The Customer Service team will reply within 3 Working Days.",
-    "Why is my Top Up still Pending after the Bank Holiday?",
-    "Open the App, go to Settings, then Security and tap Change PIN.",
-    "Our Premium Plan includes Travel Insurance and Airport Lounge access.",
-    "Is the Exchange Rate for Euro to Pound fixed at the weekend?",
-    "The Terms and Conditions changed in {MO}.",
-    "Please see Section 4, Paragraph 2 of the Agreement.",
-    "Happy New Year from all of us at the Support Desk!",
-    "The Annual Report is due at the End of Quarter.",
-    "Chapter One: The Long Road Home",
-    "Statement period: 1 {MO} to 30 {MO}.",
-    "Order {N} shipped on {W} and arrives on {D}.",
-    "I paid {M} at the Post Office but the Receipt is lost.",
-    "Windows Update broke the Bluetooth Driver again.",
-    "Invoice {N}\nConsulting 12 h x €95.00 = €1,140.00\nVAT 20%: €228.00\nTotal: €1,368.00",
-    "Item A{N}-22 (2 x USB-C cable, £9.98) was missing from order {N}.",
-    "Basic plan £9.99, Plus £14.99, Premium £24.99 a month.",
-    "Quote Q-{N} for 40 licences, valid until {D}.",
-    "The workshop runs 18-20 {MO} on the 4th floor. Bring your laptop.",
-    "Version 3.{N}.2 fixes the crash in Chrome 123.0.6312.86.",
-    "Room 4B, Building 2, is booked from 10:30 to 12:00.",
-    "Your boss can approve the limit; ask the team or the manager.",
-    "I told my father, my sister and my boss about the fraud.",
-    "We sing, we dance, we smash the target every quarter.",
-    "Apologies for the delay, the file was too big to upload.",
-    "Energetic and friendly staff, calm branch, quick service.",
-    "Thanks for calling, your call matters to us.",
-    "Payment of 1,250.00 EUR received on {D}, reference {N}.",
-    "Flight BA{N} leaves Terminal 5 at 07:45.",
-    "See table 3 and figure 12 on page 45.",
-]
 NEGATIVE_WORDS = ["Customer", "Support", "Team", "Monday", "Friday", "January", "Visa", "Mastercard", "Account",
                   "Manager", "Premium", "Standard", "Card", "Transfer", "Refund", "Invoice", "Order",
                   "Help"]  # fmt: skip
@@ -232,6 +66,24 @@ class Filler:
                 self.fakers["en_US"].seed_instance(self.seed)
             return self._value(slot, self.fakers["en_US"])
 
+    def company(self, f: Faker) -> str:
+        """An organisation: a Faker company (never a bare list of surnames, which reads as people), a
+        name made of words ("Social Health Insights"), or an invented brand ("Zovara")."""
+        rng = self.rng
+        draw = rng.random()
+        if draw < 0.45:
+            company = str(f.company())
+            while "," in company or " and " in company or " und " in company or " & " in company:
+                company = str(f.company())
+            return company
+        if draw < 0.8:
+            words = [w.capitalize() for w in rng.sample(_ORG_WORDS, rng.randint(1, 3))]
+            if rng.random() < 0.6:
+                words.append(rng.choice(_ORG_SUFFIXES))
+            return " ".join(words)
+        brand = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+        return brand if rng.random() < 0.6 else f"{brand} {rng.choice(_ORG_SUFFIXES)}"
+
     def _value(self, slot: str, f: Faker) -> str:
         rng = self.rng
         if slot in ("P", "U", "l"):
@@ -244,10 +96,7 @@ class Filler:
         if slot in ("L", "T"):
             return str(f.last_name())
         if slot == "O":
-            company = str(f.company())
-            while ("," in company or " and " in company or " und " in company) and rng.random() < 0.8:
-                company = str(f.company())
-            return company
+            return self.company(f)
         if slot == "CO":
             return str(f.country())
         if slot == "G":
@@ -292,6 +141,18 @@ _PHRASE_WORDS = [
     "sport", "travel", "journey", "guide", "school", "business", "premium", "basic", "annual", "quarter", "final",
     "edition",
 ]
+_ORG_WORDS = [
+    "social", "health", "insights", "rapid", "cycle", "credit", "global", "care", "first", "national", "united",
+    "green", "energy", "capital", "data", "cloud", "bright", "north", "star", "blue", "river", "city", "metro",
+    "digital", "smart", "open", "prime", "alpha", "summit", "harbor", "pacific", "atlantic", "union", "home",
+    "market", "trade", "logic", "vision", "media", "net", "link", "point", "bridge", "peak", "core", "true",
+    "future", "urban", "rural", "coastal", "valley", "mountain", "pioneer", "heritage", "legacy", "quantum",
+]  # fmt: skip
+_ORG_SUFFIXES = ["Inc.", "Ltd", "LLC", "Group", "Solutions", "Partners", "Global", "Labs", "Systems", "Holdings",
+                 "Foundation", "Institute", "Bank", "Insurance", "Associates", "Corporation", "Co.", "GmbH",
+                 "Media", "Networks", "Capital", "Consulting", "Technologies", "Services"]  # fmt: skip
+_SYLLABLES = ["za", "vo", "ra", "lo", "ki", "ta", "me", "no", "xa", "zi", "pe", "qua", "tri", "bel", "dor",
+              "lex", "ori", "pax", "ver", "sol", "nex", "ly", "fy", "ora", "ium", "io", "ex", "al"]  # fmt: skip
 _TITLES = ("Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Dr", "Dr.", "Prof.", "Miss")
 
 
@@ -311,6 +172,8 @@ def render(template: str, filler: Filler) -> tuple[str, list[tuple[int, int, str
             out.append(title + " ")
         if slot == "U" or (slot in LABEL_OF and rng.random() < 0.06):
             value = value.upper()
+        elif slot in ("P", "F", "L") and rng.random() < 0.06:
+            value = value.lower()  # people type names in lower case in otherwise ordinary text
         if slot == "l":
             value = value.lower()
         start = sum(map(len, out))
@@ -342,8 +205,37 @@ def corpus(n: int, seed: int, negatives: Path | None = None) -> Iterator[tuple[s
     filler = Filler(seed)
     for _ in range(n):
         yield render(filler.rng.choice(TEMPLATES), filler)
+    data_dir = (negatives or Path("/work/shared/data/banking77-train.csv")).parent
+    yield from real_carried(filler, data_dir, n // 4, n // 10)
     for text in banking_negatives(negatives or Path("/work/shared/data/banking77-train.csv"), n // 4, seed):
         yield text, []
+
+
+def real_carried(
+    filler: Filler, data_dir: Path, n_holes: int, n_wrapped: int
+) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
+    """Real messages carrying synthetic names and organisations (bench/redact_carriers.py)."""
+    holes, plain = carriers(data_dir)
+    if not holes or not plain:
+        return
+    rng = filler.rng
+
+    def name() -> str:
+        f = filler.faker()
+        draw = rng.random()
+        if draw < 0.3:
+            return str(f.first_name()).strip()
+        if draw < 0.4:
+            return str(f.last_name()).strip()
+        return filler.value("P", f).strip()
+
+    def company() -> str:
+        return filler.company(filler.faker())
+
+    for _ in range(n_holes):
+        yield fill(rng.choice(holes), rng, name, company)
+    for _ in range(n_wrapped):
+        yield wrap(rng.choice(plain), rng, name)
 
 
 def write_lexicons(out_dir: Path, data_dir: Path = Path("/work/shared/data")) -> None:
@@ -383,6 +275,21 @@ def write_lexicons(out_dir: Path, data_dir: Path = Path("/work/shared/data")) ->
               " (Casanueva et al., 2020,\n# CC BY 4.0) and the SciTLDR sample (Cachola et al., 2020, Apache-2.0) in"
               " /work/shared/data. A feature of the redaction tagger.\n")  # fmt: skip
     _write_gz(out_dir / "vocabulary.txt.gz", header, sorted(w for w, c in counts.items() if c >= 2 and len(w) >= 2))
+
+
+def write_dictionary(out_dir: Path, source: Path = Path("/usr/share/dict/american-english")) -> None:
+    """Regenerate ``dictionary.txt.gz``: the lower-case entries of SCOWL's American English list (Debian's
+    ``wamerican``), i.e. ordinary English words without the proper nouns the list spells with a capital."""
+    words = sorted({w for w in source.read_text(encoding="utf-8").split() if w.isalpha() and w.islower()})
+    header = ("# Ordinary English words: the lower-case entries of SCOWL's American English list (wamerican), a"
+              " feature of the redaction tagger.\n"
+              "# Copyright 2000-2011 by Kevin Atkinson. Permission to use, copy, modify, distribute and sell these"
+              " word lists, the associated scripts,\n# the output created from the scripts, and its documentation for"
+              " any purpose is hereby granted without fee, provided that the above\n# copyright notice appears in all"
+              " copies and that both that copyright notice and this permission notice appear in supporting\n#"
+              " documentation. Kevin Atkinson makes no representations about the suitability of this array for any"
+              " purpose. It is provided\n# \"as is\" without express or implied warranty.\n")  # fmt: skip
+    _write_gz(out_dir / "dictionary.txt.gz", header, words)
 
 
 def _latin_word(word: str) -> bool:

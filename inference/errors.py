@@ -125,6 +125,12 @@ class RedactionUnavailable(InhouseError):
     hint = "The installation is incomplete: reinstall Inhouse. Nothing was sent to the provider."
 
 
+class RedactionExamplesInvalid(InhouseError):
+    """The file of the user's own redaction examples (their "Redact selection" corrections) is damaged."""
+
+    hint = "Delete the examples with `inhouse redact forget` (the shipped redaction model is used again)."
+
+
 class ModelUnknown(InhouseError):
     """A model ID that is not in the catalog (and not the path of a model file)."""
 

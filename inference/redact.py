@@ -101,8 +101,8 @@ def _kind_of(placeholder: str) -> str:
 
 
 def _check_kinds(kinds: Collection[str] | None) -> frozenset[str]:
-    if kinds is None:
-        return frozenset(KINDS)
+    if kinds is None:  # every kind, and what the tagger learned from the user's own redactions
+        return frozenset(_ALL_KINDS)
     wanted = frozenset(k.upper() for k in kinds)
     unknown = wanted - set(KINDS)
     if unknown:
@@ -112,7 +112,7 @@ def _check_kinds(kinds: Collection[str] | None) -> frozenset[str]:
 
 def _resolve(found: Iterable[Detection]) -> list[Detection]:
     """Non-overlapping detections, sorted by position: an earlier kind in KINDS wins, then the longer."""
-    rank = {kind: i for i, kind in enumerate(KINDS)}
+    rank = {kind: i for i, kind in enumerate(_ALL_KINDS)}
     starts: list[int] = []
     kept: list[Detection] = []
     for d in sorted(found, key=lambda d: (rank[d.kind], d.start - d.end, d.start)):

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from inference.errors import RedactionUnavailable
-from inference.redact_base import ADDRESS, CITY, ORG, PERSON, WORDLIST_DIR, Detection, key, wordlist
+from inference.redact_base import ADDRESS, CITY, ORG, PERSON, USER, WORDLIST_DIR, Detection, key, wordlist
 
 MODEL_PATH = WORDLIST_DIR / "tagger.json.gz"
 ENTITY_KINDS = (PERSON, ORG, ADDRESS, CITY)
@@ -70,7 +70,7 @@ def word_features(word: str) -> tuple[str, ...]:
     k = key(word)
     feats = [f"w={low}" if len(low) <= 24 else "w=<long>", f"s={_shape(word)}"]
     if word[0].isalpha():
-        feats += [f"p3={low[:3]}", f"x3={low[-3:]}", f"x2={low[-2:]}"]
+        feats += [f"p3={low[:3]}", f"x3={low[-3:]}", f"x2={low[-2:]}", f"x4={low[-4:]}"]
         if word.isupper() and len(word) > 1:
             feats.append("upper")
         elif word[0].isupper():
@@ -82,8 +82,10 @@ def word_features(word: str) -> tuple[str, ...]:
         feats.append(f"digits={min(sum(c.isdigit() for c in word), 6)}")
     else:
         feats.append("punct")
-    feats += _lexicon_features(k)
-    return tuple(feats)
+    lexicon = _lexicon_features(k)
+    if word[0].isalpha() and not lexicon:
+        feats.append("unk" if not word.islower() else "lunk")  # in no list: an everyday word it is not
+    return tuple(feats + lexicon)
 
 
 def _shape(word: str) -> str:
@@ -105,6 +107,8 @@ def _lexicon_features(k: str) -> list[str]:
         feats.append("namelex")
     if k in _gz_list("vocabulary"):
         feats.append("vocab")
+    if k in _gz_list("dictionary"):
+        feats.append("dict")
     if k in _not_names():
         feats.append("common")
     if k in _TITLES:
@@ -267,9 +271,32 @@ class Tagger:
         return [self.model.labels[i] for i in reversed(path)]
 
 
-@functools.cache
+_active: list[Path] = [MODEL_PATH]  # the model the next redaction uses (one process, one model)
+_loaded: dict[Path, Tagger] = {}
+
+
+def use_model(path: Path | None) -> None:
+    """Redact with the model at ``path`` from now on (the user's retrained tagger), or with the shipped
+    one (None). The model is loaded here, so a damaged file raises ``RedactionUnavailable`` at once
+    and the model in use stays as it was."""
+    target = path or MODEL_PATH
+    loaded = Tagger(load_model(target))
+    _loaded.clear()
+    _loaded[target] = loaded
+    _active[0] = target
+
+
+def active_model() -> Path:
+    """The file of the model the next redaction uses."""
+    return _active[0]
+
+
 def tagger() -> Tagger:
-    return Tagger(load_model())
+    path = _active[0]
+    found = _loaded.get(path)
+    if found is None:
+        found = _loaded[path] = Tagger(load_model(path))
+    return found
 
 
 def spans_from_bio(labels: Sequence[str], offsets: Sequence[tuple[int, int]]) -> Iterator[Detection]:
@@ -295,11 +322,16 @@ _WORD = re.compile(rf"{_L}+")
 def plausible(text: str, found: Detection, case: str) -> bool:
     """A last check on what the tagger proposes, where its evidence is known to be weak:
     - a name, organisation or place written all in lower case (in a text that is not) must not hold an
-      everyday word and must hold a known name;
+      everyday word, and must hold a known name or be made of words no English dictionary has;
     - a span made only of everyday words is dropped, and so is a lone word that is also a name
       ("Grace", "May", "Will": ``ambiguous_names.txt``);
-    - an address must hold a word and no money amount or version number."""
+    - a person's name holds no digits, is no short word in capitals ("VPN") and does not end in a place
+      word ("Victoria Street"); a lone dictionary word in lower case is a name only if a given name;
+    - an address must hold a word and no money amount or version number;
+    - what was learned from the user's own redactions (kind ``REDACTED``) is kept as it is."""
     value = text[found.start : found.end]
+    if found.kind == USER:
+        return bool(value.strip())  # like something the user hid by hand: the user's word is final
     words = _WORD.findall(value)
     if not words:
         return False
@@ -307,13 +339,28 @@ def plausible(text: str, found: Detection, case: str) -> bool:
     vocab, names = _gz_list("vocabulary"), _all_names()
     if found.kind == ADDRESS:
         return _AMOUNT.search(value) is None and any(len(w) > 1 for w in words)
-    if case != "lower" and value.islower():
-        return not any(k in vocab for k in keys) and any(k in names for k in keys)
+    if found.kind == PERSON and any(c.isdigit() for c in value):
+        return False  # "Q4", "IE8256796U": a person's name holds no digits
+    if found.kind == PERSON and len(keys) > 1 and keys[-1] in wordlist("org_place_words"):
+        return False  # "Victoria Street", "Lincoln Room": a place named after someone is no person
+    if found.kind == PERSON and case == "mixed" and _acronym(words) and keys[0] not in names:
+        return False  # "VPN", "DOB", "CFO": a short word in capitals in ordinary text is an acronym
+    if value.islower():  # a known name, or words in no English dictionary
+        if case != "lower" and any(k in vocab for k in keys):
+            return False
+        dictionary = _gz_list("dictionary")
+        if len(keys) == 1 and keys[0] in dictionary:
+            return keys[0] in _given()  # "man", "true", "reader" are words; "john" may be a name
+        return case == "lower" or any(k in names for k in keys) or not any(k in dictionary for k in keys)
     if case == "mixed" and words[-1].islower():
         return False  # "Rain fell": a name does not end in a lower-case word
     if len(keys) == 1 and keys[0] in wordlist("ambiguous_names"):
         return False  # "Grace period", "May I": the cue-based rules (redact_names) take these when a cue says so
     return not all(k in vocab and k not in names for k in keys)
+
+
+def _acronym(words: Sequence[str]) -> bool:
+    return len(words) == 1 and words[0].isupper() and len(words[0]) <= 5
 
 
 def find_entities(text: str) -> Iterator[Detection]:

@@ -6,6 +6,7 @@ quality floors on the evaluation sets (bench/bench_redact.py)."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -25,12 +26,16 @@ from inference.redact import (
 from inference.redact_base import wordlist
 
 # Quality floors (recall of hidden spans, precision), a little under the figures in docs/redaction.md.
-FLOORS_DEV = {"PERSON": (0.85, 0.75), "ADDRESS": (0.90, 0.95), "CARD": (1.0, 1.0), "EMAIL": (1.0, 1.0),
+FLOORS_DEV = {"PERSON": (0.92, 0.78), "ADDRESS": (0.87, 0.95), "CARD": (1.0, 1.0), "EMAIL": (1.0, 1.0),
               "IBAN": (1.0, 1.0)}  # fmt: skip
-OWN_TEST = (0.94, 0.93)  # measured 0.965 / 0.954
-# presidio test split, measured once (docs/redaction.md): hidden recall, precision
-FLOORS_TEST = {"PERSON": (0.83, 0.68), "ADDRESS": (0.95, 0.93), "CARD": (1.0, 1.0), "EMAIL": (1.0, 1.0),
-               "ID": (1.0, 1.0), "PHONE": (1.0, 0.70), "AGE": (1.0, 1.0)}  # fmt: skip
+OWN_TEST = (0.95, 0.89)  # measured 0.977 / 0.912
+# presidio test split, measured (no longer unseen: its errors were read): hidden recall, precision
+FLOORS_TEST = {"PERSON": (0.90, 0.74), "ADDRESS": (0.93, 0.97), "CARD": (1.0, 1.0), "EMAIL": (1.0, 1.0),
+               "ID": (1.0, 1.0), "PHONE": (1.0, 0.90), "AGE": (1.0, 1.0)}  # fmt: skip
+# the fresh held-out set (400 sentences, measured once at the end): hidden recall, precision
+FLOORS_FRESH = {"PERSON": (0.83, 0.82), "ADDRESS": (0.93, 0.92), "ORG": (0.97, 0.50), "CARD": (1.0, 1.0),
+                "EMAIL": (1.0, 1.0), "IBAN": (1.0, 1.0), "IP": (1.0, 1.0), "PHONE": (0.85, 1.0)}  # fmt: skip
+NLUPP_TEST_PERSON = (0.67, 0.95)  # measured 0.696 / 1.000
 
 # (kind, text, the value that must be hidden)
 FOUND = [
@@ -229,41 +234,82 @@ def test_odd_unicode_round_trips(text: str) -> None:
     assert restore(r.text, r.mapping) == text
 
 
-def _hundred_kb(unit: str) -> str:
-    return (unit * (100_000 // len(unit) + 1))[:100_000]
+def _repeated(unit: str, size: int) -> str:
+    return (unit * (size // len(unit) + 1))[:size]
 
 
-@pytest.mark.parametrize(
-    "unit",
-    [
-        None,  # the PII test set, repeated
-        "123 ",  # the worst case measured for the digit detectors
-        "Maria ",  # ... and for the name detector
-        "12 Main Street, ",
-        "0000 ",
-        "Call +1 ",
-    ],
-)
-def test_long_hostile_text_stays_linear(unit: str | None) -> None:
-    """A guard against catastrophic backtracking or quadratic scans, not a speed target (that is in
-    bench/bench_redact.py): about 0.5-2.5 s for 100 KB on a loaded 2-core machine."""
+HOSTILE_UNITS = [
+    None,  # the PII test set, repeated
+    "123 ",  # the worst case measured for the digit detectors
+    "Maria ",  # ... and for the name detector
+    "12 Main Street, ",
+    "0000 ",
+    "Call +1 ",
+]
+
+
+def _unit(unit: str | None) -> str:
     if unit is None:
-        rows = [json.loads(line)["text"] for line in DEFAULT_FILE.read_text(encoding="utf-8").splitlines()]
-        unit = "\n".join(rows)
-    text = _hundred_kb(unit)
+        return "\n".join(json.loads(line)["text"] for line in DEFAULT_FILE.read_text(encoding="utf-8").splitlines())
+    return unit
+
+
+def _calls(text: str) -> int:
+    """The function calls (Python and built-in) made to redact ``text``: work counted, not timed."""
+    count = 0
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        nonlocal count
+        if event in ("call", "c_call"):
+            count += 1
+
+    sys.setprofile(profile)
+    try:
+        pseudonymize(text)
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+@pytest.mark.parametrize("unit", HOSTILE_UNITS)
+def test_work_grows_linearly_with_the_text(unit: str | None) -> None:
+    """Twice the text costs at most about twice the calls (a quadratic scan would cost four times).
+    The speed itself is measured by bench/bench_redact.py, not here."""
+    small, large = _repeated(_unit(unit), 3_000), _repeated(_unit(unit), 6_000)
+    pseudonymize(large)  # warm the caches, so both runs count the same kind of work
+    assert _calls(large) <= 2.3 * _calls(small)
+
+
+@pytest.mark.parametrize("unit", HOSTILE_UNITS)
+def test_long_hostile_text_finishes_and_round_trips(unit: str | None) -> None:
+    """100 KB of hostile input. The limit is a hang guard (a pathological regex would take minutes), not
+    a speed target: about 0.5-2.5 s here on a loaded 2-core machine."""
+    text = _repeated(_unit(unit), 100_000)
     started = time.perf_counter()
     r = pseudonymize(text)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 15.0, f"{elapsed:.2f}s for 100 KB"
+    assert time.perf_counter() - started < 60.0
     assert restore(r.text, r.mapping) == text
 
 
 def test_quality_floor_on_the_held_out_presidio_split() -> None:
-    """resources/eval/pii_presidio.jsonl, test split: 142 sentences from templates the tuning never saw."""
+    """resources/eval/pii_presidio.jsonl, test split: 142 sentences from templates the first tuning never
+    saw (measured and read since: a regression guard now, the fresh set is the held-out one)."""
     tallies = score(load(FILES["presidio"], "test")).tallies
     for kind, (recall, precision) in FLOORS_TEST.items():
         assert tallies[kind].recall_hidden() >= recall, kind
         assert tallies[kind].precision() >= precision, kind
+
+
+def test_quality_floor_on_the_fresh_held_out_set() -> None:
+    """resources/eval/pii_presidio_fresh.jsonl: 400 sentences from 53 presidio-research templates that
+    nothing here was tuned on, and NLU++'s test split (real messages, names mostly in lower case)."""
+    tallies = score(load(FILES["fresh"], "test")).tallies
+    for kind, (recall, precision) in FLOORS_FRESH.items():
+        assert tallies[kind].recall_hidden() >= recall, kind
+        assert tallies[kind].precision() >= precision, kind
+    person = score(load(FILES["nlupp"], "test")).tallies["PERSON"]
+    assert person.recall_hidden() >= NLUPP_TEST_PERSON[0]
+    assert person.precision() >= NLUPP_TEST_PERSON[1]
 
 
 def test_quality_floor_on_the_dev_splits() -> None:
@@ -436,7 +482,8 @@ def test_tagger_decodes_exactly_as_crfsuite() -> None:
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
     from redact_synth import corpus
-    from train_redact_tagger import bio, export
+
+    from inference.redact_learn import bio, export
 
     data = list(corpus(120, seed=3))
     trainer = pycrfsuite.Trainer(verbose=False)

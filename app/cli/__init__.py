@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "app.cli.batch",
     "app.cli.evals",
     "app.cli.models",
+    "app.cli.redact",
 )
 
 COMMANDS: dict[str, str] = {  # top-level command -> the module that registers it (the fast path)
