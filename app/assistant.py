@@ -24,7 +24,7 @@ from app.policy import EffectivePolicy, load_policy
 from app.redaction_learning import RedactionLearning
 from app.router import Action, Decision, RouterState, decide
 from app.store import Store, UnavailableStore, open_or_unavailable
-from inference.errors import ProviderUnavailable
+from inference.errors import ProviderUnavailable, RedactionTrainingStopped
 from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
 from inference.tasks.serialize import request_from_json, request_to_json, result_from_json
 
@@ -75,6 +75,7 @@ class Assistant:
         self._lock = threading.Lock()
         self.redaction_learning = RedactionLearning(paths.current().data_dir)
         self._retraining = threading.Lock()
+        self._stop_retraining = threading.Event()
         self._prune()
 
     # -- public ----------------------------------------------------------------------------------
@@ -142,11 +143,18 @@ class Assistant:
         call it off the GUI thread). False when nothing was due or a retraining is already running."""
         if not self.redaction_learning.due() or not self._retraining.acquire(blocking=False):
             return False
+        self._stop_retraining.clear()
         try:
-            self.redaction_learning.retrain()
+            self.redaction_learning.retrain(stop=self._stop_retraining.is_set)
+        except RedactionTrainingStopped:
+            return False  # still due: the next answer from the frontier starts it again
         finally:
             self._retraining.release()
         return True
+
+    def stop_redaction_training(self) -> None:
+        """Stop a retraining of the redaction tagger that is running (the window is closing)."""
+        self._stop_retraining.set()
 
     def _keep_frontier_candidate(self, outcome: Outcome) -> None:
         """Where policy allows (``[learning] keep_frontier_answers``), a frontier label for an escalated

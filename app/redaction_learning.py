@@ -12,22 +12,15 @@ uses it (``ensure_active`` checks the file before each redaction).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inference.errors import RedactionUnavailable
-from inference.redact import restore
-from inference.redact_learn import (
-    CORPUS_PATH,
-    Example,
-    append_example,
-    correction_example,
-    read_examples,
-    retrain,
-)
-from inference.redact_tagger import active_model, use_model
+
+if TYPE_CHECKING:  # the redaction code loads only when it is used (#11: the local path stays light)
+    from inference.redact_learn import Example
 
 EXAMPLES_FILE = "redaction_examples.jsonl"
 MODEL_FILE = "redaction_tagger.json.gz"
@@ -36,7 +29,7 @@ MODEL_FILE = "redaction_tagger.json.gz"
 @dataclass
 class RedactionLearning:
     data_dir: Path
-    corpus: Path = CORPUS_PATH  # the shipped training text (tests use a small one)
+    corpus: Path | None = None  # the training text (None: the shipped one; tests use a small one)
     params: dict[str, Any] | None = None  # CRF settings (None: those of the shipped tagger)
     _loaded: tuple[Path, int] | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -52,6 +45,9 @@ class RedactionLearning:
     def record(self, original: str, hidden: Iterable[str], mapping: Mapping[str, str] | None = None) -> bool:
         """Keep ``original`` with the values the user hid in it (written with the automatic placeholders of
         ``mapping`` still in them, as the consent dialog saw them) as an example. False when none is found."""
+        from inference.redact import restore
+        from inference.redact_learn import append_example, correction_example
+
         values = [restore(v, mapping or {}) for v in hidden]
         example = correction_example(original, values)
         if example is None:
@@ -64,6 +60,8 @@ class RedactionLearning:
         return True
 
     def examples(self) -> list[Example]:
+        from inference.redact_learn import read_examples
+
         return read_examples(self.examples_path)
 
     def retrained(self) -> bool:
@@ -76,10 +74,13 @@ class RedactionLearning:
             return False
         return not self.retrained() or self.examples_path.stat().st_mtime_ns > self.model_path.stat().st_mtime_ns
 
-    def retrain(self) -> dict[str, int]:
-        """Train on the shipped text plus the user's examples (minutes; run it off the GUI thread)."""
+    def retrain(self, stop: Callable[[], bool] | None = None) -> dict[str, int]:
+        """Train on the shipped text plus the user's examples (minutes; run it off the GUI thread). When
+        ``stop()`` turns True, ``RedactionTrainingStopped`` is raised and the tagger in use stays."""
+        from inference.redact_learn import CORPUS_PATH, retrain
+
         examples = self.examples()
-        stats = retrain(examples, self.model_path, corpus=self.corpus, params=self.params)
+        stats = retrain(examples, self.model_path, corpus=self.corpus or CORPUS_PATH, params=self.params, stop=stop)
         self.ensure_active()
         return stats
 
@@ -94,6 +95,8 @@ class RedactionLearning:
 
     def ensure_active(self) -> None:
         """Redact with the user's retrained tagger when there is one, else with the shipped one."""
+        from inference.redact_tagger import active_model, use_model
+
         with self._lock:
             try:
                 stamp = self.model_path.stat().st_mtime_ns

@@ -131,6 +131,12 @@ class RedactionExamplesInvalid(InhouseError):
     hint = "Delete the examples with `inhouse redact forget` (the shipped redaction model is used again)."
 
 
+class RedactionTrainingStopped(InhouseError):
+    """A retraining of the redaction tagger was stopped before it finished (the app was closing)."""
+
+    hint = "Nothing changed: the tagger in use stays. It trains again after the next answer from the cloud model."
+
+
 class ModelUnknown(InhouseError):
     """A model ID that is not in the catalog (and not the path of a model file)."""
 

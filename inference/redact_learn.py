@@ -22,12 +22,12 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inference.errors import RedactionExamplesInvalid, RedactionUnavailable
+from inference.errors import RedactionExamplesInvalid, RedactionTrainingStopped, RedactionUnavailable
 from inference.redact_base import USER, WORDLIST_DIR
 from inference.redact_tagger import ENTITY_KINDS, token_attributes, tokens
 
@@ -138,13 +138,36 @@ def write_corpus(examples: Iterable[Example], path: Path = CORPUS_PATH) -> None:
     path.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
 
 
-def train(data: Iterable[Example], out: Path, params: dict[str, Any] | None = None) -> dict[str, int]:
-    """Fit the CRF (python-crfsuite) and write its weights to ``out`` (atomically)."""
+class _Stop(Exception):
+    """Raised from crfsuite's progress callback to end a training early."""
+
+
+def _trainer(stop: Callable[[], bool] | None) -> Any:
     try:
         import pycrfsuite
     except ImportError as exc:  # a broken install
         raise RedactionUnavailable(f"Training the redaction tagger needs python-crfsuite ({exc}).") from exc
-    trainer = pycrfsuite.Trainer(verbose=False)
+    if stop is None:
+        return pycrfsuite.Trainer(verbose=False)
+    asked: Callable[[], bool] = stop
+
+    class Stoppable(pycrfsuite.Trainer):  # type: ignore[misc]
+        def message(self, text: str) -> None:  # crfsuite's progress lines (verbose): a point to stop at
+            if asked():
+                raise _Stop
+
+    return Stoppable(verbose=True)
+
+
+def train(
+    data: Iterable[Example], out: Path, params: dict[str, Any] | None = None, stop: Callable[[], bool] | None = None
+) -> dict[str, int]:
+    """Fit the CRF (python-crfsuite) and write its weights to ``out`` (atomically). ``stop`` is asked at
+    each step of the training; when it answers True, ``RedactionTrainingStopped`` is raised and ``out``
+    is left as it was."""
+    import pycrfsuite
+
+    trainer = _trainer(stop)
     n = 0
     for ex in data:
         words, labels = bio(ex.text, ex.spans)
@@ -154,7 +177,10 @@ def train(data: Iterable[Example], out: Path, params: dict[str, Any] | None = No
     trainer.set_params(params or PARAMS)
     with tempfile.TemporaryDirectory() as tmp:
         model_file = str(Path(tmp) / "model.crfsuite")
-        trainer.train(model_file)
+        try:
+            trainer.train(model_file)
+        except _Stop:
+            raise RedactionTrainingStopped("The redaction tagger's training was stopped before it finished.") from None
         info = pycrfsuite.Tagger()
         info.open(model_file)
         details = info.info()
@@ -183,14 +209,14 @@ def export(details: Any, out: Path) -> dict[str, int]:
 
 def retrain(
     examples: Sequence[Example], out: Path, *, corpus: Path = CORPUS_PATH, repeat: int = 5,
-    params: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None, stop: Callable[[], bool] | None = None,
 ) -> dict[str, int]:
     """The tagger trained on the shipped corpus plus ``examples`` (each ``repeat`` times, and each value the
     user hid also put into ``repeat`` other texts of the corpus), written to ``out``. With no examples it
     is the shipped tagger again."""
     base = read_corpus(corpus)
     data = base + list(examples) * repeat + transplanted(examples, base, repeat)
-    return train(data, out, params) | {"examples": len(examples)}
+    return train(data, out, params, stop) | {"examples": len(examples)}
 
 
 def transplanted(examples: Sequence[Example], corpus: Sequence[Example], per_value: int) -> list[Example]:

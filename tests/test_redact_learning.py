@@ -20,7 +20,7 @@ from app.policy import load_policy
 from app.redaction_learning import RedactionLearning
 from app.secrets import set_api_key
 from inference.engine import LocalEngine
-from inference.errors import RedactionExamplesInvalid, RedactionUnavailable
+from inference.errors import RedactionExamplesInvalid, RedactionTrainingStopped, RedactionUnavailable
 from inference.frontier import AnthropicProvider, Provider
 from inference.redact import detect, pseudonymize
 from inference.redact_learn import (
@@ -170,3 +170,20 @@ def test_cli_status_and_forget(inhouse_home: Path, capsys: pytest.CaptureFixture
     assert not learning.examples_path.exists()
     assert cli_main(["redact", "train"]) == 0  # nothing to learn: says so, trains nothing
     assert "No examples yet" in capsys.readouterr().out
+
+
+def test_a_retraining_stops_when_asked_and_keeps_the_tagger_in_use(small_corpus: Path, tmp_path: Path) -> None:
+    """The window closing stops a background retraining at its next step; nothing is written."""
+    learning = RedactionLearning(tmp_path, corpus=small_corpus, params=FAST)
+    assert learning.record(TAUGHT, ["zephyrine budget"])
+    asked: list[int] = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 3
+
+    with pytest.raises(RedactionTrainingStopped) as err:
+        learning.retrain(stop=stop)
+    assert "trains again" in err.value.hint
+    assert not learning.model_path.exists() and learning.due()
+    assert active_model() == MODEL_PATH

@@ -279,6 +279,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.gate.deny_all()
         self.assistant_page.cancel()
+        self.assistant.stop_redaction_training()  # a background retraining stops at its next step
         self.classifiers.cancel()
         self.batch.shutdown()
         self.settings.model.chooser.cancel()  # a download stops at its next chunk; nothing half-done is kept

@@ -48,6 +48,7 @@ COMMANDS: dict[str, str] = {  # top-level command -> the module that registers i
     "batch": "app.cli.batch",
     "eval": "app.cli.evals",
     "models": "app.cli.models",
+    "redact": "app.cli.redact",
 }
 
 
