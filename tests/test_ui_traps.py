@@ -7,13 +7,14 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import keyring
 import pytest
 from keyring.backends import fail
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QDoubleSpinBox, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QDoubleSpinBox, QFileDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from app import paths, secrets
@@ -140,10 +141,11 @@ def test_deny_on_a_queued_request_leaves_it_queued_and_says_so(qtbot: QtBot, win
     window.status.refresh(window.assistant)
     assert window.status.send.isVisibleTo(window)
     window.status.send.click()  # "Send now"
-    qtbot.waitUntil(lambda: window.gate.current is not None and window.gate.current.isVisible())
+    qtbot.waitUntil(lambda: window.gate.current is not None and window.gate.current.isVisible(),
+                    timeout=30_000)  # the first consent imports the anthropic SDK: seconds on a loaded machine
     window.gate.current.deny.click()  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: "queue" in window.status.currentMessage() and "Sending" not in
-                    window.status.currentMessage(), timeout=10_000)
+                    window.status.currentMessage(), timeout=30_000)
 
     assert [item.id for item in window.assistant.store.list_queue()] == [queued]
     message = window.status.currentMessage()
@@ -252,3 +254,28 @@ def test_settings_saved_from_the_form_are_only_what_the_user_changed(window: Mai
     window.close()
     user_policy = paths.current().user_policy
     assert not user_policy.exists() or tomllib.loads(user_policy.read_text()) == {}
+
+
+def test_file_dialogs_open_at_home_then_where_the_last_file_was_chosen(
+        window: MainWindow, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Not in the folder the app was started from (the source folder, in the week of use). Qt's modal
+    dialog is replaced by one that records where it opened and picks a file, as a person would."""
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    letter = letters / "letter.txt"
+    letter.write_text("Dear team, the March invoice was charged twice.", encoding="utf-8")
+    opened_in: list[str] = []
+
+    def pick_files(parent: QWidget, title: str, folder: str, file_filter: str) -> tuple[list[str], str]:
+        opened_in.append(folder)
+        return [str(letter)], file_filter
+
+    def pick_nothing(parent: QWidget, title: str, folder: str) -> str:
+        opened_in.append(folder)
+        return ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(pick_files))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(pick_nothing))
+    window.batch.choose_files()
+    window.batch.choose_folder()
+    assert opened_in == [str(Path.home()), str(letters)]

@@ -125,7 +125,8 @@ def ask_cloud(qtbot: QtBot, window: MainWindow) -> ConsentDialog:
     ask = window.assistant_page.result.outcome.ask
     assert ask.isVisible(), "escalation was not offered below a threshold of 1.0"
     ask.click()
-    qtbot.waitUntil(lambda: window.gate.current is not None and window.gate.current.isVisible())
+    qtbot.waitUntil(lambda: window.gate.current is not None and window.gate.current.isVisible(),
+                    timeout=30_000)  # the first consent imports the anthropic SDK: seconds on a loaded machine
     dialog = window.gate.current
     assert dialog is not None
     return dialog

@@ -14,7 +14,6 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QListWidget,
@@ -33,6 +32,7 @@ from app.inputs import accepted_suffixes
 from inference.tasks.base import TASK_NAMES, TaskName, TaskSpec
 from ui.batch_results import ResultsTable, progress_text
 from ui.classifiers_common import Banner, caption, section
+from ui.file_dialogs import open_files, open_folder, save_file
 from ui.formatting import TASK_TITLES
 from ui.page import page_header
 from ui.spec_editors import LabelsEditor, SchemaEditor, SummaryOptions
@@ -235,14 +235,13 @@ class BatchPage(QWidget):
         self.count.setText(f"{total} item{'' if total == 1 else 's'} to run")
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder")
-        if folder:
-            self.add_paths([Path(folder)])
+        folder = open_folder(self, "Add a folder")
+        if folder is not None:
+            self.add_paths([folder])
 
     def choose_files(self) -> None:
         patterns = " ".join(f"*{s}" for s in accepted_suffixes())
-        files, _ = QFileDialog.getOpenFileNames(self, "Add documents", "", f"Documents ({patterns});;All files (*)")
-        self.add_paths([Path(f) for f in files])
+        self.add_paths(open_files(self, "Add documents", f"Documents ({patterns});;All files (*)"))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if event.mimeData().hasUrls():
@@ -336,10 +335,10 @@ class BatchPage(QWidget):
     def choose_export(self) -> None:
         if self.job is None:
             return
-        target, _ = QFileDialog.getSaveFileName(self, "Export results", "results.xlsx",
-                                                "Excel (*.xlsx);;CSV (*.csv);;JSON Lines (*.jsonl)")
-        if target:
-            self.export_to(Path(target))
+        target = save_file(self, "Export results", "results.xlsx",
+                           "Excel (*.xlsx);;CSV (*.csv);;JSON Lines (*.jsonl)")
+        if target is not None:
+            self.export_to(target)
 
     def export_to(self, target: Path) -> None:
         if self.job is None:

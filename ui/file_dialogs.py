@@ -24,3 +24,18 @@ def save_file(parent: QWidget, title: str, name: str, file_filter: str) -> Path 
         return None
     remember_folder(path)
     return Path(path)
+
+
+def open_files(parent: QWidget, title: str, file_filter: str) -> list[Path]:
+    paths, _ = QFileDialog.getOpenFileNames(parent, title, start_folder(), file_filter)
+    if paths:
+        remember_folder(paths[0])
+    return [Path(p) for p in paths]
+
+
+def open_folder(parent: QWidget, title: str) -> Path | None:
+    folder = QFileDialog.getExistingDirectory(parent, title, start_folder())
+    if not folder:
+        return None
+    remember_folder(Path(folder) / "-")  # the next dialog starts in this folder
+    return Path(folder)
