@@ -54,6 +54,7 @@ REQUIRED_LINUX = {
     "the SVG image plugin": "PySide6/Qt/plugins/imageformats/libqsvg.so",
     "the resources": "resources/policy.default.toml",
     "the style sheet": "ui/style.qss",
+    "the CRF trainer (redaction learns from the user's corrections)": "pycrfsuite/_pycrfsuite*.so",
 }
 
 

@@ -82,6 +82,7 @@ def results(session: Session) -> dict[str, Run]:
         "screenshot": session.run("gui", "--screenshot", str(shot)),
         "classify": session.run("classify", "--labels", LABELS, "--json", "--consent", "no",
                                 "Where is my parcel? It was due on Monday."),
+        "redact": session.run("redact", "status", "--json"),
     }
 
 
@@ -128,6 +129,14 @@ def test_the_model_answers_from_the_bundle(results: dict[str, Run]) -> None:
     assert answer["output"] in LABELS.split(",")
     assert answer["tier"] == "local"
     assert 0.0 <= answer["confidence"] <= 1.0
+
+
+def test_redaction_learning_state_from_the_bundle(results: dict[str, Run], session: Session) -> None:
+    run = results["redact"]
+    assert run.code == 0, run.err
+    info = json.loads(run.out)
+    assert info["examples"] == 0 and info["retrained"] is False
+    assert Path(info["examples_file"]).is_relative_to(session.home / ".local" / "share" / "Inhouse")
 
 
 def test_writes_only_to_the_user_data_and_config_dirs(results: dict[str, Run], session: Session) -> None:
