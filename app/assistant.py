@@ -156,6 +156,13 @@ class Assistant:
         """Stop a retraining of the redaction tagger that is running (the window is closing)."""
         self._stop_retraining.set()
 
+    def add_extraction_correction(self, outcome: Outcome, field: str, value: Any) -> str:
+        """"This field should be ...": the message becomes an example of the extractor profile for the
+        request's schema (created when there is none); returns the profile's name (see app.extractors)."""
+        from app.extractor_learning import add_correction as add_extraction
+
+        return add_extraction(self.host.extractors, outcome, field, value)
+
     def _keep_frontier_candidate(self, outcome: Outcome) -> None:
         """Where policy allows (``[learning] keep_frontier_answers``), a frontier label for an escalated
         message becomes a candidate example of the matching profile, pending the user's accept."""

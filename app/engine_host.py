@@ -3,6 +3,9 @@
 It also owns the embedding engine (a second model instance in embedding mode, loaded on first use) and
 the classifier profiles: a classify request that names a trained profile, or whose label set is exactly
 a trained profile's, is answered by that profile's head (method "trained"); see ``app.classifiers``.
+Likewise an extract request that names a trained extractor profile, or whose schema has exactly its
+fields, is answered by its tagger over the local model's token states (``token_encoder``, a third
+instance, loaded on first use); see ``app.extractors``.
 """
 
 from __future__ import annotations
@@ -12,12 +15,16 @@ import threading
 from pathlib import Path
 
 from app.classifiers import ClassifierStore, classify_text
+from app.extractor_learning import extract_text
+from app.extractors import ExtractorStore
 from app.models import configured_model
 from inference.catalog import ModelChoice, resolve_model
 from inference.embedding import Embedder, model_key
 from inference.engine import CancelToken, EngineConfig, LocalEngine
 from inference.tasks import run as run_task
-from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
+from inference.tasks.base import ClassifySpec, ExtractSpec, TaskRequest, TaskResult
+from inference.token_features import TokenEncoder
+from inference.token_features import model_key as token_model_key
 
 DEFAULT_N_CTX = 4096
 
@@ -26,6 +33,7 @@ class EngineHost:
     def __init__(
         self, model_path: str | None = None, n_ctx: int | None = None, *, engine: LocalEngine | None = None,
         embedder: Embedder | None = None, classifiers: ClassifierStore | None = None,
+        token_encoder: TokenEncoder | None = None, extractors: ExtractorStore | None = None,
     ) -> None:
         """``engine``: share an already-loaded engine (not closed by this host), e.g. in tests.
 
@@ -41,6 +49,9 @@ class EngineHost:
         self._embedder: Embedder | None = embedder
         self._owns_embedder = embedder is None
         self._classifiers = classifiers
+        self._encoder: TokenEncoder | None = token_encoder
+        self._owns_encoder = token_encoder is None
+        self._extractors = extractors
 
     def reload(self) -> None:
         """Read the chosen model again (after ``app.models.use_model``): the engines loaded so far are
@@ -73,7 +84,30 @@ class EngineHost:
             profile = self.classifiers.find_for_spec(request.spec, self._embedding_key())
             if profile is not None:
                 return classify_text(profile, self.embedder(), request.text, cancel)
+        if isinstance(request.spec, ExtractSpec) and (request.spec.extractor or self.extractors.names()):
+            found = self.extractors.find_for_spec(request.spec, self._encoder_key())
+            if found is not None:
+                return extract_text(found, self.token_encoder(), request.text, cancel)
         return run_task(self.engine(), request, cancel)
+
+    # -- extractor profiles ----------------------------------------------------------------------
+    @property
+    def extractors(self) -> ExtractorStore:
+        if self._extractors is None:
+            self._extractors = ExtractorStore.open_default()
+        return self._extractors
+
+    def token_encoder(self) -> TokenEncoder:
+        """The local model read layer by layer, for extractor taggers (loaded on first use)."""
+        with self._lock:
+            if self._encoder is None:
+                self._encoder = TokenEncoder(self._model_path(), cache_dir=self.extractors.cache_dir)
+            return self._encoder
+
+    def _encoder_key(self) -> str:
+        if self._encoder is not None:
+            return self._encoder.model.key
+        return token_model_key(self._model_path())
 
     # -- classifier profiles ---------------------------------------------------------------------
     @property
@@ -105,3 +139,6 @@ class EngineHost:
             if self._embedder is not None and self._owns_embedder:
                 self._embedder.close()
                 self._embedder = None
+            if self._encoder is not None and self._owns_encoder:
+                self._encoder.close()
+                self._encoder = None

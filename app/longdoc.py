@@ -29,7 +29,7 @@ from app.documents import Document
 from app.documents.model import SEPARATOR
 from inference.errors import Cancelled, InhouseError
 from inference.tasks.base import ExtractSpec, SummarizeSpec, TaskRequest, TaskResult
-from inference.tasks.extract import MAX_OUTPUT_TOKENS, build_messages
+from inference.tasks.extract import text_budget
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
@@ -183,7 +183,7 @@ def chunk_sources(result: TaskResult, chunk: Chunk, n: int, document: Document) 
             continue
         info = (result.fields or {}).get(name)
         confidence = info.confidence if info is not None else result.confidence
-        at = locate(value, chunk.text)
+        at = info.span.start if info is not None and info.span is not None else locate(value, chunk.text)
         offset = chunk.start + at if at is not None else None
         page = document.page_at(offset) if offset is not None else (chunk.pages[0] if len(chunk.pages) == 1 else None)
         out[name] = Source(value, n, page, offset, confidence)
@@ -250,8 +250,7 @@ def run_long_extraction(assistant: Assistant, document: Document, spec: ExtractS
     """Chunked extraction on the device with the assistant's engine. Nothing is escalated: a whole long
     document is not offered to the cloud model; low-confidence fields and conflicts are shown instead."""
     engine = assistant.host.engine()
-    head = len(engine.tokenize(engine.prompter.render(build_messages("", spec.schema))))
-    budget = engine.n_ctx - head - MAX_OUTPUT_TOKENS - 16
+    budget = text_budget(engine) - 16
     return extract_document(assistant.host.run, document, spec, budget, lambda text: len(engine.tokenize(text)))
 
 

@@ -96,6 +96,14 @@ class Generation:
     finish: str  # "stop" (end of turn / EOS) | "length"
 
 
+@dataclass(frozen=True)
+class PathScores:
+    """``tokens[j]``: log-probability of a path's token j; ``watch[j, w]``: of watch token w right after it."""
+
+    tokens: np.ndarray[Any, np.dtype[np.float32]]
+    watch: np.ndarray[Any, np.dtype[np.float32]]
+
+
 class LocalEngine:
     """A loaded GGUF model. Thread-safe: every call holds the engine's lock."""
 
@@ -270,13 +278,15 @@ class LocalEngine:
                 cancel.check()
             self._score_group(depth, conts, group, tails)
 
-    def _groups(self, depth: int, conts: Sequence[Sequence[int]], indexes: list[int]) -> Iterator[list[int]]:
-        """Split continuation indexes into decodes that fit the batch, the sequence ids and the cache."""
+    def _groups(self, depth: int, conts: Sequence[Sequence[int]], indexes: list[int], fed: int = -1,
+                ) -> Iterator[list[int]]:
+        """Split continuation indexes into decodes that fit the batch, the sequence ids and the cache
+        (``fed``: tokens of each continuation that go into the decode, relative to its length)."""
         group: list[int] = []
         used = 0
         room = min(self.config.n_batch, self.n_ctx - depth)
         for idx in indexes:
-            need = len(conts[idx]) - 1
+            need = len(conts[idx]) + fed
             if need == 0:
                 continue
             if group and (used + need > room or len(group) >= _PARALLEL_SEQS - 1):
@@ -311,6 +321,70 @@ class LocalEngine:
         finally:
             for seq in range(1, len(group) + 1):
                 llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
+
+    def score_paths(
+        self, prompt: Sequence[int], paths: Sequence[Sequence[int]], watch: Sequence[int],
+        cancel: CancelToken | None = None,
+    ) -> list[PathScores]:
+        """For each token path after ``prompt``: the log-probability of each of its tokens, and of each
+        ``watch`` token right after each of its tokens (one decode reads every prefix of every path).
+
+        Like ``score_continuations``, the paths share the prompt's KV cells in parallel sequences; unlike
+        it, every token of a path is fed, so ``watch`` (e.g. the end of the answer) is read after the last
+        one too. Used to score every prefix of a span as a complete answer in one pass.
+        """
+        with self.lock:
+            if any(not p for p in paths):
+                raise ValueError("empty path")
+            depth = len(prompt)
+            self._check_fits(depth + max((len(p) for p in paths), default=0))
+            self._feed(prompt)
+            first = self._last_logprobs()
+            out = [PathScores(np.zeros(len(p), np.float32), np.zeros((len(p), len(watch)), np.float32))
+                   for p in paths]
+            for i, path in enumerate(paths):
+                out[i].tokens[0] = first[path[0]]
+            for group in self._groups(depth, paths, list(range(len(paths))), fed=0):
+                if cancel:
+                    cancel.check()
+                self._path_group(depth, paths, group, list(watch), out)
+            self._llm.n_tokens = depth
+            return out
+
+    def _path_group(self, depth: int, paths: Sequence[Sequence[int]], group: list[int], watch: list[int],
+                    out: list[PathScores]) -> None:
+        llm = self._llm
+        memory = llm._ctx.memory
+        llm._ctx.kv_cache_seq_rm(-1, depth, -1)
+        batch = llm._batch.batch
+        rows: list[tuple[int, int, int]] = []  # (path, batch row, token position in the path)
+        n = 0
+        for seq, idx in enumerate(group, start=1):
+            llama_cpp.llama_memory_seq_cp(memory, 0, seq, 0, depth)
+            for j, token in enumerate(paths[idx]):
+                batch.token[n], batch.pos[n], batch.n_seq_id[n], batch.logits[n] = token, depth + j, 1, True
+                batch.seq_id[n][0] = seq
+                rows.append((idx, n, j))
+                n += 1
+        batch.n_tokens = n
+        try:
+            if llama_cpp.llama_decode(llm.ctx, batch) != 0:
+                raise OutOfMemory("llama.cpp could not score the spans (no room in the context).")
+            for idx, row, j in rows:
+                logprobs = self._row_logprobs(row)
+                path = paths[idx]
+                if j + 1 < len(path):
+                    out[idx].tokens[j + 1] = logprobs[path[j + 1]]
+                out[idx].watch[j] = logprobs[watch]
+        finally:
+            for seq in range(1, len(group) + 1):
+                llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
+
+    def _row_logprobs(self, row: int) -> np.ndarray[Any, np.dtype[np.float32]]:
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self._llm.ctx, row), shape=(self._n_vocab,))
+        top = float(logits.max())
+        result: np.ndarray[Any, np.dtype[np.float32]] = logits - (top + np.log(np.exp(logits - top).sum()))
+        return result
 
     def _logprob_at(self, row: int, token: int) -> float:
         logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self._llm.ctx, row), shape=(self._n_vocab,))

@@ -192,3 +192,21 @@ class ClassifierFileInvalid(InhouseError):
         "Nothing was imported or changed. Ask for a fresh export (`inhouse classifiers export NAME PATH`) "
         "and import that."
     )
+
+
+class ExtractorMissing(InhouseError):
+    """No extractor profile has the name (or schema) asked for."""
+
+    hint = "See `inhouse extractors list`; create one with `inhouse extractors create NAME --schema FILE`."
+
+
+class ExtractorNotTrained(InhouseError):
+    """The extractor profile exists but has no trained tagger (or one made with another model)."""
+
+    hint = "Train it with `inhouse extractors train NAME`."
+
+
+class ExtractorFileInvalid(InhouseError):
+    """An extractor file is damaged, from a newer Inhouse, or not an extractor file at all."""
+
+    hint = "Nothing was imported. Ask for the file again (export it with `inhouse extractors export NAME PATH`)."

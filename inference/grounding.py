@@ -1,4 +1,8 @@
-"""Is a value supported by the source text? Used to lower confidence in invented answers."""
+"""Is a value supported by the source text, and where is it written?
+
+Extraction copies values from the text (``locate`` gives their offsets; numbers are read as whole numbers
+written either way); summaries are checked for the share of their content words found in the source.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,13 @@ import re
 import unicodedata
 from typing import Any
 
-_NUMBER = re.compile(r"\d[\d\s.,'\u00a0]*\d|\d")
+from inference.tasks.base import SourceSpan
+
+# A number as written: digits, thousands groups (1,035 / 1 035 / 1'035), a decimal part; never part of a
+# word or of a longer number ("15th", "A-1001" and the "1" of "1,035.18" are not numbers of their own).
+# Digits joined to "-", "/" or ":" are parts of dates, times or codes, not numbers (2024-03-15, 12:30).
+NUMBER = re.compile(r"(?<![\w.,/:-])[-+]?\d+(?:[ '\u00a0\u202f]\d{3}(?!\d))*(?:[.,]\d+)*(?![\w/:-])")
+_DIGITS = re.compile(r"\d+")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 STOPWORDS = frozenset(
     """a an the and or but if then so of to in on at by for with from as is are was were be been being it
@@ -22,47 +32,90 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _numbers(text: str) -> set[float]:
-    found: set[float] = set()
-    for match in _NUMBER.finditer(text):
-        raw = re.sub(r"[\s'\u00a0]", "", match.group())
-        for candidate in _readings(raw):
-            found.add(round(candidate, 6))
-    return found
-
-
-def _readings(raw: str) -> list[float]:
-    """A numeric string read both ways: 1,234.50 and 1.234,50 are 1234.5; 12,50 may be 12.5 or 1250."""
-    out = []
-    for thousands, decimal in ((",", "."), (".", ",")):
+def readings(raw: str) -> list[float]:
+    """A number as written, read both ways, the likelier first: 1,234.50 and 1.234,50 are 1234.5; "12,50"
+    is first 12.5; "1,035" is first 1035. Spaces and apostrophes are thousands separators."""
+    raw = re.sub(r"[\s'\u00a0\u202f]", "", raw)
+    last_dot, last_comma = raw.rfind("."), raw.rfind(",")
+    conventions = [(",", "."), (".", ",")]  # (thousands, decimal)
+    if last_comma > last_dot:
+        decimals = len(raw) - last_comma - 1
+        if last_dot >= 0 or decimals != 3 or raw.count(",") == 1 and decimals != 3:
+            conventions.reverse()
+    out: list[float] = []
+    for thousands, decimal in conventions:
         try:
-            out.append(float(raw.replace(thousands, "").replace(decimal, ".")))
+            value = float(raw.replace(thousands, "").replace(decimal, "."))
         except ValueError:
             continue
+        if value not in out:
+            out.append(value)
     return out
 
 
+def number_spans(text: str) -> list[tuple[int, int, list[float]]]:
+    """Every number written in ``text``: (start, end, readings)."""
+    return [(m.start(), m.end(), values) for m in NUMBER.finditer(text) if (values := readings(m.group()))]
+
+
+def _numbers(text: str) -> set[float]:
+    return {round(v, 6) for _, _, values in number_spans(text) for v in values}
+
+
+def locate(value: Any, source: str) -> SourceSpan | None:
+    """Where a scalar ``value`` is written in ``source``: a string at word boundaries (case and runs of
+    whitespace ignored), a number as a whole number (either decimal convention). None when it is not."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        target = round(float(value), 6)
+        for start, end, values in number_spans(source):
+            if any(round(v, 6) == target for v in values):
+                return SourceSpan(start, end)
+        return None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    pattern = r"\s+".join(re.escape(part) for part in text.split())
+    if text[0].isalnum():
+        pattern = r"(?<!\w)(?<!\d[.,])" + pattern  # not inside a word or a number ("1" of "1,035.18")
+    if text[-1].isalnum():
+        pattern += r"(?![.,]\d)(?!\w)"
+    match = re.search(pattern, source, re.IGNORECASE)
+    return SourceSpan(match.start(), match.end()) if match else None
+
+
 def value_grounded(value: Any, source: str, source_norm: str | None = None) -> bool:
-    """True when ``value`` (a JSON scalar or container) can be found in the source text."""
-    norm = source_norm if source_norm is not None else normalize(source)
+    """True when ``value`` (a JSON scalar or container) can be found in the source text: strings at word
+    boundaries (or every content word as a whole word), numbers as whole numbers written either way."""
     if value is None or isinstance(value, bool):
         return True
     if isinstance(value, int | float):
         return round(float(value), 6) in _numbers(source)
     if isinstance(value, str):
-        v = normalize(value)
-        if not v or v in norm:
-            return True
-        digits = _numbers(value)
-        if digits and digits <= _numbers(source) and len(v) <= 40:  # dates / amounts written differently
-            return True
-        words = [w for w in _WORD.findall(v) if w not in STOPWORDS]
-        return bool(words) and all(w in norm for w in words)
+        return _string_grounded(value, source, source_norm)
     if isinstance(value, list):
-        return all(value_grounded(v, source, norm) for v in value)
+        return all(value_grounded(v, source, source_norm) for v in value)
     if isinstance(value, dict):
-        return all(value_grounded(v, source, norm) for v in value.values())
+        return all(value_grounded(v, source, source_norm) for v in value.values())
     return False
+
+
+def _string_grounded(value: str, source: str, source_norm: str | None) -> bool:
+    """Written as is; or every number (as a whole number) and content word of it is in the source; or, for a
+    date written differently, its digit groups (at least two: a lone digit is no evidence) are."""
+    if not value.strip() or locate(value, source) is not None:
+        return True
+    norm = source_norm if source_norm is not None else normalize(source)
+    runs = {int(d) for d in _DIGITS.findall(value)}
+    if len(runs) >= 2 and runs <= {int(d) for d in _DIGITS.findall(source)} and len(value) <= 40:
+        return True
+    numbers = [{round(v, 6) for v in values} for _, _, values in number_spans(value)]
+    words = [w for w in _WORD.findall(normalize(value)) if w not in STOPWORDS and not w.isdigit()]
+    if runs and not numbers:
+        return False  # digits that are only parts of something (a code, a date) we could not find
+    known, vocab = _numbers(source), set(_WORD.findall(norm))
+    return bool(numbers or words) and all(n & known for n in numbers) and all(w in vocab for w in words)
 
 
 def content_words(text: str) -> list[str]:

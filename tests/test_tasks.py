@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import jsonschema
 import pytest
 
 from inference.engine import LocalEngine
-from inference.errors import InputInvalid, MalformedOutput, SchemaInvalid
+from inference.errors import InputInvalid
 from inference.tasks import run
-from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest
-from inference.tasks.extract import parse_and_validate
+from inference.tasks.base import ClassifySpec, SummarizeSpec, TaskRequest
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 SENTIMENT = ClassifySpec(labels=("positive", "negative"))
-INVOICE = """INVOICE #INV-2024-0042
-Acme Office Supplies Ltd
-Date: 2024-03-15
-3 x Printer paper @ 12.50 = 37.50
-1 x Stapler = 8.99
-Total due: 46.49 EUR"""
 MEMO = (
     "Hi team, quick update on the office move. The movers will arrive on Friday at 8 am, so please pack your "
     "desks by Thursday evening. Label every box with your name and floor number. The IT department will "
@@ -59,43 +47,6 @@ def test_classify_refuses_bad_label_sets(engine: LocalEngine) -> None:
 def test_unusable_input_is_refused(engine: LocalEngine, text: str) -> None:
     with pytest.raises(InputInvalid):
         run(engine, TaskRequest(text, SENTIMENT))
-
-
-def test_extract_invoice_is_schema_valid_with_total_and_date(engine: LocalEngine) -> None:
-    schema = json.loads((RESOURCES / "schemas" / "invoice.json").read_text())
-    result = run(engine, TaskRequest(INVOICE, ExtractSpec(schema)))
-    jsonschema.validate(result.output, schema)
-    assert result.output["total"] == pytest.approx(46.49)
-    assert result.output["date"] == "2024-03-15"
-    assert result.fields is not None and result.fields["total"].grounded
-    required = [result.fields[k].confidence for k in schema["required"]]
-    assert result.confidence == pytest.approx(min(required))
-
-
-def test_extract_ungrounded_value_lowers_confidence(engine: LocalEngine) -> None:
-    schema = {"type": "object", "properties": {"total": {"type": "number"}}, "required": ["total"]}
-    result = run(engine, TaskRequest("Thanks for the lovely dinner yesterday!", ExtractSpec(schema)))
-    assert result.fields is not None
-    field = result.fields["total"]
-    assert not field.grounded  # there is no amount in the text: whatever number came out was invented
-    assert field.confidence < field.token_prob
-
-
-def test_invalid_schema_is_refused(engine: LocalEngine) -> None:
-    with pytest.raises(SchemaInvalid):
-        run(engine, TaskRequest(INVOICE, ExtractSpec({"type": "objekt"})))
-
-
-def test_malformed_model_json_is_an_error_not_a_result() -> None:
-    from inference.engine import Generation
-
-    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
-    with pytest.raises(MalformedOutput, match="not valid JSON"):
-        parse_and_validate(Generation('{"n": 1', (), (), 0, "stop"), schema)
-    with pytest.raises(MalformedOutput, match="does not match the schema"):
-        parse_and_validate(Generation('{"n": "one"}', (), (), 0, "stop"), schema)
-    with pytest.raises(MalformedOutput, match="cut off"):
-        parse_and_validate(Generation('{"n": 1}', (1,), (0.0,), 0, "length"), schema)
 
 
 def test_summary_is_shorter_than_source(engine: LocalEngine) -> None:

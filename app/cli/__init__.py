@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "app.cli.key",
     "app.cli.gui",
     "app.cli.classifiers",
+    "app.cli.extractors",
     "app.cli.batch",
     "app.cli.evals",
     "app.cli.models",

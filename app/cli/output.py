@@ -28,8 +28,9 @@ def print_outcome(outcome: Outcome, *, as_json: bool, out: Any = None) -> None:
     elif local.task == "extract":
         print(json.dumps(outcome.answer, indent=2, ensure_ascii=False), file=out)
         for name, f in (local.fields or {}).items():
-            mark = "" if f.grounded else "  (not found in the input)"
-            print(f"  {name:<20} confidence {f.confidence:.2f}{mark}", file=out)
+            where = f"  at {f.span.start}-{f.span.end}" if f.span else ""
+            mark = "not found" if not f.found else "" if f.grounded else "not in the input"
+            print(f"  {name:<20} confidence {f.confidence:.2f}  {mark}{where}".rstrip(), file=out)
     else:
         print(outcome.answer, file=out)
     threshold = f" (threshold {outcome.threshold:.2f})" if outcome.threshold is not None else ""

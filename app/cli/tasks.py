@@ -23,9 +23,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--examples", type=Path, help="few-shot examples: CSV with columns text,label")
     _common(p)
     p = sub.add_parser("extract", help="pull JSON that validates against a schema out of the text")
-    group = p.add_mutually_exclusive_group(required=True)
+    group = p.add_mutually_exclusive_group()
     group.add_argument("--schema", type=Path, help="a JSON Schema file")
     group.add_argument("--template", choices=SCHEMA_TEMPLATES, help="a ready-made schema")
+    p.add_argument("--extractor", help="use this trained extractor profile (its schema, unless one is given)")
     _common(p)
     p = sub.add_parser("summarize", help="summarize the text")
     p.add_argument("--max-words", type=_positive_int, default=60, help="target length in words (default 60)")
@@ -69,8 +70,15 @@ def build_spec(args: argparse.Namespace) -> TaskSpec:
         examples = load_examples(args.examples) if args.examples else ()
         return ClassifySpec(labels=labels, examples=examples)
     if args.command == "extract":
+        if args.schema is None and args.template is None:
+            if not args.extractor:
+                raise InputInvalid("Give a schema: --schema FILE, --template NAME, or --extractor NAME.")
+            from app.extractors import ExtractorStore
+
+            return ExtractSpec(schema=ExtractorStore.open_default().get(args.extractor).schema,
+                               extractor=args.extractor)
         path = args.schema or RESOURCES / "schemas" / f"{args.template}.json"
-        return ExtractSpec(schema=load_schema(path))
+        return ExtractSpec(schema=load_schema(path), extractor=args.extractor)
     return SummarizeSpec(max_words=args.max_words)
 
 

@@ -26,10 +26,15 @@ class ClassifySpec:
 
 @dataclass(frozen=True)
 class ExtractSpec:
-    """A JSON Schema (as a dict) the answer must validate against."""
+    """A JSON Schema (as a dict) the answer must validate against.
+
+    ``extractor`` names a trained extractor profile to use (see ``app.extractors``); without it, a trained
+    profile whose schema is this schema is used, and zero-shot span scoring by the local model otherwise.
+    """
 
     schema: dict[str, Any]
     task: TaskName = field(default="extract", init=False)
+    extractor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,12 +63,46 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class SourceSpan:
+    """Where an extracted value was copied from: ``request.text[start:end]`` (character offsets into the
+    text exactly as the request gave it, before any stripping)."""
+
+    start: int
+    end: int
+
+    def to_json(self) -> list[int]:
+        return [self.start, self.end]
+
+
+@dataclass(frozen=True)
 class FieldConfidence:
-    """Per-field evidence for an extraction: value-token probability and grounding in the input."""
+    """Per-field evidence for an extraction, keyed in ``TaskResult.fields`` by the field's path (a top-level
+    property name, or ``parent/child`` for nested objects).
+
+    - ``confidence``: the probability that this field's answer is right (the value, or "not found").
+    - ``found``: False when the field is "not found" (null, or left out where the schema allows).
+    - ``span``: where the value was copied from in the input; None when not found, or for values that are
+      not copied (booleans, enum choices, or a frontier answer that is not in the text).
+    - ``grounded``: the value can be pointed at in the input (True for "not found").
+    - ``token_prob``: the raw model score behind ``confidence`` (before calibration).
+    """
 
     confidence: float
     token_prob: float
     grounded: bool
+    span: SourceSpan | None = None
+    found: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"confidence": round(self.confidence, 4), "token_prob": round(self.token_prob, 4),
+                "grounded": self.grounded, "found": self.found,
+                "span": self.span.to_json() if self.span else None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FieldConfidence:
+        span = data.get("span")
+        return cls(float(data["confidence"]), float(data.get("token_prob", 0.0)), bool(data.get("grounded", True)),
+                   SourceSpan(int(span[0]), int(span[1])) if span else None, bool(data.get("found", True)))
 
 
 @dataclass(frozen=True)
@@ -101,8 +140,5 @@ class TaskResult:
         if self.probabilities is not None:
             data["probabilities"] = {k: round(v, 4) for k, v in self.probabilities.items()}
         if self.fields is not None:
-            data["fields"] = {
-                k: {"confidence": round(f.confidence, 4), "token_prob": round(f.token_prob, 4), "grounded": f.grounded}
-                for k, f in self.fields.items()
-            }
+            data["fields"] = {k: f.to_json() for k, f in self.fields.items()}
         return data

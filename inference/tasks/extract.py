@@ -1,34 +1,73 @@
-"""Structured extraction: JSON constrained by a grammar built from the user's JSON Schema.
+"""Extraction that copies or says null: every value is a span of the input, or "not found".
 
-- The schema is checked (jsonschema meta-schema) and converted to a GBNF grammar; a conversion the
-  grammar engine cannot parse fails loudly (``SchemaUnsupported``) instead of silently falling back to
-  generic JSON (NOTES A3).
-- The output is parsed and validated against the schema; anything malformed is ``MalformedOutput``.
-- Per-field confidence: geometric mean of the value tokens' probabilities, lowered when the value is not
-  found in the input (grounding). Overall confidence is the weakest required field.
+1. The schema is checked (jsonschema meta-schema) and planned field by field (``extract_plan``).
+2. Every candidate span of the input is scored as the answer to each field's question, and to a neutral
+   question (``span_scoring``); for numbers only the numbers written in the text are candidates.
+3. Per field, the best span by pointwise mutual information (field question vs neutral question) is put
+   against "not found": a logistic calibration of its scores (``ZeroShotCalibration``, fitted on held-out
+   data, see ``bench/bench_extract.py``) gives the probability that the span is the right value. It is
+   emitted when that probability is at least ``EMIT``; otherwise the field is not found (null where the
+   schema allows it, left out where it is optional, and the best span anyway where it is required).
+4. Choices (``enum``, ``const``, booleans) are scored as answers, not copied.
+
+The model cannot write a value it cannot point at: strings are the text of a span, numbers are parsed from
+one. Every field carries its ``SourceSpan`` (offsets into the request's text) and a confidence, the
+probability that the field's answer — value or "not found" — is right; the overall confidence is the
+weakest field, so one doubtful value (optional or not) sends the whole answer to the threshold check.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jsonschema
-import llama_cpp
-from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
+import numpy as np
 
-from inference.engine import CancelToken, Generation, LocalEngine
-from inference.errors import MalformedOutput, SchemaInvalid, SchemaUnsupported
-from inference.grounding import normalize, value_grounded
-from inference.prompting import Message
+from inference.engine import CancelToken, LocalEngine
+from inference.errors import MalformedOutput, SchemaInvalid
+from inference.grounding import locate, readings
 from inference.schema_limits import check_schema_limits
-from inference.tasks.base import ExtractSpec, FieldConfidence, TaskResult, Usage
-from inference.tasks.common import check_text, escape_special, fit_tokens, timed
-from inference.tasks.json_spans import top_level_spans
+from inference.tasks.base import ExtractSpec, FieldConfidence, SourceSpan, TaskResult, Usage
+from inference.tasks.common import check_text, fit_tokens, timed
+from inference.tasks.extract_plan import FieldPlan, plan_fields
+from inference.tasks.span_scoring import FloatArray, SpanScores, score_options, score_spans
 
-MAX_OUTPUT_TOKENS = 512
-UNGROUNDED_FACTOR = 0.4  # a value we cannot find in the input keeps 40% of its token confidence
+EMIT = 0.5  # emit a span when it is at least as likely right as not
+PROMPT_ROOM = 160  # tokens kept free for the instructions and the longest candidate
+MAX_TRIES = 8  # candidates tried, best first, for a field whose schema rejects a span (pattern, maximum...)
+METHOD = "span-scoring"
+
+
+@dataclass(frozen=True)
+class ZeroShotCalibration:
+    """P(the best span is the right value) and P(the field is truly absent), from the span's scores.
+
+    Both are logistic in ``features()``: [PMI of the best span, its log-probability under the field's
+    question, its margin over the runner-up]. Fitted with ``bench/bench_extract.py --fit-zero-shot`` on the
+    dev part of the NLU++ training side, for the starter model.
+    """
+
+    right: tuple[float, ...]  # weights..., intercept
+    absent: tuple[float, ...]
+
+    def p_right(self, x: list[float]) -> float:
+        return _logistic(self.right, x)
+
+    def p_absent(self, x: list[float]) -> float:
+        return _logistic(self.absent, x)
+
+
+def _logistic(w: tuple[float, ...], x: list[float]) -> float:
+    z = sum(a * b for a, b in zip(w[:-1], x, strict=True)) + w[-1]
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+# Fitted 2026-11-30 on 35 scored messages of the dev part (175 fields: 5 right spans, 164 truly absent),
+# SmolLM2-135M-Instruct Q4_1; scoring costs seconds per message, so the fit is small: refit on more of dev.
+CALIBRATION = ZeroShotCalibration(right=(0.5034, 0.2713, 0.3959, -3.3943), absent=(-0.6087, -0.1309, 0.0425, 3.3021))
 
 
 def check_schema(schema: Any) -> dict[str, Any]:
@@ -43,98 +82,207 @@ def check_schema(schema: Any) -> dict[str, Any]:
     return schema
 
 
-def build_grammar(engine: LocalEngine, schema: dict[str, Any]) -> LlamaGrammar:
-    try:
-        gbnf = json_schema_to_gbnf(json.dumps(schema))
-    except (ValueError, KeyError, TypeError, RecursionError, AssertionError) as err:
-        raise SchemaUnsupported(f"The local model cannot follow this schema: {err}") from err
-    probe = llama_cpp.llama_sampler_init_grammar(engine._vocab(), gbnf.encode("utf-8"), b"root")
-    if not probe:
-        raise SchemaUnsupported("The grammar built from this schema was rejected by llama.cpp.")
-    llama_cpp.llama_sampler_free(probe)
-    return LlamaGrammar.from_string(gbnf, verbose=False)
+@dataclass(frozen=True)
+class FieldAnswer:
+    """One field's answer inside the (stripped) source: value, span, confidence; ``found`` False = not found."""
 
-
-def build_messages(text: str, schema: dict[str, Any]) -> list[Message]:
-    system = (
-        "You extract information from the user's text into JSON that follows this JSON Schema:\n"
-        f"{json.dumps(schema, ensure_ascii=False)}\n"
-        "Copy values exactly as they appear in the text. Use null when a value is not in the text. "
-        "Answer with the JSON only."
-    )
-    return [Message("system", system), Message("user", text)]
+    value: Any
+    span: tuple[int, int] | None
+    confidence: float
+    raw: float
+    found: bool
 
 
 def extract(engine: LocalEngine, text: str, spec: ExtractSpec, cancel: CancelToken | None = None) -> TaskResult:
     schema = check_schema(spec.schema)
-    text = escape_special(engine, check_text(text))
-    grammar = build_grammar(engine, schema)
+    plans = plan_fields(schema)
+    source = check_text(text)
+    lead = text.index(source)
     with timed() as timer:
-        head = len(engine.tokenize(engine.prompter.render(build_messages("", schema))))
-        text, kept = fit_tokens(engine, text, engine.n_ctx - head - MAX_OUTPUT_TOKENS)
-        prompt = engine.tokenize(engine.prompter.render(build_messages(text, schema)))
-        gen = engine.generate(prompt, MAX_OUTPUT_TOKENS, grammar=grammar, cancel=cancel)
-    value = parse_and_validate(gen, schema)
-    fields, confidence, mean_prob = score_fields(engine, gen, value, schema, text)
-    signals = {"mean_token_probability": mean_prob, "input_kept": kept}
-    if fields:
-        signals["grounded_fraction"] = sum(f.grounded for f in fields.values()) / len(fields)
-    return TaskResult(
-        task="extract",
-        output=value,
-        confidence=confidence,
-        signals=signals,
-        usage=Usage(prompt_tokens=len(prompt), completion_tokens=len(gen.tokens)),
-        latency_ms=timer.ms,
-        model=engine.model_name,
-        method="json-grammar",
-        fields=fields,
-    )
+        source, kept = fit_tokens(engine, source, text_budget(engine))
+        scores = score_spans(engine, source, questions(plans), cancel)
+        choices = {p.name: _choice_scores(engine, p, source, cancel) for p in plans if p.kind == "choice"}
+    result = finish(plans, schema, source, lead, scores, choices)
+    usage = Usage(prompt_tokens=len(engine.tokenize(source)) * (len(questions(plans)) + 1 + len(choices)))
+    return replace(result, latency_ms=timer.ms, model=engine.model_name, usage=usage,
+                   signals={**result.signals, "input_kept": kept})
 
 
-def parse_and_validate(gen: Generation, schema: dict[str, Any]) -> Any:
-    if gen.finish == "length":
-        raise MalformedOutput(f"The model's JSON was cut off after {len(gen.tokens)} tokens.")
-    try:
-        value = json.loads(gen.text)
-    except json.JSONDecodeError as err:
-        raise MalformedOutput(f"The model's output is not valid JSON ({err.msg} at char {err.pos}).") from err
-    errors = sorted(jsonschema.validators.validator_for(schema)(schema).iter_errors(value), key=str)
-    if errors:
-        where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
-        raise MalformedOutput(f"The model's JSON does not match the schema at {where}: {errors[0].message}")
+def text_budget(engine: LocalEngine) -> int:
+    """Tokens of input one extraction reads (a longer text is cut; ``app.longdoc`` chunks to this)."""
+    return engine.n_ctx - PROMPT_ROOM
+
+
+def questions(plans: list[FieldPlan]) -> list[str]:
+    return [p.question for p in plans if p.kind != "choice"]
+
+
+def finish(plans: list[FieldPlan], schema: dict[str, Any], source: str, lead: int, scores: SpanScores,
+           choices: dict[str, tuple[list[Any], FloatArray]]) -> TaskResult:
+    """The decisions from the model's scores (no model time: the bench replays cached scores through it)."""
+    answers = {p.name: _choice(p, *choices[p.name], source) if p.kind == "choice" else answer_field(p, scores, source)
+               for p in plans}
+    return build_result(plans, answers, schema, lead, METHOD, 0.0, "",
+                        signals={"candidates": float(len(scores.spans))})
+
+
+# -- one field -------------------------------------------------------------------------------------
+
+def answer_field(plan: FieldPlan, scores: SpanScores, source: str) -> FieldAnswer:
+    pool = _pool(plan, scores, source)
+    if not pool:
+        return FieldAnswer(None, None, 1.0, 0.0, False)
+    pmi = scores.pmi(plan.question)
+    ranked = sorted(pool, key=lambda i: -pmi[i])
+    x = features(scores, plan.question, ranked)
+    p_right = CALIBRATION.p_right(x)
+    valid = [(i, v) for i in ranked[:MAX_TRIES] if (v := _value(plan, source, scores.spans[i])) is not None]
+    if plan.array:
+        return _array(plan, scores, source, valid, x)
+    if valid and (p_right >= EMIT or (plan.required and not plan.nullable)):
+        index, value = valid[0]
+        return FieldAnswer(value, scores.spans[index], p_right, x[0], True)
+    return FieldAnswer(None, None, CALIBRATION.p_absent(x), x[0], False)
+
+
+def features(scores: SpanScores, question: str, ranked: list[int]) -> list[float]:
+    """[PMI of the best span, its log-probability as the answer, its PMI margin over the runner-up]."""
+    pmi = scores.pmi(question)
+    best = ranked[0]
+    runner_up = float(pmi[ranked[1]]) if len(ranked) > 1 else float(pmi[best]) - 10.0
+    return [float(pmi[best]), float(scores.by_question[question][best]), float(pmi[best]) - runner_up]
+
+
+def _pool(plan: FieldPlan, scores: SpanScores, source: str) -> list[int]:
+    finite = [i for i in range(len(scores.spans)) if math.isfinite(scores.by_question[plan.question][i])]
+    if plan.kind == "string":
+        return finite
+    return [i for i in finite if _number(plan, source[slice(*scores.spans[i])]) is not None]
+
+
+def _number(plan: FieldPlan, text: str) -> float | int | None:
+    from inference.grounding import NUMBER
+
+    if not NUMBER.fullmatch(text):
+        return None
+    values = readings(text)
+    if not values:
+        return None
+    if plan.kind == "integer":
+        whole = [v for v in values if float(v).is_integer()]
+        return int(whole[0]) if whole else None
+    return values[0]
+
+
+def _value(plan: FieldPlan, source: str, span: tuple[int, int]) -> Any:
+    """The value a span gives this field, or None when the field's schema rejects it."""
+    text = source[span[0] : span[1]]
+    value: Any = text if plan.kind == "string" else _number(plan, text)
+    if value is None:
+        return None
+    check = {**plan.schema, "type": plan.kind} if not plan.array else plan.schema.get("items", {})
+    if not isinstance(check, dict) or not _valid(check, value):
+        return None
     return value
 
 
-def _token_offsets(engine: LocalEngine, gen: Generation) -> list[tuple[int, int]]:
-    """Character span of each generated token in ``gen.text``."""
-    spans, pos, raw = [], 0, b""
-    for tok in gen.tokens:
-        raw += engine.token_piece(tok)
-        end = len(raw.decode("utf-8", errors="ignore"))
-        spans.append((pos, end))
-        pos = end
-    return spans
+def _valid(schema: dict[str, Any], value: Any) -> bool:
+    try:
+        return bool(jsonschema.validators.validator_for(schema)(schema).is_valid(value))
+    except (jsonschema.SchemaError, TypeError, ValueError):
+        return False
 
 
-def score_fields(
-    engine: LocalEngine, gen: Generation, value: Any, schema: dict[str, Any], source: str
-) -> tuple[dict[str, FieldConfidence] | None, float, float]:
-    logprobs = gen.logprobs
-    mean_prob = math.exp(sum(logprobs) / len(logprobs)) if logprobs else 0.0
-    if not isinstance(value, dict):
-        grounded = value_grounded(value, source)
-        return None, mean_prob * (1.0 if grounded else UNGROUNDED_FACTOR), mean_prob
-    offsets = _token_offsets(engine, gen)
-    source_norm = normalize(source)
+def _array(plan: FieldPlan, scores: SpanScores, source: str, valid: list[tuple[int, Any]],
+           x: list[float]) -> FieldAnswer:
+    """Every span likely enough, in text order, not overlapping a better one."""
+    pmi = scores.pmi(plan.question)
+    taken: list[tuple[int, Any]] = []
+    worst = 1.0
+    for index, value in valid:
+        start, end = scores.spans[index]
+        p = CALIBRATION.p_right([float(pmi[index]), float(scores.by_question[plan.question][index]), x[2]])
+        if p < EMIT or any(s < end and start < e for s, e in (scores.spans[i] for i, _ in taken)):
+            continue
+        taken.append((index, value))
+        worst = min(worst, p)
+    if not taken:
+        return FieldAnswer([] if not plan.nullable else None, None, CALIBRATION.p_absent(x), x[0], False)
+    taken.sort(key=lambda item: scores.spans[item[0]][0])
+    first, last = scores.spans[taken[0][0]], scores.spans[taken[-1][0]]
+    return FieldAnswer([v for _, v in taken], (first[0], last[1]), worst, x[0], True)
+
+
+def _choice_scores(engine: LocalEngine, plan: FieldPlan, source: str,
+                   cancel: CancelToken | None) -> tuple[list[Any], FloatArray]:
+    options: list[Any] = [*plan.options, None] if plan.nullable else list(plan.options)
+    names = ["yes" if o is True else "no" if o is False else "none" if o is None else str(o) for o in options]
+    return options, score_options(engine, source, plan.question, names, cancel)
+
+
+def _choice(plan: FieldPlan, options: list[Any], logp: FloatArray, source: str) -> FieldAnswer:
+    """The likeliest option (softmax over the options' scores); None ("none") is not found."""
+    probs = np.exp(logp - logp.max())
+    probs /= probs.sum()
+    best = int(probs.argmax())
+    value = options[best]
+    if value is None:
+        return FieldAnswer(None, None, float(probs[best]), float(probs[best]), False)
+    where = locate(value, source) if isinstance(value, str) else None
+    span = (where.start, where.end) if where else None
+    return FieldAnswer(value, span, float(probs[best]), float(probs[best]), True)
+
+
+# -- the result ------------------------------------------------------------------------------------
+
+def build_result(
+    plans: list[FieldPlan], answers: dict[str, FieldAnswer], schema: dict[str, Any], lead: int, method: str,
+    latency_ms: float, model: str, *, signals: dict[str, float] | None = None, usage: Usage | None = None,
+) -> TaskResult:
+    """Assemble the JSON (nested as the schema is), validate it, and attach each field's evidence.
+    ``lead`` shifts span offsets from the stripped source to the request's text."""
+    output: dict[str, Any] = {}
     fields: dict[str, FieldConfidence] = {}
-    for key, (start, end) in top_level_spans(gen.text).items():
-        if gen.text[start] == '"':
-            start, end = start + 1, end - 1
-        lps = [lp for (a, b), lp in zip(offsets, logprobs, strict=True) if a < end and b > start]
-        prob = math.exp(sum(lps) / len(lps)) if lps else mean_prob
-        grounded = value_grounded(value.get(key), source, source_norm)
-        fields[key] = FieldConfidence(prob * (1.0 if grounded else UNGROUNDED_FACTOR), prob, grounded)
-    required = [k for k in schema.get("required", []) if k in fields] or list(fields)
-    overall = min((fields[k].confidence for k in required), default=mean_prob)
-    return fields, overall, mean_prob
+    for plan in plans:
+        answer = answers[plan.name]
+        if answer.found or plan.nullable or plan.required:
+            _put(output, plan.path, answer.value if answer.found else _empty(plan))
+        span = SourceSpan(answer.span[0] + lead, answer.span[1] + lead) if answer.span else None
+        grounded = not answer.found or span is not None or plan.kind == "choice"
+        fields[plan.name] = FieldConfidence(answer.confidence, answer.raw, grounded, span, answer.found)
+    _check(output, schema)
+    confidence = min((f.confidence for f in fields.values()), default=0.0)
+    found = [f for f in fields.values() if f.found]
+    extra = {"fields_found": float(len(found)), "mean_field_confidence":
+             sum(f.confidence for f in fields.values()) / max(1, len(fields))}
+    return TaskResult(task="extract", output=output, confidence=confidence, signals={**(signals or {}), **extra},
+                      usage=usage or Usage(), latency_ms=latency_ms, model=model, method=method, fields=fields)
+
+
+def _empty(plan: FieldPlan) -> Any:
+    return None if plan.nullable or not plan.array else []
+
+
+def _put(output: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    node = output
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = value
+
+
+def _check(output: dict[str, Any], schema: dict[str, Any]) -> None:
+    errors = sorted(jsonschema.validators.validator_for(schema)(schema).iter_errors(output), key=str)
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
+        raise MalformedOutput(f"The extracted values do not match the schema at {where}: {errors[0].message}",
+                              hint="A required value may be missing from the text; check the input or the schema.")
+
+
+def parse_and_validate(text: str, schema: dict[str, Any]) -> Any:
+    """JSON text (e.g. a frontier answer) parsed and checked against ``schema``."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise MalformedOutput(f"The output is not valid JSON ({err.msg} at char {err.pos}).") from err
+    _check(value, schema)
+    return value

@@ -7,6 +7,7 @@ from typing import Any
 from inference.tasks.base import (
     ClassifySpec,
     ExtractSpec,
+    FieldConfidence,
     SummarizeSpec,
     TaskRequest,
     TaskResult,
@@ -25,7 +26,10 @@ def spec_to_json(spec: TaskSpec) -> dict[str, Any]:
             data["classifier"] = spec.classifier
         return data
     if isinstance(spec, ExtractSpec):
-        return {"task": "extract", "schema": spec.schema}
+        extract: dict[str, Any] = {"task": "extract", "schema": spec.schema}
+        if spec.extractor is not None:
+            extract["extractor"] = spec.extractor
+        return extract
     return {"task": "summarize", "max_words": spec.max_words}
 
 
@@ -39,7 +43,8 @@ def spec_from_json(data: dict[str, Any]) -> TaskSpec:
             classifier=str(data["classifier"]) if data.get("classifier") is not None else None,
         )
     if task == "extract":
-        return ExtractSpec(schema=dict(data["schema"]))
+        return ExtractSpec(schema=dict(data["schema"]),
+                           extractor=str(data["extractor"]) if data.get("extractor") is not None else None)
     if task == "summarize":
         return SummarizeSpec(max_words=int(data.get("max_words", 60)))
     raise ValueError(f"unknown task {task!r}")
@@ -66,4 +71,5 @@ def result_from_json(data: dict[str, Any]) -> TaskResult:
         model=str(data.get("model", "")),
         method=str(data.get("method", "")),
         probabilities=data.get("probabilities"),
+        fields={k: FieldConfidence.from_json(v) for k, v in data["fields"].items()} if data.get("fields") else None,
     )

@@ -1,0 +1,65 @@
+"""What classifier and extractor profile files share: names, float arrays as base64, atomic writes.
+
+Profiles are data only (JSON, weights as base64 little-endian float32), never pickle, so importing a file
+cannot run code; every array is checked for its shape and for non-finite numbers when it is read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from inference.errors import InhouseError, InputInvalid
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+F32Array = np.ndarray[Any, np.dtype[np.float32]]
+
+
+def check_name(name: str, kind: str = "classifier") -> str:
+    if not NAME_PATTERN.match(name):
+        raise InputInvalid(
+            f"'{name}' cannot be a {kind} name: use 1 to 64 letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit.", hint="Choose another name.")
+    return name
+
+
+def array_to_json(array: Any) -> dict[str, Any]:
+    data = np.ascontiguousarray(array, dtype="<f4")
+    return {"shape": list(data.shape), "float32": base64.b64encode(data.tobytes()).decode("ascii")}
+
+
+def array_from_json(data: dict[str, Any], shape: tuple[int, ...], origin: str,
+                    error: type[InhouseError]) -> F32Array:
+    """The array in ``data``, which must have ``shape``; anything wrong raises ``error``."""
+    if tuple(data["shape"]) != shape:
+        raise error(f"{origin} is damaged: an array has shape {data['shape']}, expected {list(shape)}.")
+    try:
+        raw = base64.b64decode(data["float32"], validate=True)
+    except (binascii.Error, ValueError) as err:
+        raise error(f"{origin} is damaged: the weights are not valid base64.") from err
+    if len(raw) != 4 * int(np.prod(shape)):
+        raise error(f"{origin} is damaged: the weights have the wrong length.")
+    array = np.frombuffer(raw, dtype="<f4").reshape(shape).astype(np.float32)
+    if not np.isfinite(array).all():
+        raise error(f"{origin} is damaged: the weights contain non-finite numbers.")
+    return array
+
+
+ARRAY_SCHEMA = {
+    "type": "object", "required": ["shape", "float32"],
+    "properties": {"shape": {"type": "array", "items": {"type": "integer", "minimum": 1}, "maxItems": 2},
+                   "float32": {"type": "string"}},
+}  # fmt: skip
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -1,0 +1,303 @@
+"""Extraction benchmarks (issue 8) with the starter model, on data held out from everything tuned.
+
+Data: NLU++ banking slots (``../shared/data/nlupp-banking-slots.jsonl``, CC BY 4.0; see
+``bench/extract_data.py``), split first with seed 0 into 1,500 training and 451 test messages (stratified
+by slot); the last 300 of the training side (``dev``) are where every choice was tuned. Measured once on
+the test part:
+- zero-shot: ``inference.tasks.extract`` (span scoring, "copy or say null");
+- extractor profile: a tagger trained on the 1,500 training messages (``inference.extractor_tagger``),
+  answering through ``app.extractor_learning.extract_text`` as the app does.
+Another domain, not used to tune anything: ``resources/eval/invoice-fields.jsonl`` (16 texts written for
+Inhouse) with ``resources/schemas/invoice.json``, zero-shot.
+
+Figures (``inference.metrics``): per-field precision / recall / F1 (a wrong value is a false positive and
+a false negative), hallucination rate (values emitted where the truth is null / fields whose truth is
+null), and the AUROC and ECE of the field confidence for right vs wrong (every field of every message: a
+right value, or "not found" where the truth is null, is right).
+
+The model's span scores and token states are cached under ``bench/.cache`` (a rerun costs no model time).
+``--fit-zero-shot`` fits the zero-shot calibration on the dev part and prints the constants for
+``inference/tasks/extract.py``. Prints a table, then one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import extract_data as data  # noqa: E402
+
+from inference.errors import MalformedOutput  # noqa: E402
+from inference.metrics import ALL_FIELDS, auroc, expected_calibration_error, field_figures, field_outcome  # noqa: E402
+from inference.tasks.base import FieldConfidence, TaskResult  # noqa: E402
+
+CACHE = ROOT / "bench" / ".cache"
+INVOICES = ROOT / "resources" / "eval" / "invoice-fields.jsonl"
+EVAL_SET = ROOT / "resources" / "eval" / "banking-slots.json"  # 80 messages of the test side (40 with a slot)
+INVOICE_SCHEMA = ROOT / "resources" / "schemas" / "invoice.json"
+TARGETS = {"hallucination_rate": ("<=", 0.05), "profile_f1": (">=", 0.70), "auroc": (">=", 0.85)}
+Row = dict[str, Any]
+
+
+def figures(results: list[TaskResult], rows: list[Row], fields: list[str]) -> dict[str, Any]:
+    """Field figures and confidence AUROC / ECE over every field of every message."""
+    predictions = [r.output for r in results]
+    truths = [r["expected"] for r in rows]
+    table = field_figures(predictions, truths, fields)
+    confidence, right = [], []
+    for result, truth in zip(results, truths, strict=True):
+        for name in fields:
+            evidence = (result.fields or {})[name]
+            predicted = result.output.get(name) if isinstance(result.output, dict) else None
+            confidence.append(evidence.confidence)
+            right.append(field_outcome(predicted, truth.get(name))[3])
+    total = table[ALL_FIELDS]
+    return {
+        "n": len(rows), "precision": _r(total.precision), "recall": _r(total.recall), "f1": _r(total.f1),
+        "hallucination_rate": _r(total.hallucination_rate), "auroc": _r(auroc(confidence, right)),
+        "ece": _r(expected_calibration_error(confidence, right)),
+        "answer_confidence_auroc": _r(auroc([r.confidence for r in results],
+                                            [all(field_outcome((r.output or {}).get(f), t.get(f))[3] for f in fields)
+                                             for r, t in zip(results, truths, strict=True)])),
+        "per_field": {f: table[f].to_json() for f in fields},
+    }  # fmt: skip
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 3) if values else None
+
+
+def _r(v: float | None) -> float | None:
+    return None if v is None else round(v, 4)
+
+
+# -- zero-shot -------------------------------------------------------------------------------------
+
+class ScoreCache:
+    """Span scores by (model, questions, text), one JSON line each, appended to ``path`` as they are made;
+    read from every ``zero-shot-scores*.jsonl`` beside it (parts filled by separate runs)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.items: dict[str, Any] = {}
+        for part in sorted(path.parent.glob("zero-shot-scores*.jsonl")):
+            for line in part.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    item = json.loads(line)
+                    self.items[item["key"]] = item
+
+    def get(self, key: str) -> Any:
+        return self.items.get(key)
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        self.items[key] = {"key": key, **value}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(self.items[key]) + "\n")
+
+
+def zero_shot(engine: Any, rows: list[Row], schema: dict[str, Any], cache: ScoreCache,
+              cached_only: bool = False) -> tuple[list[TaskResult], list[float], list[Row]]:
+    """Zero-shot results for ``rows`` (scored, or from the cache); with ``cached_only`` only the rows
+    already scored (a run stopped early), returned with the rows they are for."""
+    from inference.tasks.common import check_text
+    from inference.tasks.extract import check_schema, finish, questions
+    from inference.tasks.extract_plan import plan_fields
+    from inference.tasks.span_scoring import SpanScores, score_spans
+
+    plans = plan_fields(check_schema(schema))
+    asked = questions(plans)
+    results, seconds, done = [], [], []
+    for i, row in enumerate(rows):
+        text = check_text(row["text"])
+        key = hashlib.sha256(json.dumps([engine.model_name, asked, text]).encode()).hexdigest()
+        cached = cache.get(key)
+        if cached is None and cached_only:
+            continue
+        if cached is None:
+            start = time.perf_counter()
+            scores = score_spans(engine, text, asked)
+            cached = {"seconds": time.perf_counter() - start, "scores": scores.to_json()}
+            cache.put(key, cached)
+        seconds.append(cached["seconds"])
+        done.append(row)
+        try:
+            results.append(finish(plans, schema, text, row["text"].index(text), SpanScores.from_json(cached["scores"]),
+                                  {}))
+        except MalformedOutput:  # a required value not in the text: no answer, every field wrong, confidence 0
+            results.append(TaskResult("extract", {}, 0.0, fields={p.name: FieldConfidence(0.0, 0.0, False, None, False)
+                                                                  for p in plans}))
+        if (i + 1) % 25 == 0:
+            print(f"  zero-shot {i + 1}/{len(rows)}", file=sys.stderr, flush=True)
+    return results, seconds, done
+
+
+# -- extractor profile -----------------------------------------------------------------------------
+
+def profile(encoder: Any, train: list[Row], test: list[Row]) -> tuple[dict[str, Any], list[TaskResult], float]:
+    from app.extractor_files import Profile, TrainedTagger, examples_digest
+    from app.extractor_learning import example_from_values, extract_text
+    from inference.extractor_tagger import Example, fit_tagger
+
+    fields = data.FIELDS
+    examples = [example_from_values(r["text"], r["expected"], fields) for r in train]
+    states = encoder.encode([e.text for e in examples], progress=_progress("reading training messages"))
+    encoder.encode([r["text"] for r in test], progress=_progress("reading test messages"))
+    encoder.save_cache()
+    start = time.perf_counter()
+    tagger, report = fit_tagger([Example(e.text, dict(e.values)) for e in examples], states, fields)
+    seconds = time.perf_counter() - start
+    trained = TrainedTagger(tagger, encoder.model, "bench", examples_digest(tuple(examples)), report)
+    prof = Profile("nlupp-banking", data.SCHEMA, fields, tuple(examples), trained)
+    return report.to_json(), [extract_text(prof, encoder, r["text"]) for r in test], seconds
+
+
+def _progress(what: str) -> Any:
+    def report(done: int, total: int) -> None:
+        if done % 250 == 0 or done == total:
+            print(f"  {what} {done}/{total}", file=sys.stderr, flush=True)
+
+    return report
+
+
+def dev_sample(dev: list[Row], seed: int = data.SEED, without: int = 100) -> list[Row]:
+    """The dev messages the zero-shot calibration is fitted on: every one with a slot, and ``without``
+    of the others (seeded): scoring costs seconds per message, and most messages have no slot."""
+    import random
+
+    empty = [r for r in dev if all(r["expected"].get(f) is None for f in data.FIELDS)]
+    random.Random(seed).shuffle(empty)
+    chosen = {id(r) for r in empty[:without]}
+    return [r for r in dev if id(r) in chosen or any(r["expected"].get(f) is not None for f in data.FIELDS)]
+
+
+# -- fitting the zero-shot calibration -------------------------------------------------------------
+
+def fit_zero_shot(engine: Any, dev: list[Row], cache: ScoreCache) -> dict[str, Any]:
+    """Logistic fits of P(best span right) and P(field absent) on the dev part; prints the constants."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from inference.metrics import same_value
+    from inference.tasks.extract import _pool, features
+    from inference.tasks.extract_plan import plan_fields
+    from inference.tasks.span_scoring import SpanScores
+
+    plans = plan_fields(data.SCHEMA)
+    x, right, absent = [], [], []
+    scored = 0
+    for row in dev_sample(dev):
+        text = row["text"].strip()
+        key = hashlib.sha256(json.dumps([engine.model_name, [p.question for p in plans], text]).encode()).hexdigest()
+        if cache.get(key) is None:  # the messages scored so far (scoring costs seconds per message)
+            continue
+        scored += 1
+        scores = SpanScores.from_json(cache.get(key)["scores"])
+        for plan in plans:
+            pool = _pool(plan, scores, text)
+            pmi = scores.pmi(plan.question)
+            ranked = sorted(pool, key=lambda i: -pmi[i])
+            if not ranked:
+                continue
+            truth = row["expected"][plan.name]
+            best = text[slice(*scores.spans[ranked[0]])]
+            x.append(features(scores, plan.question, ranked))
+            right.append(truth is not None and same_value(best, truth))
+            absent.append(truth is None)
+    xs = np.array(x)
+    fits = {}
+    for name, y in (("right", right), ("absent", absent)):
+        model = LogisticRegression(C=1.0, max_iter=1000).fit(xs, np.array(y, dtype=int))
+        fits[name] = [round(float(w), 4) for w in (*model.coef_[0], model.intercept_[0])]
+    print(f"CALIBRATION = ZeroShotCalibration(right={tuple(fits['right'])}, absent={tuple(fits['absent'])})")
+    print(f"  fitted on {scored} dev messages ({len(x)} fields, {sum(right)} right spans, {sum(absent)} absent)")
+    return {**fits, "dev_messages": scored, "fields": len(x)}
+
+
+# -- main ------------------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=data.SHARED)
+    parser.add_argument("--fit-zero-shot", action="store_true", help="fit the zero-shot calibration on dev")
+    parser.add_argument("--skip-zero-shot", action="store_true")
+    parser.add_argument("--skip-profile", action="store_true")
+    parser.add_argument("--zero-shot-on", choices=("eval", "test"), default="eval",
+                        help="eval: resources/eval/banking-slots.json (80 of the test side); test: all 451")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="zero-shot figures on the messages already scored (n says how many)")
+    parser.add_argument("--threads", type=int, help="llama.cpp threads (1 on a loaded machine)")
+    parser.add_argument("--limit", type=int, help="only the first N test messages (a quick look, not the figures)")
+    args = parser.parse_args()
+    if not args.data.exists():
+        print(f"NLU++ data not found at {args.data}: nothing to measure (see bench/extract_data.py).")
+        print(json.dumps({"data": None, "note": f"{args.data} is absent"}))
+        return
+    rows = data.load(args.data)
+    train, test = data.split(rows)
+    test = test[: args.limit] if args.limit else test
+    fit_part, dev = data.dev_split(train)
+    out: dict[str, Any] = {"data": str(args.data.name), "seed": data.SEED,
+                           "split": {"train": len(train), "test": len(test), "dev": len(dev)}}
+    from inference.catalog import resolve_model
+
+    model = resolve_model(None).path
+    if args.fit_zero_shot or not args.skip_zero_shot:
+        from inference.engine import EngineConfig, LocalEngine
+
+        engine = LocalEngine(EngineConfig(model_path=model, n_ctx=2048, seed=0, n_threads=args.threads))
+        cache = ScoreCache(CACHE / "zero-shot-scores.jsonl")
+        if args.fit_zero_shot:
+            out["zero_shot_fit"] = fit_zero_shot(engine, dev, cache)
+        if not args.skip_zero_shot:
+            evalset = json.loads(EVAL_SET.read_text(encoding="utf-8"))
+            rows_zs = test if args.zero_shot_on == "test" else evalset["items"]
+            results, seconds, done = zero_shot(engine, rows_zs, data.SCHEMA, cache, args.cached_only)
+            out["zero_shot"] = {**figures(results, done, list(data.FIELDS)), "on": args.zero_shot_on,
+                                "of": len(rows_zs), "median_s_per_message": _median(seconds)}
+            invoices = [json.loads(line) for line in INVOICES.read_text(encoding="utf-8").splitlines() if line.strip()]
+            schema = json.loads(INVOICE_SCHEMA.read_text(encoding="utf-8"))
+            inv_results, _, inv_done = zero_shot(engine, invoices, schema, cache, args.cached_only)
+            out["other_domain_invoices_zero_shot"] = {**figures(inv_results, inv_done, list(schema["properties"])),
+                                                      "of": len(invoices)}
+    if not args.skip_profile:
+        from inference.token_features import TokenEncoder
+
+        encoder = TokenEncoder(model, cache_dir=CACHE)
+        cv, profile_results, train_s = profile(encoder, train, test)
+        out["profile"] = {**figures(profile_results, test, list(data.FIELDS)), "cv_on_train": cv,
+                          "train_seconds": round(train_s, 1)}
+    _print(out)
+
+
+def _print(out: dict[str, Any]) -> None:
+    for name in ("zero_shot", "profile", "other_domain_invoices_zero_shot"):
+        if name in out:
+            f = out[name]
+            print(f"{name:<34} F1 {f['f1']}  P {f['precision']}  R {f['recall']}  hallucination "
+                  f"{f['hallucination_rate']}  confidence AUROC {f['auroc']}  ECE {f['ece']}  (n={f['n']})")
+    met = {}
+    if "zero_shot" in out:
+        met["zero_shot_hallucination_rate"] = out["zero_shot"]["hallucination_rate"] <= 0.05
+        met["zero_shot_auroc"] = (out["zero_shot"]["auroc"] or 0) >= 0.85
+    if "profile" in out:
+        met["profile_f1"] = (out["profile"]["f1"] or 0) >= 0.70
+        met["profile_hallucination_rate"] = out["profile"]["hallucination_rate"] <= 0.05
+        met["profile_auroc"] = (out["profile"]["auroc"] or 0) >= 0.85
+    out["targets"] = {k: list(v) for k, v in TARGETS.items()}
+    out["met"] = met
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
