@@ -1,4 +1,5 @@
-"""The main window: a sidebar (Assistant, History, Classifiers, Batch, Audit log, Settings), pages, status bar."""
+"""The main window: a sidebar (Assistant, History, Classifiers, Batch, Extractors, Audit log, Settings), the
+pages, the status bar."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ from ui.classifiers_common import page_icon
 from ui.classifiers_correction import CorrectionController
 from ui.classifiers_page import ClassifiersPage
 from ui.consent_gate import DialogConsentGate
+from ui.extractors_correction import ExtractionCorrections
+from ui.extractors_page import ExtractorsPage
 from ui.first_run import FirstRunPage
 from ui.history_view import HistoryView
 from ui.settings_view import SettingsView
@@ -36,8 +39,8 @@ from ui.worker import TaskDone, run_task, wait_for_all
 
 MINIMUM = (900, 600)
 DEFAULT = (1240, 800)
-PAGES = (("Assistant", "assistant"), ("History", "history"), ("Classifiers", "classifiers"), ("Batch", "batch"),
-         ("Audit log", "audit"), ("Settings", "settings"))
+PAGES = (("Assistant", "assistant"), ("History", "history"), ("Classifiers", "classifiers"),
+         ("Batch", "batch"), ("Extractors", "extractors"), ("Audit log", "audit"), ("Settings", "settings"))
 NO_MODEL = (ModelMissing, ModelCorrupt, ModelLoadFailed, OutOfMemory)
 
 
@@ -70,6 +73,8 @@ class MainWindow(QMainWindow):
         self.classifiers = ClassifiersPage(assistant)
         self.batch = BatchPage(assistant)
         self.corrections = CorrectionController(assistant, self.assistant_page.result, self)
+        self.extractors = ExtractorsPage(assistant)
+        self.extract_corrections = ExtractionCorrections(assistant, self.assistant_page.result, self)
         self.audit = AuditView(assistant)
         self.settings = SettingsView(assistant)
         self._build()
@@ -96,7 +101,8 @@ class MainWindow(QMainWindow):
         self.home.addWidget(self.first_run)
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
-        for page in (self.home, self.history, self.classifiers, self.batch, self.audit, self.settings):
+        for page in (self.home, self.history, self.classifiers, self.batch, self.extractors, self.audit,
+                     self.settings):
             self.pages.addWidget(page)
         content = QWidget()
         content.setObjectName("content")
@@ -142,6 +148,7 @@ class MainWindow(QMainWindow):
         self.history.use_again.connect(self._use_again)
         self.history.changed.connect(self._refresh_status)
         self.corrections.profiles_changed.connect(self.classifiers.refresh)
+        self.extract_corrections.profiles_changed.connect(self.extractors.refresh)
         self.settings.policy_changed.connect(self._refresh_status)
         self.settings.key_changed.connect(self._refresh_status)
         self.status.send_queued.connect(self.send_queued)
@@ -164,7 +171,7 @@ class MainWindow(QMainWindow):
         if self.nav.currentRow() != index:
             self.nav.setCurrentRow(index)
         page = self.pages.currentWidget()
-        if isinstance(page, HistoryView | AuditView | SettingsView | ClassifiersPage | BatchPage):
+        if isinstance(page, HistoryView | AuditView | SettingsView | ClassifiersPage | ExtractorsPage | BatchPage):
             page.refresh()
         focused = QApplication.focusWidget()
         if focused is not None and self.pages.isAncestorOf(focused):

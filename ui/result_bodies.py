@@ -1,29 +1,22 @@
-"""The task-specific part of a result: label bars (classify), a field table and JSON (extract), text
-(summarize)."""
+"""The task-specific part of a result: label bars (classify) and text (summarize); the extract body, with
+its fields, spans and corrections, is ``ui.extract_body``."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.outcome import Outcome
-from ui.formatting import confidence_pair, percent
+from ui.formatting import percent
 from ui.meter import Bar
 
 WEAK = QColor("#b45309")  # a field the model is unsure of, or did not find in the text
@@ -93,70 +86,6 @@ class ClassifyBody(QWidget):
             self.grid.addWidget(bar, row, 1)
             self.grid.addWidget(value, row, 2)
             self.rows.append((label, percent(prob)))
-
-
-def _mono() -> QFont:
-    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-
-
-def _value_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-class ExtractBody(QWidget):
-    """A table of fields with per-field confidence, and the JSON with a copy button."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["Field", "Value", "Confidence", "In the text"])
-        self.table.setAccessibleName("Extracted fields")
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)  # a narrow window scrolls; no value is cut
-        header = self.table.horizontalHeader()
-        for col in (0, 1, 2):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        layout.addWidget(self.table, 3)
-        bar = QHBoxLayout()
-        bar.addWidget(_caption("JSON"))
-        bar.addStretch(1)
-        self.copy = _copy_button("JSON")
-        self.copy.clicked.connect(self._copy)
-        bar.addWidget(self.copy)
-        layout.addLayout(bar)
-        self.json = QPlainTextEdit()
-        self.json.setReadOnly(True)
-        self.json.setFont(_mono())
-        self.json.setAccessibleName("Extracted JSON")
-        layout.addWidget(self.json, 2)
-
-    def show_outcome(self, outcome: Outcome, threshold: float) -> None:
-        answer = outcome.answer if isinstance(outcome.answer, dict) else {}
-        fields = (outcome.local.fields or {}) if outcome.tier == "local" else {}
-        self.table.setRowCount(len(answer))
-        for row, (name, value) in enumerate(answer.items()):
-            evidence = fields.get(name)
-            cells = [name, _value_text(value),
-                     confidence_pair(evidence.confidence, threshold)[0] if evidence else "—",
-                     ("yes" if evidence.grounded else "no") if evidence else "—"]
-            weak = evidence is not None and (evidence.confidence < threshold or not evidence.grounded)
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if col == 2 and evidence is not None:
-                    item.setToolTip(f"token probability {evidence.token_prob:.2f}")
-                if weak:
-                    item.setForeground(WEAK)
-                    item.setToolTip("Uncertain: below the threshold or not found in the text. Check it.")
-                self.table.setItem(row, col, item)
-        self.json.setPlainText(json.dumps(outcome.answer, indent=2, ensure_ascii=False))
-
-    def _copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.json.toPlainText())
 
 
 class SummaryBody(QWidget):

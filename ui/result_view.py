@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
 from app.outcome import Outcome
 from ui.assets import icon
 from ui.explain import badge, describe_error, why
+from ui.extract_body import ExtractBody
 from ui.flow_layout import FlowLayout
 from ui.formatting import short_model
 from ui.meter import ConfidenceMeter
 from ui.page import scrolling
-from ui.result_bodies import ClassifyBody, ExtractBody, SummaryBody
+from ui.result_bodies import ClassifyBody, SummaryBody
 
 
 def _label(text: str = "", name: str = "", wrap: bool = True) -> QLabel:
@@ -257,6 +258,7 @@ class ResultView(QFrame):
     send_queue = Signal()
     correct = Signal(object, str)  # (Outcome, label): "this should be label"
     create_classifier = Signal(object)  # (Outcome): no classifier has its labels; the user asks for one
+    correct_field = Signal(object, str, object)  # (Outcome, field, value | [start, end] | None): an extraction fix
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -281,6 +283,7 @@ class ResultView(QFrame):
         self.outcome.send_queue.connect(self.send_queue)
         self.outcome.correct.connect(self._correct)
         self.outcome.create_classifier.connect(self._create_classifier)
+        self.outcome.extract.correct_field.connect(self._correct_field)
         for page in (self.empty, self.busy, self.error, self.outcome_area):
             self.stack.addWidget(page)
         self.current: Outcome | None = None
@@ -288,6 +291,10 @@ class ResultView(QFrame):
     def _correct(self, label: str) -> None:
         if self.current is not None:
             self.correct.emit(self.current, label)
+
+    def _correct_field(self, field: str, value: object) -> None:
+        if self.current is not None:
+            self.correct_field.emit(self.current, field, value)
 
     def _create_classifier(self) -> None:
         if self.current is not None:
