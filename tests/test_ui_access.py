@@ -203,6 +203,8 @@ def test_shortcuts_switch_pages_and_tasks(qtbot: QtBot, window: MainWindow) -> N
     assert panel.task() == "summarize"
     qtbot.keyClick(panel.input, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)  # type: ignore[no-untyped-call]
     assert panel.task() == "classify"
-    qtbot.keyClick(panel.input, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)  # type: ignore[no-untyped-call]
+    qtbot.keyClick(panel.input, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # type: ignore[no-untyped-call]
+    assert window.pages.currentWidget() is window.extractors
+    qtbot.keyClick(panel.input, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)  # type: ignore[no-untyped-call]
     assert window.pages.currentWidget() is window.settings
     assert all("Alt+" in b.toolTip() for b in panel.task_buttons.buttons())  # the shortcut is discoverable
