@@ -16,25 +16,23 @@ unique, examples on known labels, array sizes, finite numbers, and the head's SH
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from app.profile_files import NAME_PATTERN, array_from_json, array_to_json
+from app.profile_files import check_name as _check_name
 from inference.calibration import FloatArray
 from inference.classifier_head import Head, LabelFigures, TrainReport
 from inference.embedding import EmbeddingModel
-from inference.errors import ClassifierFileInvalid, InputInvalid
+from inference.errors import ClassifierFileInvalid
 
 FORMAT = "inhouse-classifier"
 FORMAT_VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 SOURCES = ("user", "correction", "frontier", "import")
 MAX_EXAMPLE_CHARS = 20_000
 MAX_LABEL_CHARS = 200
@@ -108,11 +106,7 @@ def head_fingerprint(head: Head, embedding: EmbeddingModel) -> str:
 
 
 def check_name(name: str) -> str:
-    if not NAME_PATTERN.match(name):
-        raise InputInvalid(
-            f"'{name}' cannot be a classifier name: use 1 to 64 letters, digits, '-', '_' or '.', "
-            "starting with a letter or digit.", hint="Choose another name.")
-    return name
+    return _check_name(name, "classifier")
 
 
 # -- writing ----------------------------------------------------------------------------------------
@@ -133,15 +127,10 @@ def _head_to_json(trained: TrainedHead) -> dict[str, Any]:
     head = trained.head
     return {
         "trained": trained.trained, "embedding": trained.embedding.to_json(), "c": head.c,
-        "temperature": head.temperature, "coef": _array_to_json(head.coef),
-        "intercept": _array_to_json(head.intercept), "examples_sha256": trained.examples_sha256,
+        "temperature": head.temperature, "coef": array_to_json(head.coef),
+        "intercept": array_to_json(head.intercept), "examples_sha256": trained.examples_sha256,
         "sha256": trained.fingerprint, "report": trained.report.to_json(),
     }  # fmt: skip
-
-
-def _array_to_json(array: FloatArray) -> dict[str, Any]:
-    data = np.ascontiguousarray(array, dtype="<f4")
-    return {"shape": list(data.shape), "float32": base64.b64encode(data.tobytes()).decode("ascii")}
 
 
 # -- reading ----------------------------------------------------------------------------------------
@@ -203,19 +192,7 @@ def _head_from_json(data: dict[str, Any], labels: tuple[str, ...], origin: str) 
 
 
 def _array_from_json(data: dict[str, Any], shape: tuple[int, ...], origin: str) -> FloatArray:
-    if tuple(data["shape"]) != shape:
-        raise ClassifierFileInvalid(f"{origin} is damaged: an array has shape {data['shape']}, expected "
-                                    f"{list(shape)} for these labels.")
-    try:
-        raw = base64.b64decode(data["float32"], validate=True)
-    except (binascii.Error, ValueError) as err:
-        raise ClassifierFileInvalid(f"{origin} is damaged: the weights are not valid base64.") from err
-    if len(raw) != 4 * int(np.prod(shape)):
-        raise ClassifierFileInvalid(f"{origin} is damaged: the weights have the wrong length.")
-    array = np.frombuffer(raw, dtype="<f4").reshape(shape).astype(np.float32)
-    if not np.isfinite(array).all():
-        raise ClassifierFileInvalid(f"{origin} is damaged: the weights contain non-finite numbers.")
-    return array
+    return array_from_json(data, shape, origin, ClassifierFileInvalid)
 
 
 def _report_from_json(data: dict[str, Any]) -> TrainReport:

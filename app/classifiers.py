@@ -21,7 +21,6 @@ Which classify requests use a trained head (``find_for_spec``, called by ``Engin
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -53,6 +52,7 @@ from app.classifier_learning import (
     read_examples,
     suggest_for_labelling,
 )
+from app.profile_files import atomic_write
 from inference.classifier_head import TrainReport, check_counts, fit_head
 from inference.embedding import Embedder
 from inference.engine import CancelToken
@@ -274,7 +274,7 @@ class ClassifierStore:
     def export(self, name: str, path: Path, *, include_examples: bool = True) -> Path:
         """Write the profile as one file; without examples the receiver can classify but not retrain."""
         profile = self.get(name)
-        _atomic_write(Path(path), _dump(profile, include_examples=include_examples))
+        atomic_write(Path(path), _dump(profile, include_examples=include_examples))
         return Path(path)
 
     def import_file(self, path: Path, *, name: str | None = None, replace_existing: bool = False) -> Profile:
@@ -334,7 +334,7 @@ class ClassifierStore:
             profile = replace(profile, revision=profile.revision + 1)
         profile = replace(profile, updated=_now(), created=profile.created or _now())
         path = self.path(profile.name)
-        _atomic_write(path, _dump(profile))
+        atomic_write(path, _dump(profile))
         stat = path.stat()
         self._loaded[profile.name] = ((stat.st_mtime_ns, stat.st_size), profile)
         return profile
@@ -373,10 +373,3 @@ def _dump(profile: Profile, *, include_examples: bool = True) -> bytes:
 
     data = profile_to_json(profile, include_examples=include_examples)
     return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
