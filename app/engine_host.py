@@ -13,18 +13,19 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.classifiers import ClassifierStore, classify_text
-from app.extractor_learning import extract_text
-from app.extractors import ExtractorStore
 from app.models import configured_model
 from inference.catalog import ModelChoice, resolve_model
 from inference.embedding import Embedder, model_key
 from inference.engine import CancelToken, EngineConfig, LocalEngine
 from inference.tasks import run as run_task
 from inference.tasks.base import ClassifySpec, ExtractSpec, TaskRequest, TaskResult
-from inference.token_features import TokenEncoder
-from inference.token_features import model_key as token_model_key
+
+if TYPE_CHECKING:  # extractor profiles load jsonschema, numpy and the tagger: only when one is used
+    from app.extractors import ExtractorStore
+    from inference.token_features import TokenEncoder
 
 DEFAULT_N_CTX = 4096
 
@@ -87,6 +88,8 @@ class EngineHost:
         if isinstance(request.spec, ExtractSpec) and (request.spec.extractor or self.extractors.names()):
             found = self.extractors.find_for_spec(request.spec, self._encoder_key())
             if found is not None:
+                from app.extractor_learning import extract_text
+
                 return extract_text(found, self.token_encoder(), request.text, cancel)
         return run_task(self.engine(), request, cancel)
 
@@ -94,6 +97,8 @@ class EngineHost:
     @property
     def extractors(self) -> ExtractorStore:
         if self._extractors is None:
+            from app.extractors import ExtractorStore
+
             self._extractors = ExtractorStore.open_default()
         return self._extractors
 
@@ -101,13 +106,17 @@ class EngineHost:
         """The local model read layer by layer, for extractor taggers (loaded on first use)."""
         with self._lock:
             if self._encoder is None:
+                from inference.token_features import TokenEncoder
+
                 self._encoder = TokenEncoder(self._model_path(), cache_dir=self.extractors.cache_dir)
             return self._encoder
 
     def _encoder_key(self) -> str:
         if self._encoder is not None:
             return self._encoder.model.key
-        return token_model_key(self._model_path())
+        from inference.token_features import model_key
+
+        return model_key(self._model_path())
 
     # -- classifier profiles ---------------------------------------------------------------------
     @property

@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {  # top-level command -> the module that registers i
     "key": "app.cli.key",
     "gui": "app.cli.gui",
     "classifiers": "app.cli.classifiers",
+    "extractors": "app.cli.extractors",
     "batch": "app.cli.batch",
     "eval": "app.cli.evals",
     "models": "app.cli.models",
