@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from inference.tasks.base import (
+    SUMMARY_SHAPES,
+    Calibration,
     ClassifySpec,
     ExtractSpec,
     SummarizeSpec,
@@ -26,7 +28,7 @@ def spec_to_json(spec: TaskSpec) -> dict[str, Any]:
         return data
     if isinstance(spec, ExtractSpec):
         return {"task": "extract", "schema": spec.schema}
-    return {"task": "summarize", "max_words": spec.max_words}
+    return {"task": "summarize", "max_words": spec.max_words, "shape": spec.shape, "bullets": spec.bullets}
 
 
 def spec_from_json(data: dict[str, Any]) -> TaskSpec:
@@ -41,7 +43,10 @@ def spec_from_json(data: dict[str, Any]) -> TaskSpec:
     if task == "extract":
         return ExtractSpec(schema=dict(data["schema"]))
     if task == "summarize":
-        return SummarizeSpec(max_words=int(data.get("max_words", 60)))
+        shape = data.get("shape", "paragraph")
+        return SummarizeSpec(max_words=int(data.get("max_words", 60)),
+                             shape=shape if shape in SUMMARY_SHAPES else "paragraph",
+                             bullets=int(data.get("bullets", 3)))
     raise ValueError(f"unknown task {task!r}")
 
 
@@ -66,4 +71,11 @@ def result_from_json(data: dict[str, Any]) -> TaskResult:
         model=str(data.get("model", "")),
         method=str(data.get("method", "")),
         probabilities=data.get("probabilities"),
+        calibration=_calibration(data.get("calibration")),
     )
+
+
+def _calibration(data: Any) -> Calibration | None:
+    if not isinstance(data, dict) or data.get("state") not in ("calibrated", "uncalibrated", "trained"):
+        return None
+    return Calibration(data["state"], str(data.get("basis", "")), int(data.get("evidence", 0)))
