@@ -217,7 +217,8 @@ class Assistant:
         escalation = self.effective.policy.escalation
         thresholds = self.effective.policy.thresholds
         trusted = not local.uncalibrated or thresholds.uncalibrated == "accept"
-        if local.confidence >= thresholds.for_task(local.task) and trusted:
+        kept = local.uncalibrated and thresholds.uncalibrated == "keep"  # stays local whatever the state
+        if (local.confidence >= thresholds.for_task(local.task) and trusted) or kept:
             return RouterState(0.0, 0.0, has_api_key=False, online=self.online)
         return RouterState(
             spent_this_month_usd=self.store.month_spend(),
