@@ -136,7 +136,7 @@ KEYS: tuple[KeySpec, ...] = (
             'What an uncalibrated confidence (a zero-shot label set with no evidence yet) means: "ask" (never '
             'kept as confident: escalation is offered as below the threshold), "keep" (never kept as confident, '
             'never escalated for it: the answer stays, marked uncalibrated) or "accept" (compared with the '
-            'threshold like any other). Safest: "keep".'),
+            'threshold like any other). Safest: "keep".', rank=("keep", "accept", "ask")),
     KeySpec("privacy.store_history", "bool", True, False, _boolean,
             "Keep a searchable history of requests and answers. Safest: false."),
     KeySpec("privacy.retention_days", "int", 90, 1, _integer(1, MAX_RETENTION_DAYS),
