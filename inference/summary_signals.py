@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w-]*[A-Z0-9][\w-]*|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)\b")
 _DIGIT = re.compile(r"\d")
+# Counts written as words ("three customers"); "one" is left out: it is as often a pronoun as a number.
+_NUMBER_WORDS = {w: float(i) for i, w in enumerate(
+    ["zero", "_", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+     "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]) if w != "_"}
+_NUMBER_WORDS.update({"thirty": 30.0, "forty": 40.0, "fifty": 50.0, "sixty": 60.0, "seventy": 70.0,
+                      "eighty": 80.0, "ninety": 90.0, "hundred": 100.0, "thousand": 1000.0})
 
 
 def text_signals(source: str, summary: str) -> dict[str, float]:
@@ -82,21 +88,31 @@ def summary_units(summary: str) -> list[str]:
 def unsupported_facts(source: str, summary: str) -> list[str]:
     """Numbers and names in the summary that the source does not contain (an invented fact)."""
     missing = []
-    src_numbers = _numbers(source)
+    src_words = set(_words(source))
+    src_numbers = _numbers(source) | {_NUMBER_WORDS[w] for w in src_words if w in _NUMBER_WORDS}
     for match in re.finditer(r"\d[\d.,]*\d|\d", summary):
         if not (_numbers(match.group()) & src_numbers):
             missing.append(match.group())
+    for word in _words(summary):
+        if word in _NUMBER_WORDS and _NUMBER_WORDS[word] not in src_numbers:
+            missing.append(word)
     src_norm = normalize(source)
-    src_words = set(_words(source))
     for sentence in summary_units(summary):
         for match in _NAME.finditer(sentence):
             name = match.group(1)
             if match.start(1) == 0 or _DIGIT.search(name):
                 continue  # a sentence's first word is capitalised anyway; numbers are checked above
             parts = [p for p in _words(name) if p not in STOPWORDS]
-            if parts and not (normalize(name) in src_norm or all(p in src_words for p in parts)):
+            if parts and not (normalize(name) in src_norm or all(_known(p, src_words) for p in parts)):
                 missing.append(name)
     return missing
+
+
+def _known(word: str, src_words: set[str]) -> bool:
+    """The source has this word, or the word is a plural or possessive of one it has ("DenseNets",
+    "Priya's" for "DenseNet", "Priya"): another form of a known name is not an invented fact."""
+    endings = ("'s", "s'", "es", "s")
+    return word in src_words or any(word.endswith(e) and word[: -len(e)] in src_words for e in endings)
 
 
 def _words(text: str) -> list[str]:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from inference.engine import LocalEngine
-from inference.summary_confidence import score_summary
+from inference.summary_confidence import extract_share, score_summary
 from inference.summary_shape import limit_words, shape_summary, split_sentences
-from inference.summary_signals import unsupported_facts
+from inference.summary_signals import text_signals, unsupported_facts
 from inference.tasks import run
 from inference.tasks.base import SummarizeSpec, TaskRequest
 
@@ -40,6 +40,17 @@ def test_invented_numbers_and_names_are_found() -> None:
     assert unsupported_facts(source, "Priya fixed it; 14 services moved for 1035.18 dollars.") == []
     assert unsupported_facts(source, "It was fixed by Daniel; 16 services moved.") == ["16", "Daniel"]
     assert unsupported_facts(source, "Researchers moved 14 services.") == []  # a first word is not a name
+    assert unsupported_facts(source, "The fix is Priya's; fourteen services moved.") == []  # forms of known facts
+    assert unsupported_facts(source, "Priya moved three services.") == ["three"]
+    assert unsupported_facts("We compare DenseNet with ResNet.", "It compares DenseNets and ResNets.") == []
+
+
+def test_a_verbatim_copy_counts_as_a_defect() -> None:
+    source = ("The council met on Tuesday to debate the bus network. Members voted 7 to 2 to approve the plan, "
+              "which adds four express routes.")
+    copy = text_signals(source, "The council met on Tuesday to debate the bus network.")
+    own = text_signals(source, "The council approved four express routes, 7 votes to 2.")
+    assert extract_share(copy) == 1.0 and extract_share(own) == 0.0
 
 
 @pytest.mark.model
