@@ -53,9 +53,8 @@ TITLES = {
 CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "escalation.mode": (("never", "Never"), ("ask", "Ask me each time"), ("auto", "Automatically")),
     "escalation.provider": (("anthropic", "Anthropic"),),
-    "thresholds.uncalibrated": (("ask", "Never confident: offer the cloud model"),
-                                ("keep", "Never confident: keep on this device"),
-                                ("accept", "Compare with the threshold")),
+    "thresholds.uncalibrated": (("ask", "Offer the cloud model"), ("keep", "Keep on this device"),
+                                ("accept", "Use the threshold")),
     "privacy.audit_payload": (("full", "The exact request sent"), ("hash", "Only a fingerprint (SHA-256)")),
 }
 
