@@ -10,13 +10,14 @@ A gate of ``None`` means "do not ask now": the outcome says consent is needed, a
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from app import paths
-from app.classifier_learning import add_correction, keep_frontier_candidate
+from app.classifier_learning import BackgroundTrainer, add_correction, keep_frontier_candidate
 from app.consent import ConsentChoice, ConsentDecision, ConsentGate, ConsentRequest, Highlight
 from app.engine_host import EngineHost
 from app.outcome import FrontierSummary, Outcome
@@ -24,7 +25,7 @@ from app.policy import EffectivePolicy, load_policy
 from app.redaction_learning import RedactionLearning
 from app.router import Action, Decision, RouterState, decide
 from app.store import Store, UnavailableStore, open_or_unavailable
-from inference.errors import ProviderUnavailable, RedactionTrainingStopped
+from inference.errors import InhouseError, ProviderUnavailable, RedactionTrainingStopped
 from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
 from inference.tasks.serialize import request_from_json, request_to_json, result_from_json
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # the send step, the cloud SDK and redaction load only when a
     from inference.redact import Redaction
 
 ProviderFactory: TypeAlias = "Callable[[str], Provider]"
+log = logging.getLogger("inhouse.assistant")
 
 
 def _settled(outcome: Outcome) -> bool:
@@ -72,6 +74,7 @@ class Assistant:
         self.key_source = key_source or _stored_api_key
         self.online = True  # flips to False when the provider cannot be reached; the user can retry
         self.session_allowed: set[str] = set()
+        self.trainer = BackgroundTrainer(lambda: self.host.classifiers, self.host.embedder)
         self._lock = threading.Lock()
         self.redaction_learning = RedactionLearning(paths.current().data_dir)
         self._retraining = threading.Lock()
@@ -126,17 +129,35 @@ class Assistant:
         return self.store.month_spend()
 
     def close(self) -> None:
+        self.trainer.wait()
         self.host.close()
         self.store.close()
 
     # -- learning from use (classifier profiles, see app.classifiers) ----------------------------
     def add_correction(self, outcome: Outcome, label: str) -> str:
-        """The user says "this should be ``label``": add the message as an example to the matching profile.
+        """The user says "this should be ``label``": the message becomes evidence for the label set's
+        zero-shot confidence (``app.label_calibration``) and an example of the matching profile, which is
+        then retrained in the background (``trainer``).
 
         The profile is the one the request named, else one with the same label set (ClassifierMissing
-        when there is none). Returns the profile's name; train it again for the example to count.
+        when there is none, after the evidence is kept). Returns the profile's name.
         """
-        return add_correction(self.host.classifiers, outcome, label)
+        self._record_evidence(outcome, label, "correction")
+        name = add_correction(self.host.classifiers, outcome, label)
+        self.trainer.request(name)
+        return name
+
+    def _record_evidence(self, outcome: Outcome, label: str, source: str) -> None:
+        """A zero-shot classify answer whose right label is now known becomes calibration evidence."""
+        spec, calibration = outcome.request.spec, outcome.local.calibration
+        if not isinstance(spec, ClassifySpec) or calibration is None or calibration.zero_shot is None:
+            return
+        if label not in spec.labels:
+            return
+        try:
+            self.host.record_evidence(spec, [(outcome.request.text, label)], source, [calibration.zero_shot])
+        except (InhouseError, OSError) as err:  # learning is a bonus: it must never cost the user the answer
+            log.warning("calibration evidence not kept: %s", err)
 
     def retrain_redaction_if_due(self) -> bool:
         """Retrain the redaction tagger when the user hid text by hand since the last training (minutes:
@@ -165,8 +186,11 @@ class Assistant:
 
     def _keep_frontier_candidate(self, outcome: Outcome) -> None:
         """Where policy allows (``[learning] keep_frontier_answers``), a frontier label for an escalated
-        message becomes a candidate example of the matching profile, pending the user's accept."""
+        message becomes a candidate example of the matching profile, pending the user's accept. Always, it
+        becomes calibration evidence for the label set (a text hash and numbers only, no text)."""
         keep_frontier_candidate(self.host.classifiers, outcome, self.effective.policy)
+        if outcome.tier == "frontier" and isinstance(outcome.answer, str):
+            self._record_evidence(outcome, outcome.answer, "frontier")
 
     # -- steps -----------------------------------------------------------------------------------
     def _decide_and_act(
@@ -175,10 +199,13 @@ class Assistant:
     ) -> Outcome:
         policy = self.effective.policy
         model = policy.escalation.model
-        if self.store_problem and local.confidence < policy.thresholds.for_task(local.task):
+        not_kept = local.confidence < policy.thresholds.for_task(local.task) or (
+            local.uncalibrated and policy.thresholds.uncalibrated == "ask")
+        if self.store_problem and not_kept:
             reason = "the audit log is unavailable, so nothing may leave this device until the database is fixed"
             return self._remember(Outcome(request, local, local.output, "local", Action.DENY.value, reason))
-        decision = decide(request.task, local.confidence, policy, self._state(request, local), model)
+        decision = decide(request.task, local.confidence, policy, self._state(request, local), model,
+                          calibrated=not local.uncalibrated)
         base = Outcome(request, local, local.output, "local", decision.action.value, decision.reason,
                        threshold=decision.threshold, queue_id=queue_id)
         if decision.action in (Action.ACCEPT, Action.DENY):
@@ -195,7 +222,10 @@ class Assistant:
         keyring and the ledger are not read for answers that stay local (a keyring read can prompt the
         user on macOS)."""
         escalation = self.effective.policy.escalation
-        if local.confidence >= self.effective.policy.thresholds.for_task(local.task):
+        thresholds = self.effective.policy.thresholds
+        trusted = not local.uncalibrated or thresholds.uncalibrated == "accept"
+        kept = local.uncalibrated and thresholds.uncalibrated == "keep"  # stays local whatever the state
+        if (local.confidence >= thresholds.for_task(local.task) and trusted) or kept:
             return RouterState(0.0, 0.0, has_api_key=False, online=self.online)
         return RouterState(
             spent_this_month_usd=self.store.month_spend(),

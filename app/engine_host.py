@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.classifiers import ClassifierStore, classify_text
+from app.label_calibration import CalibrationStore, Fit
 from app.models import configured_model
 from inference.catalog import ModelChoice, resolve_model
 from inference.embedding import Embedder, model_key
@@ -34,6 +35,7 @@ class EngineHost:
     def __init__(
         self, model_path: str | None = None, n_ctx: int | None = None, *, engine: LocalEngine | None = None,
         embedder: Embedder | None = None, classifiers: ClassifierStore | None = None,
+        calibrations: CalibrationStore | None = None,
         token_encoder: TokenEncoder | None = None, extractors: ExtractorStore | None = None,
     ) -> None:
         """``engine``: share an already-loaded engine (not closed by this host), e.g. in tests.
@@ -50,6 +52,7 @@ class EngineHost:
         self._embedder: Embedder | None = embedder
         self._owns_embedder = embedder is None
         self._classifiers = classifiers
+        self._calibrations = calibrations
         self._encoder: TokenEncoder | None = token_encoder
         self._owns_encoder = token_encoder is None
         self._extractors = extractors
@@ -81,17 +84,46 @@ class EngineHost:
         return self._engine
 
     def run(self, request: TaskRequest, cancel: CancelToken | None = None) -> TaskResult:
-        if isinstance(request.spec, ClassifySpec) and (request.spec.classifier or self.classifiers.names()):
-            profile = self.classifiers.find_for_spec(request.spec, self._embedding_key())
-            if profile is not None:
-                return classify_text(profile, self.embedder(), request.text, cancel)
-        if isinstance(request.spec, ExtractSpec) and (request.spec.extractor or self.extractors.names()):
-            found = self.extractors.find_for_spec(request.spec, self._encoder_key())
+        spec = request.spec
+        if isinstance(spec, ExtractSpec) and (spec.extractor or self.extractors.names()):
+            found = self.extractors.find_for_spec(spec, self._encoder_key())
             if found is not None:
                 from app.extractor_learning import extract_text
 
                 return extract_text(found, self.token_encoder(), request.text, cancel)
-        return run_task(self.engine(), request, cancel)
+        if not isinstance(spec, ClassifySpec):
+            return run_task(self.engine(), request, cancel)
+        if spec.classifier or self.classifiers.names():
+            profile = self.classifiers.find_for_spec(spec, self._embedding_key())
+            if profile is not None:
+                return classify_text(profile, self.embedder(), request.text, cancel)
+        result = run_task(self.engine(), request, cancel)
+        return self.calibrations.calibrate(spec, self.model_key(), result)
+
+    # -- zero-shot calibration (see app.label_calibration) -----------------------------------------
+    @property
+    def calibrations(self) -> CalibrationStore:
+        if self._calibrations is None:
+            self._calibrations = CalibrationStore.open_default()
+        return self._calibrations
+
+    def model_key(self) -> str:
+        """Names the local model file (name and size): evidence is kept per model."""
+        path = self._model_path()
+        return f"{path.stem}-{path.stat().st_size}"
+
+    def record_evidence(self, spec: ClassifySpec, items: list[tuple[str, str]], source: str,
+                        zero_shot: list[dict[str, float] | None] | None = None,
+                        cancel: CancelToken | None = None) -> Fit | None:
+        """Texts with their right labels become evidence for the label set's zero-shot confidence; the
+        zero-shot probabilities are computed where not given. Returns the new fit."""
+        given = zero_shot or [None] * len(items)
+        rows = []
+        for (text, label), probs in zip(items, given, strict=True):
+            if probs is None:
+                probs = run_task(self.engine(), TaskRequest(text, spec), cancel).probabilities or {}
+            rows.append((text, label, probs))
+        return self.calibrations.record(spec, self.model_key(), rows, source)
 
     # -- extractor profiles ----------------------------------------------------------------------
     @property

@@ -49,17 +49,24 @@ GOOD_SCORE = 4  # judge scores at or above this count as good summaries
 
 
 def run_local(assistant: Assistant, evalset: EvalSet, progress: Progress | None = None) -> list[ItemResult]:
-    results = []
+    """Every item through the local tier. A zero-shot classify set's items, with their expected labels,
+    then become calibration evidence for the label set (``EngineHost.record_evidence``)."""
+    results, evidence = [], []
     for n, item in enumerate(evalset.items, 1):
         start = time.perf_counter()
         try:
             res = assistant.host.run(TaskRequest(item.text, evalset.spec))
             fields = {k: f.confidence for k, f in res.fields.items()} if res.fields else None
             results.append(ItemResult(res.output, res.confidence, res.latency_ms, fields=fields))
+            if res.calibration is not None and res.calibration.zero_shot is not None and item.expected:
+                evidence.append((item.text, str(item.expected), res.calibration.zero_shot))
         except InhouseError as err:
             results.append(ItemResult(None, 0.0, (time.perf_counter() - start) * 1000, error=str(err)))
         if progress:
             progress(n, len(evalset.items))
+    if evidence and isinstance(evalset.spec, ClassifySpec):
+        assistant.host.record_evidence(evalset.spec, [(t, y) for t, y, _ in evidence], "eval",
+                                       [p for _, _, p in evidence])
     return results
 
 

@@ -323,6 +323,6 @@ def run_long_summary(assistant: Assistant, document: Document, spec: SummarizeSp
     from inference.tasks.summarize import build_messages as summary_messages
 
     engine = assistant.host.engine()
-    head = len(engine.tokenize(engine.prompter.render(summary_messages("", spec.max_words))))
+    head = len(engine.tokenize(engine.prompter.render(summary_messages("", spec))))
     budget = engine.n_ctx - head - int(spec.max_words * TOKENS_PER_WORD) - 32
     return summarize_document(assistant.host.run, document, spec, budget, lambda text: len(engine.tokenize(text)))

@@ -33,6 +33,7 @@ from inference.errors import InhouseError
 
 Mode = Literal["never", "ask", "auto"]
 AuditPayload = Literal["full", "hash"]
+Uncalibrated = Literal["ask", "keep", "accept"]
 Source = Literal["default", "user", "admin", "safest"]
 LayerName = Literal["user", "admin", "admin override"]
 MAX_POLICY_BYTES = 1_000_000
@@ -68,6 +69,7 @@ class Thresholds:
     classify: float
     extract: float
     summarize: float
+    uncalibrated: Uncalibrated = "ask"  # what an uncalibrated confidence means (app.router)
 
     def for_task(self, task: str) -> float:
         if task not in ("classify", "extract", "summarize"):
@@ -151,6 +153,7 @@ def _build(values: Mapping[str, object]) -> Policy:
             classify=cast(float, v["thresholds.classify"]),
             extract=cast(float, v["thresholds.extract"]),
             summarize=cast(float, v["thresholds.summarize"]),
+            uncalibrated=cast(Uncalibrated, v["thresholds.uncalibrated"]),
         ),
         privacy=PrivacyPolicy(
             store_history=cast(bool, v["privacy.store_history"]),

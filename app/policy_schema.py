@@ -20,6 +20,7 @@ Kind = Literal["str", "bool", "float", "int", "str-list"]
 MODES = ("never", "ask", "auto")
 PROVIDERS = ("anthropic",)  # the providers inference.frontier implements
 AUDIT_PAYLOADS = ("full", "hash")
+UNCALIBRATED = ("ask", "keep", "accept")
 MAX_OUTPUT_TOKENS = 65_536
 MAX_RETENTION_DAYS = 3_650
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,199}$")
@@ -131,6 +132,11 @@ KEYS: tuple[KeySpec, ...] = (
             "Escalate an extraction below this confidence. Safest: 0 (never escalate)."),
     KeySpec("thresholds.summarize", "float", 0.60, 0.0, _number(0.0, 1.0),
             "Escalate a summary below this confidence. Safest: 0 (never escalate)."),
+    KeySpec("thresholds.uncalibrated", "str", "ask", "keep", _choice(*UNCALIBRATED),
+            'What an uncalibrated confidence (a zero-shot label set with no evidence yet) means: "ask" (never '
+            'kept as confident: escalation is offered as below the threshold), "keep" (never kept as confident, '
+            'never escalated for it: the answer stays, marked uncalibrated) or "accept" (compared with the '
+            'threshold like any other). Safest: "keep".', rank=("keep", "accept", "ask")),
     KeySpec("privacy.store_history", "bool", True, False, _boolean,
             "Keep a searchable history of requests and answers. Safest: false."),
     KeySpec("privacy.retention_days", "int", 90, 1, _integer(1, MAX_RETENTION_DAYS),

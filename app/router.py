@@ -3,6 +3,8 @@
 ``decide`` is a pure function of the confidence, the effective policy and a snapshot of the world
 (spending, key, connectivity, what the user already allowed this session). Rules, first match wins:
 
+0. an uncalibrated confidence (zero-shot label set without evidence), per thresholds.uncalibrated:
+   "keep" -> DENY (stays on the device, not confident); "ask" -> skip rule 1; "accept" -> go on
 1. confidence >= the task's threshold             -> ACCEPT
 2. escalation.mode is "never"                     -> DENY
 3. the model is not in escalation.allowed_models  -> DENY
@@ -97,9 +99,11 @@ def _refusal(task: str, policy: Policy, state: RouterState, model: str) -> tuple
 
 
 def decide(
-    task: str, confidence: float, policy: Policy, state: RouterState, model: str | None = None
+    task: str, confidence: float, policy: Policy, state: RouterState, model: str | None = None,
+    *, calibrated: bool = True,
 ) -> Decision:
-    """What to do with a local answer of ``confidence`` for ``task`` (model defaults to the policy's)."""
+    """What to do with a local answer of ``confidence`` for ``task`` (model defaults to the policy's).
+    ``calibrated=False``: the confidence has no evidence behind it (see rule 0)."""
     _check_inputs(confidence, state)
     threshold = policy.thresholds.for_task(task)
     conf, thr = _pair(confidence, threshold)
@@ -107,9 +111,14 @@ def decide(
     def decision(action: Action, reason: str) -> Decision:
         return Decision(action, reason, threshold, confidence)
 
-    if confidence >= threshold:
+    rule = "accept" if calibrated else policy.thresholds.uncalibrated
+    if rule == "keep":
+        return decision(Action.DENY, f"confidence {conf} is uncalibrated: kept on this device, not confident "
+                                     "(thresholds.uncalibrated = \"keep\")")
+    if confidence >= threshold and rule == "accept":
         return decision(Action.ACCEPT, f"confidence {conf} meets the {thr} threshold for {task}")
-    below = f"confidence {conf} below threshold {thr} for {task}"
+    below = (f"confidence {conf} below threshold {thr} for {task}" if calibrated else
+             f"confidence {conf} is uncalibrated (no evidence for this label set yet) for {task}")
     refusal = _refusal(task, policy, state, policy.escalation.model if model is None else model)
     if refusal is not None:
         action, why = refusal

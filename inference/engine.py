@@ -271,6 +271,41 @@ class LocalEngine:
             self._llm.n_tokens = depth
             return [float(first_lp[c[0]]) + t for c, t in zip(continuations, tails, strict=True)]
 
+    def token_logprobs(self, prompt: Sequence[int], continuation: Sequence[int],
+                       cancel: CancelToken | None = None) -> list[float]:
+        """Each token's log-probability when ``continuation`` follows ``prompt`` (teacher forcing): one
+        pass over the continuation on top of the prompt's cached state (so any text can be scored)."""
+        with self.lock:
+            if not continuation:
+                return []
+            depth = len(prompt)
+            self._check_fits(depth + len(continuation))
+            self._feed(prompt)
+            out = [float(self._last_logprobs()[continuation[0]])]
+            llm = self._llm
+            for start in range(0, len(continuation) - 1, self.config.n_batch):
+                if cancel:
+                    cancel.check()
+                piece = list(continuation[start : start + self.config.n_batch + 1])
+                llm.n_tokens = depth + start
+                out += self._row_logprobs(depth + start, piece)
+            llm.n_tokens = depth
+            return out
+
+    def _row_logprobs(self, at: int, piece: list[int]) -> list[float]:
+        """Decode ``piece[:-1]`` at position ``at`` (sequence 0) with logits for every row; return the
+        log-probability of each next token ``piece[1:]``."""
+        llm = self._llm
+        llm._ctx.kv_cache_seq_rm(-1, at, -1)
+        batch = llm._batch.batch
+        for n, token in enumerate(piece[:-1]):
+            batch.token[n], batch.pos[n], batch.n_seq_id[n], batch.logits[n] = token, at + n, 1, True
+            batch.seq_id[n][0] = 0
+        batch.n_tokens = len(piece) - 1
+        if llama_cpp.llama_decode(llm.ctx, batch) != 0:
+            raise OutOfMemory("llama.cpp could not score the text (no room in the context).")
+        return [self._logprob_at(n, piece[n + 1]) for n in range(len(piece) - 1)]
+
     def _score_indexes(self, depth: int, conts: Sequence[Sequence[int]], indexes: list[int], tails: list[float],
                        cancel: CancelToken | None) -> None:
         for group in self._groups(depth, conts, indexes):
@@ -371,7 +406,7 @@ class LocalEngine:
             if llama_cpp.llama_decode(llm.ctx, batch) != 0:
                 raise OutOfMemory("llama.cpp could not score the spans (no room in the context).")
             for idx, row, j in rows:
-                logprobs = self._row_logprobs(row)
+                logprobs = self._row_distribution(row)
                 path = paths[idx]
                 if j + 1 < len(path):
                     out[idx].tokens[j + 1] = logprobs[path[j + 1]]
@@ -380,7 +415,7 @@ class LocalEngine:
             for seq in range(1, len(group) + 1):
                 llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
 
-    def _row_logprobs(self, row: int) -> np.ndarray[Any, np.dtype[np.float32]]:
+    def _row_distribution(self, row: int) -> np.ndarray[Any, np.dtype[np.float32]]:
         logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self._llm.ctx, row), shape=(self._n_vocab,))
         top = float(logits.max())
         result: np.ndarray[Any, np.dtype[np.float32]] = logits - (top + np.log(np.exp(logits - top).sum()))
@@ -399,8 +434,10 @@ class LocalEngine:
         grammar: LlamaGrammar | None = None,
         cancel: CancelToken | None = None,
         on_token: Callable[[str], None] | None = None,
+        stop: Callable[[str], bool] | None = None,
     ) -> Generation:
-        """Greedy decoding (temperature 0) of at most ``max_tokens`` tokens, stopping at end of turn."""
+        """Greedy decoding (temperature 0) of at most ``max_tokens`` tokens, stopping at end of turn, or
+        when ``stop(text so far)`` says so (e.g. a one-sentence answer that has its sentence)."""
         with self.lock:
             self._check_fits(len(prompt) + 1)
             self.fit_threads()
@@ -419,6 +456,9 @@ class LocalEngine:
                 if on_token:
                     on_token(self.token_piece(token).decode("utf-8", errors="replace"))
                 if len(tokens) >= max_tokens:
+                    break
+                if stop and stop(self._llm.detokenize(tokens).decode("utf-8", errors="replace")):
+                    finish = "stop"
                     break
             text = self._llm.detokenize(tokens).decode("utf-8", errors="replace")
             return Generation(text, tuple(tokens), tuple(logprobs), len(prompt), finish)

@@ -16,6 +16,7 @@ import jsonschema.exceptions
 import jsonschema.validators
 
 from inference.errors import MalformedOutput
+from inference.summary_shape import shape_summary
 from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest
 
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*\n(.*?)\n?```$", re.DOTALL)
@@ -140,18 +141,8 @@ def parse_extraction(spec: ExtractSpec, reply: MessageReply) -> Any:
 
 
 def parse_summary(spec: SummarizeSpec, text: str) -> str:
-    """The summary, cut to ``max_words`` words (at a sentence end when one is close) if it ran over."""
-    summary = text.strip()
-    words = summary.split()
-    if len(words) <= spec.max_words:
-        return summary
-    kept = " ".join(words[: spec.max_words])
-    end = max(kept.rfind(". "), kept.rfind("! "), kept.rfind("? "))
-    if kept.endswith((".", "!", "?")):
-        return kept
-    if end >= len(kept) // 2:
-        return kept[: end + 1]
-    return kept.rstrip(",;:") + "…"
+    """The summary in the asked shape, cut to ``max_words`` words if it ran over (never ending on "…")."""
+    return shape_summary(text, spec)[0]
 
 
 def _count(value: object) -> bool:

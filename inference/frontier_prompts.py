@@ -17,6 +17,7 @@ import jsonschema.exceptions
 import jsonschema.validators
 
 from inference.errors import InputInvalid, SchemaInvalid
+from inference.summary_shape import instruction
 from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest
 
 # Models that predate structured outputs (output_config.format): extraction falls back to prompting.
@@ -123,7 +124,7 @@ def _summarize_prompt(spec: SummarizeSpec) -> str:
         [
             "You write short, faithful summaries.",
             _DATA_NOT_INSTRUCTIONS,
-            f"Summarize it in at most {spec.max_words} words. Keep names, numbers and dates as written.",
+            f"{instruction(spec)} Keep names, numbers and dates as written.",
             _PLACEHOLDERS,
             "Answer with the summary only.",
         ]

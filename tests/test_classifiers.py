@@ -289,6 +289,8 @@ def test_corrections_and_frontier_answers_become_examples(
         assert name == "banking"
         corrected = [e for e in store.get("banking").examples if e.text == text]
         assert [(e.label, e.source) for e in corrected] == [("exchange_rate", "correction")]
+        assistant.trainer.wait()  # the correction retrained the classifier in the background
+        assert not store.get("banking").stale and store.get("banking").trained is not None
         with pytest.raises(InputInvalid, match="not a label"):
             assistant.add_correction(outcome, "refund")
         points = escalation_rate(assistant.store)

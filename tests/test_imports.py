@@ -60,10 +60,12 @@ def test_local_classify_path_imports_nothing_heavy(tmp_path: Path) -> None:
 
 
 def test_cli_classify_one_line_imports_nothing_heavy(tmp_path: Path, starter_model_path: Path) -> None:
-    """The whole command, as a user runs it (it loads the starter model and answers)."""
+    """The whole command, as a user runs it (it loads the starter model and answers). --local-only: a zero-shot
+    answer with no calibration evidence is offered to the cloud by default (thresholds.uncalibrated = "ask"),
+    and offering it reads the key store; the purely local path is what this measures."""
     code = (
         "import runpy\n"
-        "sys.argv = ['inhouse', 'classify', '--json', '--labels', 'a,b', 'hi']\n"
+        "sys.argv = ['inhouse', 'classify', '--json', '--local-only', '--labels', 'a,b', 'hi']\n"
         "try:\n"
         "    runpy.run_module('app', run_name='__main__', alter_sys=True)\n"
         "except SystemExit as stop:\n"

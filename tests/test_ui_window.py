@@ -83,7 +83,8 @@ def test_classify_run_shows_the_label_and_its_probability(qtbot: QtBot, window: 
     assert rows[outcome.answer] == f"{probabilities[outcome.answer] * 100:.0f}%"
     assert shown.value.text() == f"{outcome.local.confidence:.2f}"
     assert shown.badge.text() == "On this device"
-    assert "threshold for Classify" in shown.why.text()
+    # A zero-shot label set with no evidence is uncalibrated: the why line says so instead of the threshold
+    assert outcome.local.uncalibrated and "is uncalibrated" in shown.why.text()
 
 
 def test_gui_thread_keeps_running_during_a_classify_run(qtbot: QtBot, window: MainWindow) -> None:

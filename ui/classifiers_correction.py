@@ -60,8 +60,8 @@ class CorrectionController(QObject):
             message, hint = describe_error(done.error)
             panel.show_correction(f"{message} {hint}".strip(), good=False)
         else:
-            panel.show_correction(f"Added to the classifier “{done.result}” as an example of “{label}”. Train it "
-                                  "again (Classifiers page) for the correction to count.")
+            panel.show_correction(f"Added to the classifier “{done.result}” as an example of “{label}”; it is "
+                                  "being retrained in the background.")
             self.profiles_changed.emit()
 
     def choose_name(self, outcome: Outcome) -> None:

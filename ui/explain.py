@@ -64,6 +64,11 @@ def why(outcome: Outcome, threshold: float, *, key_missing: bool = False) -> str
                 f"so {outcome.frontier.model} answered instead.")
     if outcome.action == "local_only":
         return f"Confidence {conf} (threshold {thr} for {task}); escalation was not offered for this run."
+    if outcome.local.uncalibrated and outcome.action != "accept":
+        then = {"ask_consent": "You can ask the cloud model; nothing is sent without your consent.",
+                "deny": "It stays on this device, marked uncalibrated.",
+                "queue": "The request waits in the queue for the cloud model."}.get(outcome.action, "")
+        return f"Confidence {conf} is uncalibrated, so it is not treated as confident. {then}".strip()
     if outcome.local.confidence >= threshold:
         return f"Confidence {conf} meets the {thr} threshold for {task}, so the answer stayed on this device."
     below = f"Confidence {conf} is below the {thr} threshold for {task}"

@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.history.changed.connect(self._refresh_status)
         self.corrections.profiles_changed.connect(self.classifiers.refresh)
         self.extract_corrections.profiles_changed.connect(self.extractors.refresh)
+        self.corrections.profiles_changed.connect(self._refresh_saved_sets)
         self.settings.policy_changed.connect(self._refresh_status)
         self.settings.key_changed.connect(self._refresh_status)
         self.status.send_queued.connect(self.send_queued)
@@ -173,6 +174,8 @@ class MainWindow(QMainWindow):
         page = self.pages.currentWidget()
         if isinstance(page, HistoryView | AuditView | SettingsView | ClassifiersPage | ExtractorsPage | BatchPage):
             page.refresh()
+        if page is self.assistant_page:
+            self._refresh_saved_sets()
         focused = QApplication.focusWidget()
         if focused is not None and self.pages.isAncestorOf(focused):
             self.nav.setFocus()  # Qt put focus on the page's first control (a setting the wheel could change)
@@ -182,6 +185,12 @@ class MainWindow(QMainWindow):
         self.show_page(self.pages.indexOf(self.settings))
         self.settings.ensureWidgetVisible(self.settings.key)
         self.settings.key.focus_field()
+
+    def _refresh_saved_sets(self) -> None:
+        """Trained classifiers are offered under Saved sets on the Classify task."""
+        trained = [(s.name, s.labels, s.report.cv_accuracy) for s in self.assistant.host.classifiers.summaries()
+                   if s.trained and s.report is not None]
+        self.assistant_page.panel.labels.set_classifiers(trained)
 
     def _use_again(self, entry: object) -> None:
         self.assistant_page.use_past_run(entry)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 TRACK = QColor("#e5e7eb")
 GOOD = QColor("#16a34a")
 LOW = QColor("#d97706")
+UNCALIBRATED = QColor("#9ca3af")  # grey: a confidence with no evidence behind it is neither good nor low
 BAR = QColor("#3b6fe0")
 BAR_MUTED = QColor("#a5b8e8")
 TICK = QColor("#111827")
@@ -20,7 +21,7 @@ def _clamp(value: float) -> float:
 
 class ConfidenceMeter(QWidget):
     """A bar filled to the confidence, green at or above the threshold and amber below, with a tick
-    and a caption at the threshold."""
+    and a caption at the threshold; grey, captioned "uncalibrated", when no evidence backs it."""
 
     BAR_H = 10
 
@@ -28,13 +29,15 @@ class ConfidenceMeter(QWidget):
         super().__init__(parent)
         self.confidence = 0.0
         self.threshold: float | None = None
+        self.calibrated = True
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("Confidence meter")
 
-    def set_values(self, confidence: float, threshold: float | None) -> None:
+    def set_values(self, confidence: float, threshold: float | None, calibrated: bool = True) -> None:
         self.confidence = _clamp(confidence)
         self.threshold = None if threshold is None else _clamp(threshold)
-        text = f"confidence {self.confidence:.2f}"
+        self.calibrated = calibrated
+        text = f"confidence {self.confidence:.2f}" + ("" if calibrated else " (uncalibrated)")
         if self.threshold is not None:
             text += f", threshold {self.threshold:.2f}"
         self.setAccessibleDescription(text)
@@ -53,7 +56,7 @@ class ConfidenceMeter(QWidget):
         p.setBrush(TRACK)
         p.drawRoundedRect(track, 5, 5)
         good = self.threshold is None or self.confidence >= self.threshold
-        p.setBrush(GOOD if good else LOW)
+        p.setBrush(UNCALIBRATED if not self.calibrated else GOOD if good else LOW)
         if self.confidence > 0:
             p.drawRoundedRect(QRectF(1, 4, max(self.BAR_H, width * self.confidence), self.BAR_H), 5, 5)
         if self.threshold is not None:
@@ -66,7 +69,7 @@ class ConfidenceMeter(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
         p.setFont(font)
-        caption = f"threshold {self.threshold:.2f}"
+        caption = f"threshold {self.threshold:.2f}" + ("" if self.calibrated else " · uncalibrated")
         text_w = p.fontMetrics().horizontalAdvance(caption)
         left = min(max(0.0, x - text_w / 2), self.width() - text_w)
         p.drawText(QRectF(left, 4 + self.BAR_H + 3, text_w + 2, 16), Qt.AlignmentFlag.AlignLeft, caption)

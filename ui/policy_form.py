@@ -44,6 +44,7 @@ TITLES = {
     "thresholds.classify": "Classify",
     "thresholds.extract": "Extract",
     "thresholds.summarize": "Summarize",
+    "thresholds.uncalibrated": "Uncalibrated label sets",
     "privacy.store_history": "Keep a searchable history",
     "privacy.retention_days": "Keep history for",
     "privacy.audit_payload": "The audit log keeps",
@@ -52,6 +53,8 @@ TITLES = {
 CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "escalation.mode": (("never", "Never"), ("ask", "Ask me each time"), ("auto", "Automatically")),
     "escalation.provider": (("anthropic", "Anthropic"),),
+    "thresholds.uncalibrated": (("ask", "Offer the cloud model"), ("keep", "Keep on this device"),
+                                ("accept", "Use the threshold")),
     "privacy.audit_payload": (("full", "The exact request sent"), ("hash", "Only a fingerprint (SHA-256)")),
 }
 

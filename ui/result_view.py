@@ -212,8 +212,9 @@ class _OutcomePanel(QWidget):
         self.badge.style().polish(self.badge)
         self.badge.updateGeometry()
         self.value.setText(f"{local.confidence:.2f}")
-        self.meter.set_values(local.confidence, threshold)
-        self.why.setText(why(outcome, threshold, key_missing=key_missing))
+        self.meter.set_values(local.confidence, threshold, calibrated=not local.uncalibrated)
+        basis = f" {local.calibration.basis}" if local.calibration is not None and outcome.tier == "local" else ""
+        self.why.setText(why(outcome, threshold, key_missing=key_missing) + basis)
         self.ask.setVisible(outcome.action == "ask_consent" and outcome.tier == "local")
         self.key_button.setVisible(key_missing and outcome.action == "deny")
         self.queue_button.setVisible(outcome.action == "queue")

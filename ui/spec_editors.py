@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 
 from app.paths import RESOURCES
 from inference.errors import SchemaInvalid
-from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec
+from inference.summary_shape import MAX_BULLETS
+from inference.tasks.base import TLDR_WORDS, ClassifySpec, ExtractSpec, SummarizeSpec
 from ui.assets import label_sets
 from ui.ui_state import UiState
 from ui.wheel import guard_wheel
@@ -33,6 +34,7 @@ from ui.wheel import guard_wheel
 SCHEMA_TEMPLATES = ("invoice", "contact", "meeting")
 LABEL_LINES_MAX = 4
 CUSTOM = "custom"  # the template entry shown while the schema is the user's own text
+SHAPES = (("paragraph", "Paragraph"), ("tldr", "One-line TLDR"), ("bullets", "Bullet points"))
 
 
 def _status_label() -> QLabel:
@@ -84,9 +86,7 @@ class LabelsEditor(QWidget):
         layout, row = _section(self, "Labels")
         self.sets = QComboBox()
         self.sets.setAccessibleName("Saved label sets")
-        self.sets.addItem("Saved sets…")
-        for saved in label_sets():
-            self.sets.addItem(saved.name, ", ".join(saved.labels))
+        self.set_classifiers([])
         self.sets.activated.connect(self._use_set)
         guard_wheel(self.sets)
         row.addWidget(self.sets)
@@ -114,6 +114,16 @@ class LabelsEditor(QWidget):
         margins = self.labels.contentsMargins()
         frame = 2 * self.labels.document().documentMargin() + margins.top() + margins.bottom() + 4
         self.labels.setFixedHeight(int(self.labels.fontMetrics().lineSpacing() * shown + frame))
+
+    def set_classifiers(self, trained: list[tuple[str, tuple[str, ...], float]]) -> None:
+        """The saved sets, then each trained classifier as (name, labels, cross-validated accuracy): its
+        labels select it (a classify request with exactly those labels is answered by it)."""
+        self.sets.clear()
+        self.sets.addItem("Saved sets…")
+        for saved in label_sets():
+            self.sets.addItem(saved.name, ", ".join(saved.labels))
+        for name, labels, accuracy in trained:
+            self.sets.addItem(f"Classifier '{name}' (accuracy {accuracy:.2f})", ", ".join(labels))
 
     def _use_set(self, index: int) -> None:
         data = self.sets.itemData(index)
@@ -278,6 +288,21 @@ class SummaryOptions(QWidget):
         super().__init__(parent)
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
+        self.shape = QComboBox()
+        self.shape.setAccessibleName("Summary shape")
+        for value, text in SHAPES:
+            self.shape.addItem(text, value)
+        self.shape.currentIndexChanged.connect(self._shape_changed)
+        guard_wheel(self.shape)
+        form.addRow("Shape", self.shape)
+        self.bullets = QSpinBox()
+        self.bullets.setRange(1, MAX_BULLETS)
+        self.bullets.setValue(3)
+        self.bullets.setSuffix(" bullets")
+        self.bullets.setAccessibleName("Number of bullets")
+        self.bullets.valueChanged.connect(self.changed)
+        guard_wheel(self.bullets)
+        form.addRow("Bullets", self.bullets)
         self.words = QSpinBox()
         self.words.setRange(10, 500)
         self.words.setSingleStep(10)
@@ -291,9 +316,19 @@ class SummaryOptions(QWidget):
         hint.setObjectName("caption")
         hint.setWordWrap(True)
         form.addRow(hint)
+        self._form = form
+        self._shape_changed()
+
+    def _shape_changed(self) -> None:
+        shape = self.shape.currentData()
+        self._form.setRowVisible(self.bullets, shape == "bullets")
+        if shape == "tldr" and self.words.value() > TLDR_WORDS:
+            self.words.setValue(TLDR_WORDS)
+        self.changed.emit()
 
     def problem(self) -> str:
         return ""
 
     def spec(self) -> SummarizeSpec:
-        return SummarizeSpec(max_words=self.words.value())
+        return SummarizeSpec(max_words=self.words.value(), shape=self.shape.currentData() or "paragraph",
+                             bullets=self.bullets.value())

@@ -7,7 +7,7 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.cli.progress import progress_bar
 from app.consent import gate_for_cli
@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with progress_bar(f"local {evalset.name}", enabled=bars) as progress:
             local = run_local(assistant, evalset, progress)
+        _say_calibration(assistant, evalset.spec, quiet=args.json)
         frontier = judge = None
         if args.frontier or args.judge:
             to_judge = judge_requests(evalset, local) if args.judge else []
@@ -90,6 +91,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_report(report)
     return 0
+
+
+def _say_calibration(assistant: Any, spec: object, *, quiet: bool) -> None:
+    """After a zero-shot classify set: its items are now evidence for the label set (app.label_calibration)."""
+    from inference.tasks.base import ClassifySpec
+
+    if quiet or not isinstance(spec, ClassifySpec):
+        return
+    found = assistant.host.calibrations.fit_for(spec, assistant.host.model_key())
+    if found is not None:
+        print(f"Kept as evidence for these labels' confidence. {found.basis()}", file=sys.stderr)
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:

@@ -34,7 +34,10 @@ def print_outcome(outcome: Outcome, *, as_json: bool, out: Any = None) -> None:
     else:
         print(outcome.answer, file=out)
     threshold = f" (threshold {outcome.threshold:.2f})" if outcome.threshold is not None else ""
-    print(f"\nconfidence {local.confidence:.2f}{threshold} · {where} · {local.latency_ms:.0f} ms", file=out)
+    state = " uncalibrated" if local.uncalibrated else ""
+    print(f"\nconfidence {local.confidence:.2f}{state}{threshold} · {where} · {local.latency_ms:.0f} ms", file=out)
+    if local.calibration is not None:
+        print(local.calibration.basis, file=out)
     if outcome.reason:
         print(f"{outcome.reason}", file=out)
     if outcome.notice:

@@ -12,7 +12,8 @@ from typing import Any
 from app.inputs import decode_text, read_document, read_text_file
 from app.paths import RESOURCES
 from inference.errors import InputInvalid, SchemaInvalid
-from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest, TaskSpec
+from inference.summary_shape import MAX_BULLETS
+from inference.tasks.base import TLDR_WORDS, ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest, TaskSpec
 
 SCHEMA_TEMPLATES = ("invoice", "contact", "meeting")
 
@@ -29,7 +30,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--extractor", help="use this trained extractor profile (its schema, unless one is given)")
     _common(p)
     p = sub.add_parser("summarize", help="summarize the text")
-    p.add_argument("--max-words", type=_positive_int, default=60, help="target length in words (default 60)")
+    p.add_argument("--max-words", type=_positive_int, help="at most this many words (default 60; TLDR 30)")
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--tldr", action="store_true", help="one sentence: the main point")
+    shape.add_argument("--bullets", type=_positive_int, metavar="N", help="N bullet points")
     _common(p)
 
 
@@ -79,7 +83,13 @@ def build_spec(args: argparse.Namespace) -> TaskSpec:
                                extractor=args.extractor)
         path = args.schema or RESOURCES / "schemas" / f"{args.template}.json"
         return ExtractSpec(schema=load_schema(path), extractor=args.extractor)
-    return SummarizeSpec(max_words=args.max_words)
+    if args.tldr:
+        return SummarizeSpec(max_words=args.max_words or TLDR_WORDS, shape="tldr")
+    if args.bullets:
+        if args.bullets > MAX_BULLETS:
+            raise InputInvalid(f"Ask for at most {MAX_BULLETS} bullets.")
+        return SummarizeSpec(max_words=args.max_words or 20 * args.bullets, shape="bullets", bullets=args.bullets)
+    return SummarizeSpec(max_words=args.max_words or 60)
 
 
 def load_schema(path: Path) -> dict[str, Any]:

@@ -37,9 +37,19 @@ class ExtractSpec:
     extractor: str | None = None
 
 
+SummaryShape = Literal["paragraph", "tldr", "bullets"]
+SUMMARY_SHAPES: tuple[SummaryShape, ...] = ("paragraph", "tldr", "bullets")
+TLDR_WORDS = 30  # the word budget of a one-line TLDR
+
+
 @dataclass(frozen=True)
 class SummarizeSpec:
+    """A summary of at most ``max_words`` words, shaped as a paragraph, a one-line TLDR (one sentence) or
+    ``bullets`` bullet points ("- ..." lines; ``max_words`` is then the budget for all of them)."""
+
     max_words: int = 60
+    shape: SummaryShape = "paragraph"
+    bullets: int = 3
     task: TaskName = field(default="summarize", init=False)
 
 
@@ -105,6 +115,28 @@ class FieldConfidence:
                    SourceSpan(int(span[0]), int(span[1])) if span else None, bool(data.get("found", True)))
 
 
+CalibrationState = Literal["calibrated", "uncalibrated", "trained"]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Whether a classification's confidence is backed by evidence, and the sentence that says so.
+
+    "trained": answered by a trained classifier (its cross-validated accuracy is in ``basis``);
+    "calibrated": zero-shot scores recalibrated on ``evidence`` labelled texts, measured on held-out ones;
+    "uncalibrated": no (or not enough, or not good enough) evidence: the confidence is the model's own.
+    ``zero_shot`` keeps the zero-shot probabilities before recalibration (they become new evidence).
+    """
+
+    state: CalibrationState
+    basis: str
+    evidence: int = 0
+    zero_shot: dict[str, float] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"state": self.state, "basis": self.basis, "evidence": self.evidence}
+
+
 @dataclass(frozen=True)
 class TaskResult:
     """What a task returns, local or frontier.
@@ -124,6 +156,11 @@ class TaskResult:
     method: str = ""
     probabilities: dict[str, float] | None = None
     fields: dict[str, FieldConfidence] | None = None
+    calibration: Calibration | None = None  # classify only
+
+    @property
+    def uncalibrated(self) -> bool:
+        return self.calibration is not None and self.calibration.state == "uncalibrated"
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -139,6 +176,8 @@ class TaskResult:
         }
         if self.probabilities is not None:
             data["probabilities"] = {k: round(v, 4) for k, v in self.probabilities.items()}
+        if self.calibration is not None:
+            data["calibration"] = self.calibration.to_json()
         if self.fields is not None:
             data["fields"] = {k: f.to_json() for k, f in self.fields.items()}
         return data

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from inference.tasks.base import (
+    SUMMARY_SHAPES,
+    Calibration,
     ClassifySpec,
     ExtractSpec,
     FieldConfidence,
@@ -30,7 +32,7 @@ def spec_to_json(spec: TaskSpec) -> dict[str, Any]:
         if spec.extractor is not None:
             extract["extractor"] = spec.extractor
         return extract
-    return {"task": "summarize", "max_words": spec.max_words}
+    return {"task": "summarize", "max_words": spec.max_words, "shape": spec.shape, "bullets": spec.bullets}
 
 
 def spec_from_json(data: dict[str, Any]) -> TaskSpec:
@@ -46,7 +48,10 @@ def spec_from_json(data: dict[str, Any]) -> TaskSpec:
         return ExtractSpec(schema=dict(data["schema"]),
                            extractor=str(data["extractor"]) if data.get("extractor") is not None else None)
     if task == "summarize":
-        return SummarizeSpec(max_words=int(data.get("max_words", 60)))
+        shape = data.get("shape", "paragraph")
+        return SummarizeSpec(max_words=int(data.get("max_words", 60)),
+                             shape=shape if shape in SUMMARY_SHAPES else "paragraph",
+                             bullets=int(data.get("bullets", 3)))
     raise ValueError(f"unknown task {task!r}")
 
 
@@ -72,4 +77,11 @@ def result_from_json(data: dict[str, Any]) -> TaskResult:
         method=str(data.get("method", "")),
         probabilities=data.get("probabilities"),
         fields={k: FieldConfidence.from_json(v) for k, v in data["fields"].items()} if data.get("fields") else None,
+        calibration=_calibration(data.get("calibration")),
     )
+
+
+def _calibration(data: Any) -> Calibration | None:
+    if not isinstance(data, dict) or data.get("state") not in ("calibrated", "uncalibrated", "trained"):
+        return None
+    return Calibration(data["state"], str(data.get("basis", "")), int(data.get("evidence", 0)))

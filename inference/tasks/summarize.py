@@ -1,17 +1,19 @@
 """Summarization: bounded greedy generation; long inputs are summarized in chunks, then merged.
 
-Confidence combines the length-normalized token probability (how sure the model was of its words) with
-grounding (the share of the summary's content words found in the source): their geometric mean.
+Confidence: ``inference.summary_confidence.score_summary`` (coverage of the source's salient content,
+support of each sentence, invented facts, copying, compression, repetition and the model's token
+probabilities, combined by a fit against ROUGE-L on held-out data).
 """
 
 from __future__ import annotations
 
-import math
 import re
+from collections.abc import Callable
 
 from inference.engine import CancelToken, Generation, LocalEngine
-from inference.grounding import support_ratio
 from inference.prompting import Message
+from inference.summary_confidence import score_summary
+from inference.summary_shape import check_spec, first_sentence_done, instruction, shape_summary
 from inference.tasks.base import SummarizeSpec, TaskResult, Usage
 from inference.tasks.common import check_text, escape_special, timed
 
@@ -20,10 +22,10 @@ MIN_WORDS = 5
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def build_messages(text: str, max_words: int) -> list[Message]:
+def build_messages(text: str, spec: SummarizeSpec, max_words: int | None = None) -> list[Message]:
     system = (
-        f"Summarize the user's text in at most {max_words} words. Keep names, numbers and facts exactly "
-        "as they are in the text. Do not add anything that is not in the text. Write only the summary."
+        f"The user sends a text. {instruction(spec, max_words)} Keep names, numbers and facts exactly as "
+        "they are in the text. Do not add anything that is not in the text. Write only the summary."
     )
     return [Message("system", system), Message("user", text)]
 
@@ -37,21 +39,18 @@ def target_words(spec: SummarizeSpec, source: str) -> int:
 def summarize(
     engine: LocalEngine, text: str, spec: SummarizeSpec, cancel: CancelToken | None = None
 ) -> TaskResult:
+    check_spec(spec)
     source = escape_special(engine, check_text(text))
     max_words = target_words(spec, source)
     with timed() as timer:
-        gen, rounds, prompt_tokens = _summarize(engine, source, max_words, cancel)
-    summary, cut = limit_words(gen.text.strip(), max_words)
-    fluency = math.exp(sum(gen.logprobs) / len(gen.logprobs)) if gen.logprobs else 0.0
-    grounding = support_ratio(summary, source)
-    novelty = distinct_trigram_ratio(summary)  # greedy decoding can loop; a loop is not a good summary
+        gen, rounds, prompt_tokens = _summarize(engine, source, spec, max_words, cancel)
+        summary, cut = shape_summary(gen.text, spec, max_words)
+        confidence, signals = score_summary(engine, source, summary, spec, max_words, cancel)
     return TaskResult(
         task="summarize",
         output=summary,
-        confidence=math.sqrt(fluency * grounding) * novelty,
-        signals={"mean_token_probability": fluency, "grounding": grounding, "novelty": novelty,
-                 "chunk_rounds": float(rounds),
-                 "words": float(len(summary.split())), "cut_to_limit": float(cut)},
+        confidence=confidence,
+        signals={**signals, "chunk_rounds": float(rounds), "cut_to_limit": float(cut)},
         usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=len(gen.tokens)),
         latency_ms=timer.ms,
         model=engine.model_name,
@@ -59,25 +58,40 @@ def summarize(
     )
 
 
+def max_new_tokens(spec: SummarizeSpec, max_words: int) -> int:
+    """Room for the words plus the bullets' markers and line breaks."""
+    extra = 3 * spec.bullets if spec.shape == "bullets" else 0
+    return int(max_words * TOKENS_PER_WORD) + 8 + extra
+
+
 def _summarize(
-    engine: LocalEngine, source: str, max_words: int, cancel: CancelToken | None
+    engine: LocalEngine, source: str, spec: SummarizeSpec, max_words: int, cancel: CancelToken | None
 ) -> tuple[Generation, int, int]:
-    """Summarize, splitting into chunks that fit the context and merging their summaries, as needed."""
-    max_tokens = int(max_words * TOKENS_PER_WORD) + 8
-    head = len(engine.tokenize(engine.prompter.render(build_messages("", max_words))))
+    """Summarize, splitting into chunks that fit the context and merging their summaries, as needed.
+    Chunks are summarized as paragraphs; the final round asks for the requested shape."""
+    max_tokens = max_new_tokens(spec, max_words)
+    head = len(engine.tokenize(engine.prompter.render(build_messages("", spec, max_words))))
     budget = engine.n_ctx - head - max_tokens - 8
     rounds, prompt_tokens, text = 0, 0, source
     while True:
         rounds += 1
         chunks = split_to_fit(engine, text, budget)
+        shape = spec if len(chunks) == 1 else SummarizeSpec(max_words=spec.max_words)
         gens = []
         for chunk in chunks:
-            prompt = engine.tokenize(engine.prompter.render(build_messages(chunk, max_words)))
+            prompt = engine.tokenize(engine.prompter.render(build_messages(chunk, shape, max_words)))
             prompt_tokens += len(prompt)
-            gens.append(engine.generate(prompt, max_tokens, cancel=cancel))
+            gens.append(engine.generate(prompt, max_tokens, cancel=cancel, stop=stop_rule(shape)))
         if len(gens) == 1:
             return gens[0], rounds, prompt_tokens
         text = "\n".join(g.text.strip() for g in gens)
+
+
+def stop_rule(spec: SummarizeSpec) -> Callable[[str], bool] | None:
+    """A TLDR is one sentence: generation stops once the first sentence has ended."""
+    if spec.shape != "tldr":
+        return None
+    return first_sentence_done
 
 
 def split_to_fit(engine: LocalEngine, text: str, budget: int) -> list[str]:
@@ -109,20 +123,3 @@ def _units(engine: LocalEngine, text: str, budget: int) -> list[str]:
                 units += [engine.detokenize(tokens[i : i + budget]) for i in range(0, len(tokens), budget)]
     return units
 
-
-def distinct_trigram_ratio(text: str) -> float:
-    words = text.casefold().split()
-    grams = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
-    return len(set(grams)) / len(grams) if grams else 1.0
-
-
-def limit_words(summary: str, max_words: int) -> tuple[str, bool]:
-    """Cut a summary to ``max_words`` words, at a sentence end when one is near enough."""
-    words = summary.split()
-    if len(words) <= max_words:
-        return summary, False
-    clipped = " ".join(words[:max_words])
-    last = max(clipped.rfind(". "), clipped.rfind("! "), clipped.rfind("? "), clipped.rfind("."))
-    if last > len(clipped) * 0.5:
-        return clipped[: last + 1], True
-    return clipped.rstrip(",;:") + "…", True

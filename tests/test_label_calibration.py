@@ -1,0 +1,123 @@
+"""Zero-shot confidence is "calibrated" only with evidence; the policy decides what "uncalibrated" means."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.classifiers import ClassifierStore
+from app.engine_host import EngineHost
+from app.label_calibration import MIN_EVIDENCE, CalibrationStore, label_set_key
+from app.policy import default_policy
+from app.policy_schema import SPECS
+from app.router import Action, RouterState, decide
+from inference.engine import LocalEngine
+from inference.label_calibration import LabelCalibrator, fit, held_out
+from inference.tasks.base import ClassifySpec, TaskRequest
+
+EVAL = Path(__file__).resolve().parents[1] / "resources" / "eval" / "support-intent.json"
+
+
+def test_fit_pushes_down_a_label_the_model_over_predicts() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 90)
+    logits = np.eye(3)[y] * 1.0 + rng.normal(0, 0.5, (90, 3))
+    logits[:, 0] += 1.5  # the "model" favours label 0 whatever the text says
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    calibrator = fit(("a", "b", "c"), probs, y)
+    assert calibrator.bias[0] < calibrator.bias[1] and calibrator.bias[0] < calibrator.bias[2]
+    figures = held_out(("a", "b", "c"), probs, y)
+    assert figures.accuracy > figures.accuracy_before  # measured on folds the fit did not see
+    assert LabelCalibrator.from_json(json.loads(json.dumps(calibrator.to_json()))) == calibrator
+
+
+def test_the_label_set_key_ignores_label_order_but_not_the_prompt() -> None:
+    a = ClassifySpec(labels=("x", "y"))
+    assert label_set_key(a) == label_set_key(ClassifySpec(labels=("y", "x")))
+    assert label_set_key(a) != label_set_key(ClassifySpec(labels=("x", "y"), descriptions=(("x", "ex"),)))
+
+
+def test_evidence_is_kept_without_the_text_and_a_damaged_file_counts_as_none(tmp_path: Path) -> None:
+    store = CalibrationStore(tmp_path)
+    spec = ClassifySpec(labels=("spam", "not spam"))
+    store.record(spec, "m", [("Win a prize now", "spam", {"spam": 0.4, "not spam": 0.6})], "correction")
+    text = store.path(spec).read_text()
+    assert "Win a prize" not in text and len(store.evidence(spec)) == 1
+    store.record(spec, "m", [("Win a prize now", "not spam", {"spam": 0.4, "not spam": 0.6})], "correction")
+    assert [e.label for e in store.evidence(spec)] == ["not spam"]  # the newer label wins
+    store.path(spec).write_text("{not json")
+    assert store.fit_for(spec, "m") is None and store.evidence(spec) == []
+
+
+def _router(calibrated: bool, rule: str) -> Action:
+    policy = default_policy()
+    from dataclasses import replace
+
+    policy = replace(policy, thresholds=replace(policy.thresholds, uncalibrated=rule))
+    state = RouterState(0.0, 0.001, has_api_key=True, online=True)
+    return decide("classify", 0.95, policy, state, calibrated=calibrated).action
+
+
+def test_policy_decides_what_uncalibrated_means() -> None:
+    assert SPECS["thresholds.uncalibrated"].default == "ask"
+    assert _router(True, "ask") == Action.ACCEPT
+    assert _router(False, "ask") == Action.ASK_CONSENT  # 0.95, but no evidence: never kept as confident
+    assert _router(False, "keep") == Action.DENY
+    assert _router(False, "accept") == Action.ACCEPT
+
+
+@pytest.fixture
+def host(engine: LocalEngine, tmp_path: Path) -> Iterator[EngineHost]:
+    h = EngineHost(engine=engine, classifiers=ClassifierStore(tmp_path / "classifiers"),
+                   calibrations=CalibrationStore(tmp_path / "calibration"))
+    yield h
+    h.close()
+
+
+@pytest.mark.model
+def test_a_label_set_is_uncalibrated_until_it_has_evidence(host: EngineHost) -> None:
+    doc = json.loads(EVAL.read_text())
+    spec = ClassifySpec(labels=tuple(doc["labels"]), descriptions=tuple(doc["descriptions"].items()))
+    probe = "I lost my card on the train yesterday, please block it."
+    before = host.run(TaskRequest(probe, spec))
+    assert before.calibration is not None and before.calibration.state == "uncalibrated"
+    assert before.to_json()["calibration"]["state"] == "uncalibrated"
+    items = [(i["text"], i["expected"]) for i in doc["items"] if i["text"] != probe][:12]
+    assert len(items) >= MIN_EVIDENCE
+    found = host.record_evidence(spec, items, "eval")
+    assert found is not None and found.held_out.n == 12 and found.trusted, found.basis()
+    after = host.run(TaskRequest(probe, spec))
+    assert after.calibration is not None and after.calibration.state == "calibrated"
+    assert after.calibration.basis.startswith("Calibrated on 12 labelled examples (12 eval)")
+    assert after.probabilities != before.probabilities
+    assert after.calibration.zero_shot == before.probabilities  # kept for use as further evidence
+
+
+@pytest.mark.gui
+def test_the_meter_is_grey_not_green_when_uncalibrated(qtbot: object) -> None:
+    from ui.meter import GOOD, UNCALIBRATED, ConfidenceMeter
+
+    meter = ConfidenceMeter()
+    qtbot.addWidget(meter)  # type: ignore[attr-defined]
+    meter.resize(240, 34)
+    meter.set_values(0.9, 0.7, calibrated=False)
+    assert meter.grab().toImage().pixelColor(20, 9).name() == UNCALIBRATED.name()
+    assert "uncalibrated" in meter.accessibleDescription()
+    meter.set_values(0.9, 0.7)
+    assert meter.grab().toImage().pixelColor(20, 9).name() == GOOD.name()
+
+
+@pytest.mark.model
+def test_the_cli_says_uncalibrated_in_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    argv = ["classify", "--labels", "urgent,normal,low", "--local-only", "The server room is on fire."]
+    assert main([*argv, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["calibration"]["state"] == "uncalibrated" and "no labelled examples" in data["calibration"]["basis"]
+    assert main(argv) == 0
+    assert "uncalibrated" in capsys.readouterr().out
