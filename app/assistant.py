@@ -26,14 +26,14 @@ from app.redaction_learning import RedactionLearning
 from app.router import Action, Decision, RouterState, decide
 from app.store import Store, UnavailableStore, open_or_unavailable
 from inference.errors import InhouseError, ProviderUnavailable, RedactionTrainingStopped
+from inference.prices import Estimate
+from inference.providers import Provider, ProviderAnswer, ProviderSettings, build_provider
+from inference.redact import Redaction, pseudonymize, restore_value
 from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
 from inference.tasks.serialize import request_from_json, request_to_json, result_from_json
 
 if TYPE_CHECKING:  # the send step, the cloud SDK and redaction load only when an answer may leave (#11)
     from inference.engine import CancelToken
-    from inference.frontier import FrontierAnswer, Provider
-    from inference.prices import Estimate
-    from inference.redact import Redaction
 
 ProviderFactory: TypeAlias = "Callable[[str], Provider]"
 log = logging.getLogger("inhouse.assistant")
@@ -46,13 +46,11 @@ def _settled(outcome: Outcome) -> bool:
 
 
 def _anthropic(api_key: str) -> Provider:
-    from inference.frontier import AnthropicProvider
-
-    return AnthropicProvider(api_key)
+    return build_provider(ProviderSettings("anthropic", api_key))
 
 
 def _estimate(request: TaskRequest, model: str, max_output_tokens: int) -> Estimate:
-    from inference.frontier import estimate
+    from inference.providers.anthropic import estimate  # the SDK only once an answer may leave the device
 
     return estimate(request, model, max_output_tokens)
 
@@ -243,7 +241,7 @@ class Assistant:
         label = "auto" if policy.escalation.mode == "auto" else "allow_session"
         if decision.action == Action.ASK_CONSENT:
             assert gate is not None
-            est = _estimate(sendable, model, policy.escalation.max_output_tokens)
+            est = provider.estimate(sendable, model=model, max_output_tokens=policy.escalation.max_output_tokens)
             ask = ConsentRequest(
                 task=sendable.task, text=sendable.text, payload=payload,
                 highlights=tuple(Highlight(s.start, s.end, s.kind, s.placeholder) for s in redaction.spans),
@@ -292,7 +290,7 @@ class Assistant:
 
     def _transmit(
         self, provider: Provider, payload: dict[str, Any], sendable: TaskRequest, consent: str
-    ) -> tuple[FrontierAnswer, int]:
+    ) -> tuple[ProviderAnswer, int]:
         """One hop to the cloud tier through the send step (app.sending: permit + audit)."""
         from app.sending import Hop, destination_host, transmit
 

@@ -22,9 +22,9 @@ from app.eval_scoring import EvalReport, ItemResult, JudgeReport, build_report, 
 from app.eval_sets import EvalItem, EvalSet, EvalSetInvalid, load_eval_set
 from app.router import Action, RouterState, decide
 from inference.errors import InhouseError, InputInvalid
-from inference.frontier import estimate
 from inference.metrics import auroc, spearman
 from inference.prices import PriceTable
+from inference.providers.anthropic import estimate
 from inference.tasks.base import ClassifySpec, TaskRequest
 
 __all__ = [

@@ -18,7 +18,7 @@ from typing import Literal
 Kind = Literal["str", "bool", "float", "int", "str-list"]
 
 MODES = ("never", "ask", "auto")
-PROVIDERS = ("anthropic",)  # the providers inference.frontier implements
+PROVIDERS = ("anthropic",)  # the cloud providers inference.providers implements
 AUDIT_PAYLOADS = ("full", "hash")
 UNCALIBRATED = ("ask", "keep", "accept")
 MAX_OUTPUT_TOKENS = 65_536

@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 from app import egress
 from app.store import Store
 from inference.errors import Cancelled, InhouseError, ProviderError, ProviderUnavailable
-from inference.frontier import FrontierAnswer, Provider
+from inference.providers import Provider, ProviderAnswer
 from inference.scrub import scrub
 from inference.tasks.base import TaskRequest
 from inference.wire import Attempt, Wire
@@ -68,7 +68,7 @@ class Hop:
 
 @dataclass(frozen=True)
 class Sent:
-    answer: FrontierAnswer
+    answer: ProviderAnswer
     audit_id: int  # the outcome row
 
 
@@ -174,7 +174,7 @@ def transmit(
 def _attempt(
     provider: Provider, wire: Wire, writer: _WriteAhead, payload: dict[str, Any], request: TaskRequest,
     hop: Hop, attempts: list[Attempt],
-) -> tuple[FrontierAnswer | None, InhouseError | None]:
+) -> tuple[ProviderAnswer | None, InhouseError | None]:
     reason = f"{hop.task} to {hop.tier} ({hop.provider}/{hop.model}), consent {hop.consent}"
     with egress.permit(reason, host=_hostname(hop.host)), wire.watching(writer) as seen:
         try:
@@ -234,14 +234,14 @@ def _final(
     return SendFailed(error, _close(store, writer, attempts, outcome, _spent(failure, hop), secret))
 
 
-def _spent(err: InhouseError, hop: Hop) -> FrontierAnswer:
+def _spent(err: InhouseError, hop: Hop) -> ProviderAnswer:
     """What a failed answer still cost (a malformed answer carries its usage)."""
-    return FrontierAnswer(None, "", hop.model, getattr(err, "input_tokens", 0), getattr(err, "output_tokens", 0),
+    return ProviderAnswer(None, "", hop.model, getattr(err, "input_tokens", 0), getattr(err, "output_tokens", 0),
                           getattr(err, "cost_usd", 0.0), 0.0, getattr(err, "request_id", None))
 
 
 def _close(
-    store: Store, writer: _WriteAhead, attempts: list[Attempt], outcome: str, answer: FrontierAnswer | None,
+    store: Store, writer: _WriteAhead, attempts: list[Attempt], outcome: str, answer: ProviderAnswer | None,
     secret: str,
 ) -> int:
     assert writer.intent_id is not None

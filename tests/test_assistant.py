@@ -17,7 +17,8 @@ from app.engine_host import EngineHost
 from app.policy import load_policy
 from app.secrets import set_api_key
 from inference.engine import LocalEngine
-from inference.frontier import AnthropicProvider, Provider
+from inference.providers import Provider
+from inference.providers.anthropic import AnthropicProvider
 from inference.tasks.base import ClassifySpec, SummarizeSpec, TaskRequest
 from tests.conftest import ALWAYS_ESCALATE, write_policy
 from tests.fake_anthropic import FakeAnthropic, fake_anthropic  # noqa: F401

@@ -38,8 +38,9 @@ from inference.errors import (
     InputInvalid,
     NotEnoughExamples,
 )
-from inference.frontier import AnthropicProvider, Provider
 from inference.metrics import label_metrics
+from inference.providers import Provider
+from inference.providers.anthropic import AnthropicProvider
 from inference.tasks.base import ClassifySpec, TaskRequest
 from inference.tasks.classify import classify
 from tests.fake_anthropic import FakeAnthropic, fake_anthropic  # noqa: F401

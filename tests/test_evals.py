@@ -32,8 +32,8 @@ from app.evals import (
 )
 from app.secrets import set_api_key
 from inference.engine import LocalEngine
-from inference.frontier import AnthropicProvider
 from inference.metrics import ALL_FIELDS
+from inference.providers.anthropic import AnthropicProvider
 from tests.fake_anthropic import FakeAnthropic, fake_anthropic  # noqa: F401
 from tests.test_cli_tasks import every_connection  # noqa: F401
 
