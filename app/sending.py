@@ -46,8 +46,9 @@ from inference.scrub import scrub
 from inference.tasks.base import TaskRequest
 from inference.wire import Attempt, Wire
 
-# How a hop was allowed: the user once / for the session, or the administrator's policy ("auto").
-CONSENTS = ("allow_once", "allow_session", "auto")
+# How a hop was allowed: the user once / for the session, or the administrator's policy ("auto"; "admin_org":
+# no consent needed for the organisation's server).
+CONSENTS = ("allow_once", "allow_session", "auto", "admin_org")
 MAX_ATTEMPTS = 3
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 BACKOFF_S = (0.5, 2.0)
@@ -59,7 +60,7 @@ class Hop:
     """Where one request goes and on whose authority (what the audit row records)."""
 
     task: str
-    tier: str  # "cloud" today
+    tier: str  # "org" | "cloud"
     provider: str
     model: str
     host: str  # the destination host, with ":port" when the URL names one

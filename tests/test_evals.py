@@ -79,7 +79,7 @@ def write(tmp_path: Path, doc: Any, name: str = "set.json") -> Path:
 @pytest.fixture
 def assistant(engine: LocalEngine) -> Iterator[Assistant]:
     a = Assistant(host=EngineHost(engine=engine),
-                  provider_factory=lambda key: AnthropicProvider(key, timeout=2.0, max_retries=0))
+                  provider_factory=lambda tier, key: AnthropicProvider(key, timeout=2.0, max_retries=0))
     yield a
     a.close()
 

@@ -28,8 +28,8 @@ INVOICE = "Invoice INV-7 dated 2024-03-01. Total due: 1250.00 EUR."
 
 
 def provider_for(url: str, **kwargs: object) -> OpenAICompatProvider:
-    return OpenAICompatProvider(url, server_name="Acme's server", schema_format="json_object", max_retries=0, timeout=240,
-                                **kwargs)  # type: ignore[arg-type]
+    return OpenAICompatProvider(url, server_name="Acme's server", schema_format="json_object", max_retries=0,
+                                timeout=240, **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.mark.model

@@ -103,9 +103,10 @@ class ConsentDialog(QDialog):
         self._redaction = initial_redaction(request)
         self._history: list[Redaction] = []
         self._choice = ConsentChoice.DENY
-        self.setWindowTitle("Ask the cloud model? — Inhouse")
+        where = "the cloud model" if request.tier == "cloud" else request.tier_label[0].lower() + request.tier_label[1:]
+        self.setWindowTitle(f"Ask {where}? — Inhouse")
         self.setObjectName("consentDialog")
-        self.setAccessibleName("Consent to send text to the cloud model")
+        self.setAccessibleName(f"Consent to send text to {where}")
         self.resize(780, 640)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(22, 18, 22, 16)
@@ -122,15 +123,14 @@ class ConsentDialog(QDialog):
         title = QLabel(f"Send this to {r.model}?")
         title.setObjectName("dialogTitle")
         layout.addWidget(title)
-        reason = QLabel(f"The answer on this device is uncertain: {r.reason}.")
+        reason = QLabel(f"The answer so far is uncertain: {r.reason}.")
         reason.setWordWrap(True)
         reason.setObjectName("why")
         layout.addWidget(reason)
         facts = QFormLayout()
         facts.setHorizontalSpacing(16)
         facts.addRow(self._fact_title("Task"), QLabel(task_title(r.task)))
-        where = f" at {r.destination} ({r.tier})" if r.destination else ""
-        facts.addRow(self._fact_title("Sent to"), QLabel(f"{r.provider.capitalize()} · {r.model}{where}"))
+        facts.addRow(self._fact_title("Sent to"), QLabel(f"{r.tier_label} · {r.destination} · {r.model}"))
         self.tokens = QLabel(f"about {r.estimated_input_tokens} input + {r.estimated_output_tokens} output tokens")
         facts.addRow(self._fact_title("Size"), self.tokens)
         cost = QLabel(f"about {usd(r.estimated_cost_usd)} (at most {usd(r.max_cost_usd)})")

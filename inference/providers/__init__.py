@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inference.prices import Estimate
 from inference.providers.base import Provider, ProviderAnswer, host_of
+from inference.tasks.base import TaskRequest
 
-__all__ = ["PROVIDERS", "Provider", "ProviderAnswer", "ProviderSettings", "build_provider", "host_of"]
+__all__ = [
+    "PROVIDERS", "SCHEMA_FORMATS", "Provider", "ProviderAnswer", "ProviderSettings", "build_provider", "estimate",
+    "host_of",
+]
 
 ANTHROPIC = "anthropic"
 OPENAI_COMPATIBLE = "openai-compatible"
 PROVIDERS = (ANTHROPIC, OPENAI_COMPATIBLE)
+SCHEMA_FORMATS = ("json_schema", "json_object", "none")  # how an OpenAI-compatible server takes a JSON Schema
 
 
 @dataclass(frozen=True)
@@ -48,3 +54,13 @@ def build_provider(settings: ProviderSettings) -> Provider:
             timeout=settings.timeout_s, ca_bundle=settings.ca_bundle, schema_format=settings.schema_format,
         )
     raise ValueError(f"unknown provider {settings.kind!r} (known: {', '.join(PROVIDERS)})")
+
+
+def estimate(kind: str, request: TaskRequest, *, model: str, max_output_tokens: int) -> Estimate:
+    """Offline tokens and cost for a request to provider ``kind`` (no key, no network; imports only
+    the provider's module). Only the cloud costs money."""
+    if kind == ANTHROPIC:
+        from inference.providers.anthropic import estimate as anthropic_estimate
+
+        return anthropic_estimate(request, model, max_output_tokens)
+    return Estimate(0, 0, 0.0, 0.0)

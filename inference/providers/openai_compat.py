@@ -14,8 +14,10 @@ constrained by the schema through ``response_format`` in the server's dialect (`
 - ``"none"``: the prompt alone asks for the JSON; the answer is validated against the schema either way.
 
 A server that returns no log-probabilities gives answers whose ``confidence`` is ``None`` (unknown).
-Connections verify TLS certificates (the system's, or the admin's ``ca_bundle``) and ignore proxy and
-certificate environment variables, so nothing but the configured base URL decides where data goes.
+Its HTTP client comes from ``self.wire`` (``inference.wire``: the send step sees the exact bytes before they
+leave; no redirects; proxy and certificate environment variables ignored, so nothing but the configured
+base URL decides where data goes); TLS certificates are verified (the system's roots, or the admin's
+``ca_bundle``). SDK retries are off: the send step retries and audits each attempt.
 The org server is the organisation's own: it costs nothing per token here (``costs_money`` is False).
 """
 
@@ -32,6 +34,7 @@ import openai
 
 from inference.errors import InhouseError, InputInvalid, MalformedOutput
 from inference.prices import Estimate, estimate_tokens
+from inference.providers import SCHEMA_FORMATS
 from inference.providers.base import ProviderAnswer, host_of
 from inference.providers.logprobs import (
     TokenLogprob,
@@ -44,8 +47,8 @@ from inference.providers.parsing import MalformedAnswer, Reply, is_count, parse_
 from inference.providers.prompts import check_text, expected_output_tokens, system_prompt
 from inference.providers.sdk_errors import translate
 from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest
+from inference.wire import Wire
 
-SCHEMA_FORMATS = ("json_schema", "json_object", "none")
 DEFAULT_TIMEOUT_S = 60.0
 CONNECT_TIMEOUT_S = 10.0
 CLASSIFY_TOP_LOGPROBS = 20  # OpenAI's and vLLM's default cap
@@ -67,7 +70,7 @@ class OpenAICompatProvider:
         *,
         server_name: str = "the organisation's server",
         timeout: float = DEFAULT_TIMEOUT_S,
-        max_retries: int = 2,
+        max_retries: int = 0,  # the send step (app.sending) retries, auditing every attempt
         ca_bundle: str = "",
         schema_format: str = "json_schema",
     ) -> None:
@@ -84,12 +87,14 @@ class OpenAICompatProvider:
         self.max_retries = max_retries
         self.schema_format = schema_format
         self.ca_bundle = ca_bundle
+        timeouts = openai.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_S))
+        self.wire = Wire()  # every request seen before it leaves; no redirects, no environment proxies
         self._client = openai.OpenAI(
             api_key=self._key or NO_KEY,
             base_url=base_url,
-            timeout=openai.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_S)),
+            timeout=timeouts,
             max_retries=max_retries,
-            http_client=openai.DefaultHttpxClient(verify=_tls_context(ca_bundle), trust_env=False),
+            http_client=self.wire.client(timeout=timeouts, verify=_tls_context(ca_bundle)),
         )
 
     def __repr__(self) -> str:

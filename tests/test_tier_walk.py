@@ -1,0 +1,175 @@
+"""The tier walk end to end: the real starter model on the device, llama-cpp-python's real server as the
+organisation's server (real ``openai`` SDK), the fake Messages API as the cloud (real ``anthropic`` SDK),
+real SQLite, real policy files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app import paths
+from app.assistant import Assistant
+from app.consent import ConsentStatus, FixedAnswer
+from app.engine_host import EngineHost
+from app.outcome import Action
+from app.policy import load_policy
+from app.router import DecisionKind
+from app.secrets import set_api_key
+from app.tiers import Tier, TierKind
+from inference.engine import LocalEngine
+from inference.providers import Provider, ProviderSettings, build_provider
+from inference.providers.anthropic import AnthropicProvider
+from inference.tasks.base import ClassifySpec, ExtractSpec, TaskRequest
+from tests.conftest import write_policy
+from tests.fake_anthropic import FakeAnthropic, fake_anthropic  # noqa: F401
+from tests.org_server import OrgProxy, OrgServer, free_port, org_proxy, org_server  # noqa: F401
+
+KEY = "sk-ant-test-SECRET-0123456789abcdef"
+LABELS = ClassifySpec(labels=("positive", "negative", "neutral"))
+TEXT = "I love the new update, it is great! Thanks, Jane Roe (jane.roe@example.com)"
+
+
+def admin_policy(endpoint: str, *, consent: str = "none", org_threshold: float = 0.0, when_down: str = "queue",
+                 cloud_mode: str = "ask") -> None:
+    """Every device answer is below its threshold; the org tier's threshold and rules as given."""
+    write_policy(paths.admin_policy_path(), f"""[thresholds]
+classify = 1.0
+extract = 1.0
+summarize = 1.0
+[org]
+endpoint = "{endpoint}"
+name = "Acme"
+model = "starter"
+allowed_models = ["starter"]
+consent = "{consent}"
+schema_format = "json_object"
+classify_threshold = {org_threshold}
+when_down = "{when_down}"
+timeout_s = 240
+[escalation]
+mode = "{cloud_mode}"
+""")
+
+
+def providers(tier: Tier, key: str) -> Provider:
+    """The policy's providers; the cloud's pointed at the fake (its base URL comes from the environment)."""
+    if tier.kind is TierKind.CLOUD:
+        return AnthropicProvider(key, timeout=5.0, max_retries=0)
+    return build_provider(ProviderSettings(tier.provider, key, tier.endpoint, tier.server_name, tier.timeout_s,
+                                           schema_format=tier.schema_format))
+
+
+@pytest.fixture
+def assistant_for(engine: LocalEngine, inhouse_home: Path) -> Iterator[type[Assistant]]:
+    made: list[Assistant] = []
+    set_api_key(KEY)
+
+    def make() -> Assistant:
+        a = Assistant(host=EngineHost(engine=engine), policy=load_policy(), provider_factory=providers)
+        made.append(a)
+        return a
+
+    yield make  # type: ignore[misc]
+    for a in made:
+        a.close()
+
+
+@pytest.mark.model
+def test_a_low_confidence_device_answer_goes_to_the_org_server_and_stops_there(
+    assistant_for: type[Assistant], org_proxy: OrgProxy, fake_anthropic: FakeAnthropic,
+) -> None:
+    admin_policy(org_proxy.url, consent="none", org_threshold=0.0)
+    gate = FixedAnswer(allow=True)
+    assistant = assistant_for()
+    outcome = assistant.run(TaskRequest(TEXT, LABELS), gate)
+    assert gate.asked == []  # the admin's policy needs no consent for the org tier
+    assert fake_anthropic.requests == []  # the org answer met its threshold: nothing reached the cloud
+    assert outcome.tier is TierKind.ORG and outcome.action is Action.ACCEPT and outcome.tier_label == "On Acme's server"
+    hop = outcome.remote
+    assert hop is not None and hop.method == "org-label-logprobs" and hop.model == "starter"
+    assert hop.confidence is not None and 0 < hop.confidence <= 1 and hop.probabilities is not None
+    assert outcome.answer in LABELS.labels and outcome.confidence == hop.confidence
+    assert hop.consent is ConsentStatus.ADMIN_NO_CONSENT
+    sent = str(org_proxy.bodies[0])
+    assert "jane.roe@example.com" not in sent and "Jane Roe" not in sent  # redacted for the org tier too
+    (row,) = assistant.store.list_audit()
+    assert (row.provider, row.model, row.consent, row.outcome) == ("openai-compatible", "starter", "admin_org", "sent")
+    assert row.id == outcome.audit_id == hop.audit_id
+
+
+@pytest.mark.model
+def test_below_the_org_threshold_the_cloud_is_asked_and_the_audit_shows_both_hops(
+    assistant_for: type[Assistant], org_proxy: OrgProxy, fake_anthropic: FakeAnthropic,
+) -> None:
+    admin_policy(org_proxy.url, consent="none", org_threshold=1.0)
+    fake_anthropic.reply_text("positive", input_tokens=50, output_tokens=1)
+    assistant = assistant_for()
+    gate = FixedAnswer(allow=True)
+    outcome = assistant.run(TaskRequest(TEXT, LABELS), gate)
+    assert [a.tier for a in gate.asked] == ["cloud"]  # consent asked for the cloud, not for the org server
+    assert [h.tier for h in outcome.hops] == [TierKind.ORG, TierKind.CLOUD]
+    assert outcome.tier is TierKind.CLOUD and outcome.answer == "positive" and outcome.confidence is None
+    assert len(org_proxy.bodies) == 1 and len(fake_anthropic.message_requests) == 1
+    rows = sorted(assistant.store.list_audit(), key=lambda r: r.id)
+    assert [(r.provider, r.model, r.consent, r.outcome) for r in rows] == [
+        ("openai-compatible", "starter", "admin_org", "sent"),
+        ("anthropic", "claude-haiku-4-5", "allow_once", "sent"),
+    ]
+    assert assistant.store.verify_audit().ok
+
+
+@pytest.mark.model
+def test_org_consent_ask_names_the_tier_and_host_and_no_means_nothing_leaves(
+    assistant_for: type[Assistant], org_proxy: OrgProxy, fake_anthropic: FakeAnthropic,
+) -> None:
+    admin_policy(org_proxy.url, consent="ask")
+    gate = FixedAnswer(allow=False)
+    assistant = assistant_for()
+    outcome = assistant.run(TaskRequest(TEXT, LABELS), gate)
+    (asked,) = gate.asked
+    assert (asked.tier, asked.tier_label, asked.destination) == ("org", "On Acme's server", org_proxy.url.split("/")[2])
+    assert asked.provider == "openai-compatible" and asked.payload["logprobs"] is True
+    assert outcome.action is Action.DECLINED and outcome.tier is TierKind.DEVICE
+    assert org_proxy.bodies == [] and fake_anthropic.requests == [] and assistant.store.list_audit() == []
+
+
+@pytest.mark.model
+def test_no_logprobs_from_the_org_server_is_confidence_unknown_and_counts_as_low(
+    assistant_for: type[Assistant], org_proxy: OrgProxy, fake_anthropic: FakeAnthropic,
+) -> None:
+    org_proxy.strip_logprobs = True
+    admin_policy(org_proxy.url, consent="none")
+    schema = {"type": "object", "properties": {"total": {"type": "number"}}, "required": ["total"]}
+    schema_request = TaskRequest("Invoice total: 1250.00 EUR, due 2024-03-01.", ExtractSpec(schema))
+    outcome = assistant_for().run(schema_request, None)  # no gate: the cloud is offered, not asked
+    assert [h.tier for h in outcome.hops] == [TierKind.ORG]
+    assert outcome.remote is not None and outcome.remote.confidence is None and outcome.confidence is None
+    assert outcome.action is Action.ASK and outcome.decision is not None
+    assert outcome.decision.kind is DecisionKind.ASK and outcome.decision.next_tier is TierKind.CLOUD
+    assert "confidence unknown" in outcome.reason and fake_anthropic.requests == []
+
+
+def test_an_org_server_that_is_down_queues_by_default(
+    assistant_for: type[Assistant], fake_anthropic: FakeAnthropic,
+) -> None:
+    admin_policy(f"http://127.0.0.1:{free_port()}/v1", consent="none", when_down="queue")
+    assistant = assistant_for()
+    outcome = assistant.run(TaskRequest(TEXT, LABELS), FixedAnswer(allow=True))
+    assert outcome.action is Action.QUEUE and outcome.queue_id is not None and outcome.tier is TierKind.DEVICE
+    assert "Acme's server could not be reached" in outcome.reason
+    assert fake_anthropic.requests == [] and len(assistant.store.list_queue()) == 1
+    assert TierKind.ORG in assistant.unreachable and assistant.store.list_audit() == []
+
+
+def test_an_org_server_that_is_down_falls_through_to_the_cloud_when_the_policy_says_so(
+    assistant_for: type[Assistant], fake_anthropic: FakeAnthropic,
+) -> None:
+    admin_policy(f"http://127.0.0.1:{free_port()}/v1", consent="none", when_down="next")
+    fake_anthropic.reply_text("negative")
+    gate = FixedAnswer(allow=True)
+    outcome = assistant_for().run(TaskRequest(TEXT, LABELS), gate)
+    assert [a.tier for a in gate.asked] == ["cloud"]  # the cloud keeps its own rules: asked
+    assert outcome.tier is TierKind.CLOUD and outcome.answer == "negative"
+    assert "could not be reached" in outcome.notice
