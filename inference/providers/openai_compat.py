@@ -142,17 +142,23 @@ class OpenAICompatProvider:
     def send(self, payload: dict[str, Any], request: TaskRequest) -> ProviderAnswer:
         """Send ``payload`` unchanged and return the validated answer with its confidence (typed errors only)."""
         started = time.perf_counter()
+        body, request_id = self._post(payload)
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        return self.parse(body, payload, request, request_id=request_id, latency_ms=latency_ms)
+
+    def probe(self, payload: dict[str, Any]) -> tuple[Reply, list[TokenLogprob] | None]:
+        """Send ``payload`` and return the reply as read, without judging it as a task answer (doctor)."""
+        return read_completion(self._post(payload)[0])
+
+    def _post(self, payload: dict[str, Any]) -> tuple[str, str | None]:
         failure: InhouseError | None = None
         try:
             raw = self._client.chat.completions.with_raw_response.create(**payload)
-            body, request_id = raw.http_response.text, raw.headers.get("x-request-id")
+            return raw.http_response.text, raw.headers.get("x-request-id")
         except openai.OpenAIError as exc:
             failure = translate(exc, sdk=openai, service=self.server_name, secret=self._key, timeout=self.timeout,
                                 retries=self.max_retries, key_hint=KEY_HINT)
-        if failure is not None:
-            raise failure  # raised outside the handler: no SDK exception (with its headers) in __context__
-        latency_ms = (time.perf_counter() - started) * 1000.0
-        return self.parse(body, payload, request, request_id=request_id, latency_ms=latency_ms)
+        raise failure  # raised outside the handler: no SDK exception (with its headers) in __context__
 
     def parse(self, body: str, payload: dict[str, Any], request: TaskRequest, *, request_id: str | None = None,
               latency_ms: float = 0.0) -> ProviderAnswer:
