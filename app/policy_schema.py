@@ -187,7 +187,7 @@ KEYS: tuple[KeySpec, ...] = (
             "The only models the org tier may use. Safest: none."),
     KeySpec("org.consent", "str", "ask", "ask", _choice(*ORG_CONSENTS),
             '"ask": consent for each request, as for the cloud; "none": no consent needed, the server is '
-            "inside the organisation (honoured only from the admin file)."),
+            "inside the organisation (honoured only from the admin file).", rank=ORG_CONSENTS),
     KeySpec("org.redact", "bool", True, True, _boolean,
             "Pseudonymize personal data before it goes to the org server. Safest: true."),
     KeySpec("org.classify_threshold", "float", 0.70, 0.0, _number(0.0, 1.0),
@@ -199,7 +199,7 @@ KEYS: tuple[KeySpec, ...] = (
             "Same, for summaries. Safest: 0."),
     KeySpec("org.when_down", "str", "queue", "queue", _choice(*WHEN_DOWN),
             'When the org server cannot be reached: "queue" the request for it, or try the "next" tier '
-            '(the cloud, under its own rules). Safest: "queue".'),
+            '(the cloud, under its own rules). Safest: "queue".', rank=WHEN_DOWN),
     KeySpec("org.schema_format", "str", "json_schema", "json_schema", _choice(*SCHEMA_FORMATS),
             'How the server takes a JSON Schema for extraction: "json_schema" (vLLM, llama-server, Ollama), '
             '"json_object" (llama-cpp-python\'s server) or "none" (the prompt only).'),

@@ -266,4 +266,13 @@ def test_usd(amount: float, text: str) -> None:
 
 def test_kind_values_are_stable_strings() -> None:
     assert [k.value for k in DecisionKind] == ["accept", "next_tier", "ask", "deny", "queue"]
-    assert [r.value for r in DenyReason] == ["policy_off", "model_not_allowed", "over_budget", "no_key"]
+    assert [r.value for r in DenyReason] == [
+        "policy_off", "model_not_allowed", "over_budget", "no_key", "audit_unavailable"]
+
+
+def test_no_audit_log_means_nothing_leaves_even_when_automatic() -> None:
+    broken = replace(OK, audit_available=False)
+    for mode in ("ask", "auto"):
+        d = walk("classify", 0.2, policy(mode), broken)
+        assert d.kind is DecisionKind.DENY and d.deny is DenyReason.AUDIT_UNAVAILABLE
+    assert walk("classify", 0.95, policy(), broken).kind is DecisionKind.ACCEPT

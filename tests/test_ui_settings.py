@@ -101,7 +101,7 @@ def test_api_key_is_stored_in_the_keyring_and_never_shown(
 
 
 def test_the_tiers_are_listed_in_order_and_locked_where_the_admin_set_them(qtbot: QtBot) -> None:
-    path = Path(os.environ["INHOUSE_ADMIN_POLICY"])
+    path = paths.admin_policy_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text('[org]\nendpoint = "https://llm.acme.internal/v1"\nname = "Acme"\nmodel = "qwen"\n'
                     'allowed_models = ["qwen"]\nconsent = "none"\n', encoding="utf-8")
