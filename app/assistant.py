@@ -26,6 +26,7 @@ from typing import Any
 from app import paths
 from app.classifier_learning import add_correction, keep_frontier_candidate
 from app.consent import ConsentChoice, ConsentGate, ConsentStatus
+from app.egress import EgressBlocked
 from app.engine_host import EngineHost
 from app.hops import consent_question, consent_without_asking, remote_answer
 from app.outcome import Action, Outcome, RemoteAnswer
@@ -282,6 +283,8 @@ class Assistant:
         except SendFailed as failed:
             return _Stop(Action.FAILED, consent, f"{tier.server_name} failed, so the answer before it was kept: "
                          f"{failed.error}", failed.audit_id)
+        except EgressBlocked as blocked:  # the request would have gone to another host than the tier's
+            return _Stop(Action.FAILED, consent, f"Nothing was sent to {tier.server_name}: {blocked}")
         # the user's own redactions first: a selection they hid may contain our placeholders
         output = restore_value(restore_value(sent.output, user_mapping), redaction.mapping)
         return remote_answer(tier, provider, sent, output, consent, audit_id)
@@ -297,8 +300,10 @@ class Assistant:
     def _transmit(self, tier: Tier, provider: Provider, payload: dict[str, Any], sendable: TaskRequest,
                   consent: ConsentStatus) -> tuple[ProviderAnswer, int]:
         """One hop through the send step (app.sending: write-ahead audit, a permit for the tier's host)."""
-        hop = Hop(task=sendable.task, tier=tier.kind.value, provider=provider.name, model=tier.model,
-                  host=provider.host, consent=consent.value)
+        # the org tier's permit is for its configured host only; the cloud's for the provider's (shown in doctor)
+        host = tier.host if tier.endpoint else provider.host
+        hop = Hop(task=sendable.task, tier=tier.kind.value, provider=provider.name, model=tier.model, host=host,
+                  consent=consent.value)
         reserve = provider.estimate(sendable, model=tier.model, max_output_tokens=tier.max_output_tokens).max_cost_usd
         sent = transmit(self.store, provider, payload, sendable, hop, reserve_usd=reserve,
                         audit_payload=self.effective.policy.privacy.audit_payload,

@@ -4,12 +4,13 @@ real SQLite, real policy files."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from app import paths
+from app import egress, paths
 from app.assistant import Assistant
 from app.consent import ConsentStatus, FixedAnswer
 from app.engine_host import EngineHost
@@ -17,7 +18,7 @@ from app.outcome import Action
 from app.policy import load_policy
 from app.router import DecisionKind
 from app.secrets import set_api_key
-from app.tiers import Tier, TierKind
+from app.tiers import Tier, TierKind, tiers
 from inference.engine import LocalEngine
 from inference.providers import Provider, ProviderSettings, build_provider
 from inference.providers.anthropic import AnthropicProvider
@@ -94,9 +95,12 @@ def test_a_low_confidence_device_answer_goes_to_the_org_server_and_stops_there(
     assert hop.consent is ConsentStatus.ADMIN_NO_CONSENT
     sent = str(org_proxy.bodies[0])
     assert "jane.roe@example.com" not in sent and "Jane Roe" not in sent  # redacted for the org tier too
-    (row,) = assistant.store.list_audit()
-    assert (row.provider, row.model, row.consent, row.outcome) == ("openai-compatible", "starter", "admin_org", "sent")
-    assert row.id == outcome.audit_id == hop.audit_id
+    intent, done = assistant.store.list_audit()  # written ahead, then closed
+    host = org_proxy.url.split("/")[2]
+    assert (intent.kind, intent.tier, intent.host, intent.provider, intent.model, intent.consent) == (
+        "intent", "org", host, "openai-compatible", "starter", "admin_org")
+    assert (done.kind, done.outcome, done.intent_id) == ("outcome", "answered", intent.id)
+    assert done.id == outcome.audit_id == hop.audit_id and hop.host == host
 
 
 @pytest.mark.model
@@ -113,10 +117,13 @@ def test_below_the_org_threshold_the_cloud_is_asked_and_the_audit_shows_both_hop
     assert outcome.tier is TierKind.CLOUD and outcome.answer == "positive" and outcome.confidence is None
     assert len(org_proxy.bodies) == 1 and len(fake_anthropic.message_requests) == 1
     rows = sorted(assistant.store.list_audit(), key=lambda r: r.id)
-    assert [(r.provider, r.model, r.consent, r.outcome) for r in rows] == [
-        ("openai-compatible", "starter", "admin_org", "sent"),
-        ("anthropic", "claude-haiku-4-5", "allow_once", "sent"),
+    assert [(r.kind, r.tier, r.provider, r.consent, r.outcome) for r in rows] == [
+        ("intent", "org", "openai-compatible", "admin_org", "about to send"),
+        ("outcome", "org", "openai-compatible", "admin_org", "answered"),
+        ("intent", "cloud", "anthropic", "allow_once", "about to send"),
+        ("outcome", "cloud", "anthropic", "allow_once", "answered"),
     ]
+    assert [r.host for r in rows] == [org_proxy.url.split("/")[2]] * 2 + [fake_anthropic.url.split("/")[2]] * 2
     assert assistant.store.verify_audit().ok
 
 
@@ -160,7 +167,10 @@ def test_an_org_server_that_is_down_queues_by_default(
     assert outcome.action is Action.QUEUE and outcome.queue_id is not None and outcome.tier is TierKind.DEVICE
     assert "Acme's server could not be reached" in outcome.reason
     assert fake_anthropic.requests == [] and len(assistant.store.list_queue()) == 1
-    assert TierKind.ORG in assistant.unreachable and assistant.store.list_audit() == []
+    assert TierKind.ORG in assistant.unreachable
+    intent, done = assistant.store.list_audit()  # written ahead; nothing left the device
+    assert (intent.tier, done.outcome.split(":")[0]) == ("org", "not sent")
+    assert all(not attempt["sent"] for attempt in done.attempt_list)
 
 
 def test_an_org_server_that_is_down_falls_through_to_the_cloud_when_the_policy_says_so(
@@ -173,3 +183,28 @@ def test_an_org_server_that_is_down_falls_through_to_the_cloud_when_the_policy_s
     assert [a.tier for a in gate.asked] == ["cloud"]  # the cloud keeps its own rules: asked
     assert outcome.tier is TierKind.CLOUD and outcome.answer == "negative"
     assert "could not be reached" in outcome.notice
+
+
+def test_the_org_tiers_permit_opens_only_its_configured_host(
+    engine: LocalEngine, inhouse_home: Path, org_proxy: OrgProxy, guard: None,
+) -> None:
+    admin_policy(org_proxy.url, consent="none")
+    elsewhere = org_proxy.url.replace("127.0.0.1", "localhost")  # the same server under another name
+
+    def misdirected(tier: Tier, key: str) -> Provider:
+        return build_provider(ProviderSettings(tier.provider, key, elsewhere, tier.server_name, tier.timeout_s,
+                                               schema_format=tier.schema_format))
+
+    assistant = Assistant(host=EngineHost(engine=engine), policy=load_policy(), provider_factory=misdirected)
+    try:
+        outcome = assistant.run(TaskRequest(TEXT, LABELS), FixedAnswer(allow=True))
+        assert org_proxy.bodies == []  # refused before a byte left
+        assert outcome.tier is TierKind.DEVICE and outcome.action is Action.FAILED
+        assert "Refused to send to localhost" in outcome.notice and "agreed for 127.0.0.1" in outcome.notice
+        assert assistant.store.list_audit() == []  # refused before the intent row: nothing left
+    finally:
+        assistant.close()
+    tier = tiers(load_policy().policy)[1]
+    with egress.permit("the org tier", host=tier.endpoint.split("//")[1].split(":")[0]), \
+            pytest.raises(egress.EgressBlocked):
+        socket.create_connection(("192.0.2.1", 443), timeout=1)  # any other host: refused by the guard
