@@ -18,7 +18,7 @@ What it guarantees:
   retried up to ``MAX_ATTEMPTS`` times (``retry-after`` honoured up to ``MAX_WAIT_S``); every attempt and
   its status is in the outcome row. Once bytes left and no answer came back (dropped connection, read
   timeout), the outcome is *unknown*: ``SendFailed(OutcomeUnknown)``, never retried, never queued; and
-  the same bytes are not sent again on the administrator's policy alone (``consent = "auto"``, e.g. from
+  the same bytes are not sent again on the administrator's policy alone (``consent`` "auto" or "admin_org", e.g. from
   the queue) while that outcome is unknown: ``SendFailed(ResendRefused)`` — only a person's yes resends.
 - **One host.** The permit is bound to ``hop.host``; a request to any other host (or a redirect, which
   the client never follows) is refused and recorded.
@@ -49,6 +49,7 @@ from inference.wire import Attempt, Wire
 # How a hop was allowed: the user once / for the session, or the administrator's policy ("auto"; "admin_org":
 # no consent needed for the organisation's server).
 CONSENTS = ("allow_once", "allow_session", "auto", "admin_org")
+ADMIN_CONSENTS = ("auto", "admin_org")  # sent on the administrator's policy alone, no person asked
 MAX_ATTEMPTS = 3
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 BACKOFF_S = (0.5, 2.0)
@@ -122,7 +123,7 @@ class _WriteAhead:
                                        f"{self.hop.host} only.")
         if self.intent_id is None:
             hop = self.hop
-            earlier = self.store.unknown_intent(digest) if hop.consent == "auto" else None
+            earlier = self.store.unknown_intent(digest) if hop.consent in ADMIN_CONSENTS else None
             if earlier is not None:
                 self.refused = earlier
                 raise ResendRefused(f"Not sent automatically: the same request (audit #{earlier}) was sent before "
