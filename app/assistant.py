@@ -11,7 +11,8 @@
     -> history row (per policy)
 
 A tier that cannot be reached queues the request, or (``org.when_down = "next"``) is passed over for the
-tier after it. ``escalate(outcome, gate)`` resumes a walk the user chose to continue; ``send_queued``
+tier after it; a tier that failed (an error, an unusable answer) is passed over too — the next tier keeps
+its own rules (consent, budget). ``escalate(outcome, gate)`` resumes a walk the user chose to continue; ``send_queued``
 resumes queued ones.
 """
 
@@ -64,6 +65,12 @@ class _Stop:
     consent: ConsentStatus
     reason: str
     audit_id: int | None = None
+
+
+def _passed_over(step: _Stop, tier: Tier) -> bool:
+    """A tier that gave no answer is passed over for the next one (under that one's own rules) when it failed,
+    or when it could not be reached and its policy says ``when_down = "next"``; never when the user declined."""
+    return step.action is Action.FAILED or (step.action is Action.QUEUE and tier.when_down == "next")
 
 
 def default_provider(tier: Tier, api_key: str) -> Provider:
@@ -228,8 +235,9 @@ class Assistant:
             if isinstance(step, RemoteAnswer):
                 hops, at, nxt_at = (*hops, step), nxt_at, nxt_at + 1
                 continue
-            if step.action is Action.QUEUE and nxt.when_down == "next" and nxt_at + 1 < len(ladder):
-                notices.append(f"{nxt.server_name} could not be reached, so the next tier was considered.")
+            if nxt_at + 1 < len(ladder) and _passed_over(step, nxt):
+                notices.append(f"{step.reason}; so the next tier was considered." if step.action is Action.FAILED
+                               else f"{nxt.server_name} could not be reached, so the next tier was considered.")
                 nxt_at += 1
                 continue
             return self._stopped(base, step)

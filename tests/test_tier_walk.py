@@ -188,7 +188,7 @@ def test_an_org_server_that_is_down_falls_through_to_the_cloud_when_the_policy_s
 def test_the_org_tiers_permit_opens_only_its_configured_host(
     engine: LocalEngine, inhouse_home: Path, org_proxy: OrgProxy, guard: None,
 ) -> None:
-    admin_policy(org_proxy.url, consent="none")
+    admin_policy(org_proxy.url, consent="none", cloud_mode="never")
     elsewhere = org_proxy.url.replace("127.0.0.1", "localhost")  # the same server under another name
 
     def misdirected(tier: Tier, key: str) -> Provider:
@@ -199,7 +199,7 @@ def test_the_org_tiers_permit_opens_only_its_configured_host(
     try:
         outcome = assistant.run(TaskRequest(TEXT, LABELS), FixedAnswer(allow=True))
         assert org_proxy.bodies == []  # refused before a byte left
-        assert outcome.tier is TierKind.DEVICE and outcome.action is Action.FAILED
+        assert outcome.tier is TierKind.DEVICE and outcome.action is Action.DENY  # the org refused, the cloud off
         assert "Refused to send to localhost" in outcome.notice and "agreed for 127.0.0.1" in outcome.notice
         assert assistant.store.list_audit() == []  # refused before the intent row: nothing left
     finally:
@@ -208,3 +208,20 @@ def test_the_org_tiers_permit_opens_only_its_configured_host(
     with egress.permit("the org tier", host=tier.endpoint.split("//")[1].split(":")[0]), \
             pytest.raises(egress.EgressBlocked):
         socket.create_connection(("192.0.2.1", 443), timeout=1)  # any other host: refused by the guard
+
+
+def test_an_org_server_that_fails_is_passed_over_for_the_cloud_under_its_rules(
+    assistant_for: type[Assistant], org_proxy: OrgProxy, fake_anthropic: FakeAnthropic,
+) -> None:
+    admin_policy(org_proxy.url, consent="none")
+    org_proxy.fail_status = 400  # an answer the send step does not retry
+    fake_anthropic.reply_text("neutral")
+    gate = FixedAnswer(allow=True)
+    assistant = assistant_for()
+    outcome = assistant.run(TaskRequest(TEXT, LABELS), gate)
+    assert len(org_proxy.bodies) == 1 and [a.tier for a in gate.asked] == ["cloud"]
+    assert outcome.tier is TierKind.CLOUD and outcome.answer == "neutral" and "HTTP 400" in outcome.notice
+    rows = sorted(assistant.store.list_audit(), key=lambda r: r.id)
+    assert [(r.tier, r.kind) for r in rows] == [("org", "intent"), ("org", "outcome"), ("cloud", "intent"),
+                                                ("cloud", "outcome")]
+    assert rows[1].outcome.startswith("error")
