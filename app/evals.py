@@ -25,7 +25,7 @@ from app.router import DecisionKind, RouterState, decide
 from inference.errors import InhouseError, InputInvalid
 from inference.metrics import auroc, spearman
 from inference.prices import PriceTable
-from inference.providers.anthropic import estimate
+from inference.providers import estimate
 from inference.tasks.base import ClassifySpec, TaskRequest
 
 __all__ = [
@@ -95,7 +95,7 @@ def frontier_consent(assistant: Assistant, evalset: EvalSet, gate: ConsentGate, 
     cloud = assistant.tiers()[-1]
     model, max_out = cloud.model, cloud.max_output_tokens
     prices = PriceTable.load()  # once, not per item
-    estimates = [estimate(r, model, max_out, prices=prices) for r in requests]
+    estimates = [estimate(cloud.provider, r, model=model, max_output_tokens=max_out, prices=prices) for r in requests]
     total = sum(e.cost_usd for e in estimates)
     state = RouterState(assistant.store.month_spend(), total, bool(assistant.key_source(cloud.kind)),
                         cloud.kind not in assistant.unreachable, audit_available=not assistant.store_problem)
@@ -179,10 +179,10 @@ def judge_report(evalset: EvalSet, local: Sequence[ItemResult], scores: Sequence
 
 def estimated_costs(assistant: Assistant, evalset: EvalSet) -> list[float] | None:
     """What escalating each item would cost, from the price table (offline); None when it cannot be priced."""
-    policy = assistant.effective.policy.escalation
+    cloud = assistant.tiers()[-1]
     try:
         prices = PriceTable.load()
-        return [estimate(TaskRequest(i.text, evalset.spec), policy.model, policy.max_output_tokens,
-                         prices=prices).cost_usd for i in evalset.items]
+        return [estimate(cloud.provider, TaskRequest(i.text, evalset.spec), model=cloud.model,
+                         max_output_tokens=cloud.max_output_tokens, prices=prices).cost_usd for i in evalset.items]
     except InhouseError:
         return None

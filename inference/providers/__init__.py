@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inference.prices import Estimate
+from inference.prices import Estimate, PriceTable
 from inference.providers.base import Provider, ProviderAnswer, host_of
 from inference.tasks.base import TaskRequest
 
@@ -56,11 +56,12 @@ def build_provider(settings: ProviderSettings) -> Provider:
     raise ValueError(f"unknown provider {settings.kind!r} (known: {', '.join(PROVIDERS)})")
 
 
-def estimate(kind: str, request: TaskRequest, *, model: str, max_output_tokens: int) -> Estimate:
+def estimate(kind: str, request: TaskRequest, *, model: str, max_output_tokens: int,
+             prices: PriceTable | None = None) -> Estimate:
     """Offline tokens and cost for a request to provider ``kind`` (no key, no network; imports only
     the provider's module). Only the cloud costs money."""
     if kind == ANTHROPIC:
         from inference.providers.anthropic import estimate as anthropic_estimate
 
-        return anthropic_estimate(request, model, max_output_tokens)
+        return anthropic_estimate(request, model, max_output_tokens, prices=prices)
     return Estimate(0, 0, 0.0, 0.0)
