@@ -103,7 +103,7 @@ class ConsentDialog(QDialog):
         self._redaction = initial_redaction(request)
         self._history: list[Redaction] = []
         self._choice = ConsentChoice.DENY
-        where = "the cloud model" if request.tier == "cloud" else request.tier_label[0].lower() + request.tier_label[1:]
+        where = "the cloud model" if request.tier == "cloud" else request.tier_label.removeprefix("On ")
         self.setWindowTitle(f"Ask {where}? — Inhouse")
         self.setObjectName("consentDialog")
         self.setAccessibleName(f"Consent to send text to {where}")
