@@ -3,7 +3,8 @@
 ``org_server`` (session scope) starts ``python -m llama_cpp.server`` on a free port of 127.0.0.1 once,
 waits until ``GET /v1/models`` answers, and always stops it. ``OrgProxy`` sits in front of it on another
 loopback port: it records every request body and forwards it unchanged, and can be told to strip the
-log-probabilities from the answers (a server that returns none) or to answer an error status instead.
+log-probabilities from the answers (a server that returns none), to answer an error status instead, or to
+hold requests until several are in flight at once (``hold_until``; ``peak`` says how many were).
 
 Use the fixtures with ``from tests.org_server import org_proxy, org_server  # noqa: F401``.
 """
@@ -28,6 +29,7 @@ import pytest
 
 MODEL_ALIAS = "starter"
 START_TIMEOUT_S = 180.0
+HOLD_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,10 @@ class OrgProxy:
     bodies: list[Any] = field(default_factory=list)
     strip_logprobs: bool = False
     fail_status: int | None = None
+    hold_until: int = 0  # hold each request until this many are in flight at once (at most HOLD_S)
+    peak: int = 0  # the most requests in flight at once
+    _in_flight: int = 0
+    _changed: threading.Condition = field(default_factory=threading.Condition)
     _httpd: ThreadingHTTPServer | None = None
 
     @property
@@ -112,6 +118,17 @@ class OrgProxy:
                 return response.status, response.read()
         except urllib.error.HTTPError as err:
             return err.code, err.read()
+
+    def arrive(self) -> None:
+        with self._changed:
+            self._in_flight += 1
+            self.peak = max(self.peak, self._in_flight)
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: self._in_flight >= self.hold_until, timeout=HOLD_S)
+
+    def leave(self) -> None:
+        with self._changed:
+            self._in_flight -= 1
 
     def rewrite(self, payload: bytes) -> bytes:
         if not self.strip_logprobs:
@@ -144,7 +161,11 @@ def _handler(proxy: OrgProxy) -> type[BaseHTTPRequestHandler]:
                 error = {"error": {"message": f"scripted failure {proxy.fail_status}", "type": "test"}}
                 self._reply(proxy.fail_status, json.dumps(error).encode())
                 return
-            status, answer = proxy.forward("POST", self.path, body, {"content-type": "application/json"})
+            proxy.arrive()
+            try:
+                status, answer = proxy.forward("POST", self.path, body, {"content-type": "application/json"})
+            finally:
+                proxy.leave()
             self._reply(status, proxy.rewrite(answer) if status == 200 else answer)
 
     return Handler
