@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import jsonschema
 import pytest
 
-from inference.errors import KeyRejected, ProviderUnavailable
+from inference.errors import InputInvalid, KeyRejected, ProviderUnavailable
 from inference.providers import ProviderSettings, build_provider
 from inference.providers.logprobs import TokenLogprob, label_scores
 from inference.providers.openai_compat import OpenAICompatProvider
@@ -153,3 +154,15 @@ def test_a_label_that_prefixes_another_waits_until_the_path_settles() -> None:
 
 def test_no_label_among_the_listed_tokens_gives_no_scores() -> None:
     assert label_scores([tok("Hello", -0.1, ("Hi", -2.0))], LABELS) is None
+
+
+def test_an_unreadable_ca_bundle_is_a_clear_error(tmp_path: Path) -> None:
+    settings = ProviderSettings("openai-compatible", endpoint="https://llm.acme.internal/v1",
+                                ca_bundle=str(tmp_path / "missing.pem"))
+    with pytest.raises(InputInvalid, match="CA bundle") as caught:
+        build_provider(settings)
+    assert "org.ca_bundle" in caught.value.hint
+    (tmp_path / "junk.pem").write_text("not a certificate")
+    with pytest.raises(InputInvalid, match="CA bundle"):
+        build_provider(ProviderSettings("openai-compatible", endpoint="https://x.example/v1",
+                                        ca_bundle=str(tmp_path / "junk.pem")))
