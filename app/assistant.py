@@ -22,7 +22,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import paths
 from app.classifier_learning import add_correction, keep_frontier_candidate
@@ -34,15 +34,16 @@ from app.outcome import Action, Outcome, RemoteAnswer
 from app.policy import EffectivePolicy, load_policy
 from app.redaction_learning import RedactionLearning
 from app.router import Decision, DecisionKind, RouterState, decide
-from app.sending import Hop, SendFailed, transmit
 from app.store import Store, UnavailableStore, open_or_unavailable
 from app.tiers import Tier, TierKind, tiers
-from inference.engine import CancelToken
 from inference.errors import ProviderUnavailable, RedactionTrainingStopped
 from inference.providers import Provider, ProviderAnswer, build_provider, estimate
-from inference.redact import Redaction, pseudonymize, restore_value
 from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
 from inference.tasks.serialize import request_from_json, request_to_json, result_from_json
+
+if TYPE_CHECKING:  # the send step and redaction load only when an answer may leave the device (#11)
+    from inference.engine import CancelToken
+    from inference.redact import Redaction
 
 ProviderFactory = Callable[[Tier, str], Provider]
 KeySource = Callable[[TierKind], str | None]
@@ -283,6 +284,9 @@ class Assistant:
                 payload = provider.build_payload(sendable, model=tier.model, max_output_tokens=tier.max_output_tokens)
         else:
             consent = consent_without_asking(decision)
+        from app.sending import SendFailed
+        from inference.redact import restore_value
+
         try:
             sent, audit_id = self._transmit(tier, provider, payload, sendable, consent)
         except ProviderUnavailable as err:
@@ -308,6 +312,8 @@ class Assistant:
     def _transmit(self, tier: Tier, provider: Provider, payload: dict[str, Any], sendable: TaskRequest,
                   consent: ConsentStatus) -> tuple[ProviderAnswer, int]:
         """One hop through the send step (app.sending: write-ahead audit, a permit for the tier's host)."""
+        from app.sending import Hop, transmit
+
         # the org tier's permit is for its configured host only; the cloud's for the provider's (shown in doctor)
         host = tier.host if tier.endpoint else provider.host
         hop = Hop(task=sendable.task, tier=tier.kind.value, provider=provider.name, model=tier.model, host=host,
@@ -326,6 +332,9 @@ class Assistant:
         provider = self.provider_factory(tier, self.key_source(tier.kind) or "")
         payload = provider.build_payload(sendable, model=tier.model, max_output_tokens=tier.max_output_tokens)
         status = ConsentStatus(consent)
+        from app.sending import SendFailed
+        from inference.redact import restore_value
+
         try:
             answer, audit_id = self._transmit(tier, provider, payload, sendable, status)
         except SendFailed as failed:
@@ -337,6 +346,8 @@ class Assistant:
     def _sendable(self, request: TaskRequest, redact: bool) -> tuple[Redaction, TaskRequest]:
         """The request as it may leave: text redacted per the tier's policy, and few-shot examples too (user
         data as well; the answer is a label, so their placeholders never need restoring)."""
+        from inference.redact import Redaction, pseudonymize
+
         if not redact:
             return Redaction(text=request.text, mapping={}, spans=()), request
         self.redaction_learning.ensure_active()  # the tagger retrained with the user's corrections

@@ -3,7 +3,7 @@ authority a hop goes without asking, and the remote answer as an outcome keeps i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.consent import ConsentRequest, ConsentStatus, Highlight
 from app.outcome import RemoteAnswer
@@ -11,8 +11,10 @@ from app.router import AllowedBy, Decision
 from app.tiers import Tier
 from inference.prices import Estimate
 from inference.providers import Provider, ProviderAnswer
-from inference.redact import Redaction
 from inference.tasks.base import TaskRequest
+
+if TYPE_CHECKING:
+    from inference.redact import Redaction
 
 _WITHOUT_ASKING = {
     AllowedBy.ADMIN_NO_CONSENT: ConsentStatus.ADMIN_NO_CONSENT,
