@@ -136,7 +136,7 @@ class AssistantPage(QWidget):
         local = outcome.local
         self.panel.state.set_text(f"Done in {local.latency_ms / 1000:.1f} s")
         self.outcome_ready.emit(outcome)
-        if outcome.tier == "frontier":  # text the user hid by hand teaches the redaction, in the background
+        if outcome.remote is not None:  # text the user hid by hand teaches the redaction, in the background
             run_task(self.assistant.retrain_redaction_if_due, lambda _done: None)
 
     def _key_missing(self, outcome: Outcome) -> bool:
