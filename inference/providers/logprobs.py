@@ -13,7 +13,10 @@ alternatives. From those:
   content-free label prior; the remote tier does not, which would cost two extra requests per label set.)
 - **extract**: per field, the geometric mean of its value tokens' probabilities, times 0.4 when the value
   is not found in the input (the device's ``UNGROUNDED_FACTOR``); overall = weakest required field.
-- **summarize**: sqrt(mean token probability x grounding) x distinct-trigram ratio, as on the device.
+- **summarize**: sqrt(mean token probability x grounding) x distinct-trigram ratio: the device's earlier
+  formula. The device now combines signals from its own model's scoring of the summary
+  (``inference.summary_confidence``), which a server's log-probabilities of one generation cannot give,
+  so the org tier keeps this simpler, uncalibrated form.
 
 Servers report log-probabilities *before* a grammar or JSON-schema constraint masks tokens (vLLM's
 default ``--logprobs-mode``; llama-cpp-python's server too, checked): a value token the constraint forced
@@ -31,7 +34,6 @@ from inference.grounding import normalize, support_ratio, value_grounded
 from inference.tasks.base import FieldConfidence
 from inference.tasks.extract import UNGROUNDED_FACTOR
 from inference.tasks.json_spans import top_level_spans
-from inference.tasks.summarize import distinct_trigram_ratio
 
 _LEAD = " \t\r\n\"'`*"
 
@@ -174,6 +176,13 @@ def field_confidences(
 
 
 # --- summarize -----------------------------------------------------------------------------------
+
+
+def distinct_trigram_ratio(text: str) -> float:
+    """Share of the summary's word trigrams that are distinct (1.0 = no repetition)."""
+    words = text.casefold().split()
+    grams = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
+    return len(set(grams)) / len(grams) if grams else 1.0
 
 
 def summary_confidence(summary: str, tokens: Sequence[TokenLogprob], source: str) -> tuple[float, dict[str, float]]:
