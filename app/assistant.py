@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from app import paths
-from app.classifier_learning import add_correction, keep_frontier_candidate
+from app.classifier_learning import BackgroundTrainer, add_correction, keep_frontier_candidate
 from app.consent import ConsentChoice, ConsentGate, ConsentStatus
 from app.egress import EgressBlocked
 from app.engine_host import EngineHost
@@ -36,7 +36,7 @@ from app.redaction_learning import RedactionLearning
 from app.router import Decision, DecisionKind, RouterState, decide
 from app.store import Store, UnavailableStore, open_or_unavailable
 from app.tiers import Tier, TierKind, tiers
-from inference.errors import ProviderUnavailable, RedactionTrainingStopped
+from inference.errors import InhouseError, ProviderUnavailable, RedactionTrainingStopped
 from inference.providers import Provider, ProviderAnswer, build_provider, estimate
 from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
 from inference.tasks.serialize import request_from_json, request_to_json, result_from_json
@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # the send step and redaction load only when an answer may le
 
 ProviderFactory = Callable[[Tier, str], Provider]
 KeySource = Callable[[TierKind], str | None]
+log = logging.getLogger("inhouse.assistant")
 _ENDS = {DecisionKind.ACCEPT: Action.ACCEPT, DecisionKind.DENY: Action.DENY, DecisionKind.ASK: Action.ASK}
 
 
@@ -100,6 +101,7 @@ class Assistant:
         self.provider_factory = provider_factory
         self.key_source = key_source
         self.unreachable: set[TierKind] = set()  # tiers that could not be reached; the user can retry
+        self.trainer = BackgroundTrainer(lambda: self.host.classifiers, self.host.embedder)
         self.session_allowed: set[tuple[TierKind, str]] = set()  # (tier, task) the user allowed this session
         self._lock = threading.Lock()
         self.redaction_learning = RedactionLearning(paths.current().data_dir)
@@ -223,7 +225,9 @@ class Assistant:
         while True:
             answered, nxt = ladder[at], ladder[nxt_at] if nxt_at < len(ladder) else None
             confidence = hops[-1].confidence if hops else local.confidence
-            decision = decide(request.task, confidence, answered, nxt, self._state(request, answered, nxt, confidence))
+            calibrated = bool(hops) or not local.uncalibrated  # other tiers' confidences are not zero-shot
+            state = self._state(request, answered, nxt, confidence, calibrated)
+            decision = decide(request.task, confidence, answered, nxt, state, calibrated=calibrated)
             answer = hops[-1].output if hops else local.output
             base = Outcome(request, local, answer, Action.ACCEPT, decision.reason, decision, hops,
                            audit_id=hops[-1].audit_id if hops else None, queue_id=queue_id, notice=" ".join(notices))
@@ -243,10 +247,13 @@ class Assistant:
                 continue
             return self._stopped(base, step)
 
-    def _state(self, request: TaskRequest, answered: Tier, nxt: Tier | None, confidence: float | None) -> RouterState:
+    def _state(self, request: TaskRequest, answered: Tier, nxt: Tier | None, confidence: float | None,
+               calibrated: bool) -> RouterState:
         """What the router needs about the next tier. An answer that is kept needs nothing, so the price
         table, the keyring and the ledger are not read for it (a keyring read can prompt on macOS)."""
-        if nxt is None or (confidence is not None and confidence >= answered.threshold(request.task)):
+        rule = "accept" if calibrated else answered.thresholds.uncalibrated
+        confident = confidence is not None and confidence >= answered.threshold(request.task)
+        if nxt is None or rule == "keep" or (confident and rule == "accept"):
             return RouterState(0.0, 0.0, has_api_key=False, online=True)
         spent = cost = 0.0
         if nxt.monthly_budget_usd is not None and not self.store_problem:
@@ -371,8 +378,16 @@ class Assistant:
                                                      "can be reached and you agree.")))
         return self._remember(replace(base, action=Action.QUEUE, reason=reason, queue_id=queue_id, notice=notice))
 
-    def _remember(self, outcome: Outcome) -> Outcome:
+    def _keep_frontier_candidate(self, outcome: Outcome) -> None:
+        """Where policy allows (``[learning] keep_frontier_answers``), a label from another tier for an
+        escalated message becomes a candidate example of the matching profile, pending the user's accept.
+        Always, it becomes calibration evidence for the label set (a text hash and numbers only, no text)."""
         keep_frontier_candidate(self.host.classifiers, outcome, self.effective.policy)
+        if outcome.remote is not None and isinstance(outcome.answer, str):
+            self._record_evidence(outcome, outcome.answer, "frontier")
+
+    def _remember(self, outcome: Outcome) -> Outcome:
+        self._keep_frontier_candidate(outcome)
         if self.store_problem:
             notice = f"{outcome.notice} " if outcome.notice else ""
             return replace(outcome, notice=f"{notice}History and the audit log are unavailable, so this answer "
