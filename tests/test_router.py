@@ -267,7 +267,7 @@ def test_usd(amount: float, text: str) -> None:
 def test_kind_values_are_stable_strings() -> None:
     assert [k.value for k in DecisionKind] == ["accept", "next_tier", "ask", "deny", "queue"]
     assert [r.value for r in DenyReason] == [
-        "policy_off", "model_not_allowed", "over_budget", "no_key", "audit_unavailable"]
+        "policy_off", "model_not_allowed", "over_budget", "no_key", "audit_unavailable", "uncalibrated"]
 
 
 def test_no_audit_log_means_nothing_leaves_even_when_automatic() -> None:

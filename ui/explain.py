@@ -76,9 +76,8 @@ def _below(outcome: Outcome, threshold: float) -> str:
 
 
 def _uncalibrated_stop(outcome: Outcome) -> bool:
-    """The walk stopped on the device because the confidence is uncalibrated (not for another reason)."""
-    deny = outcome.decision.deny if outcome.decision else None
-    return outcome.action in (Action.ASK, Action.QUEUE) or deny is DenyReason.UNCALIBRATED
+    """The walk stopped on the device with an uncalibrated confidence (said instead of the threshold)."""
+    return outcome.action in (Action.ASK, Action.QUEUE, Action.DENY)
 
 
 def why(outcome: Outcome, threshold: float, *, key_missing: bool = False) -> str:
