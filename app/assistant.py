@@ -1,11 +1,19 @@
-"""The one entry point the CLI and the UI both call: run locally, decide, ask, escalate, restore, store.
+"""The one entry point the CLI and the UI both call: run on the device, then walk the tiers the policy names.
 
-    local result -> router.decide -> ACCEPT | DENY | QUEUE | ASK_CONSENT | ESCALATE
-    ASK_CONSENT / ESCALATE: redact -> build the exact payload -> ask the gate (unless already allowed)
-                            -> send inside an egress permit -> restore placeholders on the device
-                            -> audit row (hash-chained) + cost ledger + history
-A gate of ``None`` means "do not ask now": the outcome says consent is needed, and the UI offers an
-"Ask the cloud model" action that calls ``escalate`` later.
+    device result -> for each next tier (app.tiers: device -> org server -> cloud):
+        router.decide(answer's confidence, tier that answered, next tier) ->
+            ACCEPT            keep this answer
+            DENY / QUEUE      keep this answer; say why / queue it for the next tier
+            ASK               ask the gate (a gate of None: don't ask now, the UI offers a button)
+            NEXT_TIER / yes   redact (per tier) -> the exact payload -> app.sending.transmit (write-ahead
+                              audit, a permit for the tier's host only) -> restore placeholders on the device
+                              -> that tier's answer, judged in turn
+    -> history row (per policy)
+
+A tier that cannot be reached queues the request, or (``org.when_down = "next"``) is passed over for the
+tier after it; a tier that failed (an error, an unusable answer) is passed over too — the next tier keeps
+its own rules (consent, budget). ``escalate(outcome, gate)`` resumes a walk the user chose to continue; ``send_queued``
+resumes queued ones.
 """
 
 from __future__ import annotations
@@ -13,48 +21,68 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeAlias
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from app import paths
 from app.classifier_learning import BackgroundTrainer, add_correction, keep_frontier_candidate
-from app.consent import ConsentChoice, ConsentDecision, ConsentGate, ConsentRequest, Highlight
+from app.consent import ConsentChoice, ConsentGate, ConsentStatus
+from app.egress import EgressBlocked
 from app.engine_host import EngineHost
-from app.outcome import FrontierSummary, Outcome
+from app.hops import consent_question, consent_without_asking, remote_answer
+from app.outcome import Action, Outcome, RemoteAnswer
 from app.policy import EffectivePolicy, load_policy
 from app.redaction_learning import RedactionLearning
-from app.router import Action, Decision, RouterState, decide
+from app.router import Decision, DecisionKind, RouterState, decide
 from app.store import Store, UnavailableStore, open_or_unavailable
+from app.tiers import Tier, TierKind, tiers
 from inference.errors import InhouseError, ProviderUnavailable, RedactionTrainingStopped
+from inference.providers import Provider, ProviderAnswer, build_provider, estimate
 from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
 from inference.tasks.serialize import request_from_json, request_to_json, result_from_json
 
-if TYPE_CHECKING:  # the send step, the cloud SDK and redaction load only when an answer may leave (#11)
+if TYPE_CHECKING:  # the send step and redaction load only when an answer may leave the device (#11)
     from inference.engine import CancelToken
-    from inference.frontier import FrontierAnswer, Provider
-    from inference.prices import Estimate
     from inference.redact import Redaction
 
-ProviderFactory: TypeAlias = "Callable[[str], Provider]"
+ProviderFactory = Callable[[Tier, str], Provider]
+KeySource = Callable[[TierKind], str | None]
 log = logging.getLogger("inhouse.assistant")
+_ENDS = {DecisionKind.ACCEPT: Action.ACCEPT, DecisionKind.DENY: Action.DENY, DecisionKind.ASK: Action.ASK}
 
 
 def _settled(outcome: Outcome) -> bool:
-    """A queued request is done once answered (on the device or by the cloud) or sent and audited; one the
-    user declined, or that policy, key or network stopped, stays queued for a later "send"."""
-    return outcome.tier == "frontier" or outcome.action == Action.ACCEPT or outcome.audit_id is not None
+    """A queued request is done once answered (on the device or by a tier off it) or sent and audited; one
+    the user declined, or that policy, key or network stopped, stays queued for a later "send"."""
+    if outcome.action is Action.QUEUE:
+        return False
+    return outcome.remote is not None or outcome.action is Action.ACCEPT or outcome.audit_id is not None
 
 
-def _anthropic(api_key: str) -> Provider:
-    from inference.frontier import AnthropicProvider
+@dataclass(frozen=True)
+class _Stop:
+    """A hop that gave no answer: declined, unreachable (``down``) or failed after sending."""
 
-    return AnthropicProvider(api_key)
+    action: Action
+    consent: ConsentStatus
+    reason: str
+    audit_id: int | None = None
 
 
-def _estimate(request: TaskRequest, model: str, max_output_tokens: int) -> Estimate:
-    from inference.frontier import estimate
+def _passed_over(step: _Stop, tier: Tier) -> bool:
+    """A tier that gave no answer is passed over for the next one (under that one's own rules) when it failed,
+    or when it could not be reached and its policy says ``when_down = "next"``; never when the user declined."""
+    return step.action is Action.FAILED or (step.action is Action.QUEUE and tier.when_down == "next")
 
-    return estimate(request, model, max_output_tokens)
+
+def default_provider(tier: Tier, api_key: str) -> Provider:
+    return build_provider(tier.provider_settings(api_key))
+
+
+def _keyring_key(kind: TierKind) -> str | None:
+    from app.secrets import get_api_key
+
+    return get_api_key("org" if kind is TierKind.ORG else "cloud")
 
 
 class Assistant:
@@ -64,17 +92,17 @@ class Assistant:
         host: EngineHost | None = None,
         store: Store | None = None,
         policy: EffectivePolicy | None = None,
-        provider_factory: ProviderFactory = _anthropic,
-        key_source: Callable[[], str | None] | None = None,
+        provider_factory: ProviderFactory = default_provider,
+        key_source: KeySource = _keyring_key,
     ) -> None:
         self.host = host or EngineHost()
         self.store = store or open_or_unavailable()
         self.effective = policy or load_policy()
         self.provider_factory = provider_factory
-        self.key_source = key_source or _stored_api_key
-        self.online = True  # flips to False when the provider cannot be reached; the user can retry
-        self.session_allowed: set[str] = set()
+        self.key_source = key_source
+        self.unreachable: set[TierKind] = set()  # tiers that could not be reached; the user can retry
         self.trainer = BackgroundTrainer(lambda: self.host.classifiers, self.host.embedder)
+        self.session_allowed: set[tuple[TierKind, str]] = set()  # (tier, task) the user allowed this session
         self._lock = threading.Lock()
         self.redaction_learning = RedactionLearning(paths.current().data_dir)
         self._retraining = threading.Lock()
@@ -82,38 +110,46 @@ class Assistant:
         self._prune()
 
     # -- public ----------------------------------------------------------------------------------
+    @property
+    def online(self) -> bool:
+        """False once a tier could not be reached (until ``send_queued`` tries again)."""
+        return not self.unreachable
+
+    def tiers(self) -> tuple[Tier, ...]:
+        return tiers(self.effective.policy)
+
+    def tier(self, kind: TierKind) -> Tier | None:
+        return next((t for t in self.tiers() if t.kind is kind), None)
+
     def run(
-        self,
-        request: TaskRequest,
-        gate: ConsentGate | None,
-        cancel: CancelToken | None = None,
-        *,
+        self, request: TaskRequest, gate: ConsentGate | None, cancel: CancelToken | None = None, *,
         local_only: bool = False,
         defer: bool = False,
     ) -> Outcome:
         """``defer`` (batch runs): an answer that would need consent goes to the offline queue, unasked."""
         local = self.host.run(request, cancel)
         if local_only:
-            outcome = Outcome(request, local, local.output, "local", "local_only", "escalation not offered")
-            return self._remember(outcome)
-        return self._decide_and_act(request, local, gate, defer=defer)
+            return self._remember(Outcome(request, local, local.output, Action.LOCAL_ONLY,
+                                          "no other tier was offered for this run"))
+        return self._walk(request, local, gate, defer=defer)
 
     def escalate(self, outcome: Outcome, gate: ConsentGate) -> Outcome:
-        """The user asked for the cloud model on a past local answer: decide again, then ask."""
-        return self._decide_and_act(outcome.request, outcome.local, gate)
+        """The user asked for the next tier on a past answer: decide again from that answer, then ask."""
+        return self._walk(outcome.request, outcome.local, gate, outcome.hops)
 
     def send_queued(self, gate: ConsentGate) -> list[Outcome]:
-        """Try every queued escalation again (asking consent for each, as the policy says)."""
-        self.online = True
+        """Try every queued request again (asking consent for each, as the policy says)."""
+        self.unreachable.clear()
         results = []
         for item in self.store.list_queue():
             request = request_from_json(item.request["request"])
             local = result_from_json(item.request["local"])
-            outcome = self._decide_and_act(request, local, gate, queue_id=item.id)
+            hops = tuple(RemoteAnswer.from_json(h) for h in item.request.get("hops", ()))
+            outcome = self._walk(request, local, gate, hops, queue_id=item.id)
             if _settled(outcome):
                 self.store.dequeue(item.id)
             results.append(outcome)
-            if not self.online:
+            if self.unreachable:
                 break
         return results
 
@@ -184,172 +220,155 @@ class Assistant:
 
         return add_extraction(self.host.extractors, outcome, field, value)
 
-    def _keep_frontier_candidate(self, outcome: Outcome) -> None:
-        """Where policy allows (``[learning] keep_frontier_answers``), a frontier label for an escalated
-        message becomes a candidate example of the matching profile, pending the user's accept. Always, it
-        becomes calibration evidence for the label set (a text hash and numbers only, no text)."""
-        keep_frontier_candidate(self.host.classifiers, outcome, self.effective.policy)
-        if outcome.tier == "frontier" and isinstance(outcome.answer, str):
-            self._record_evidence(outcome, outcome.answer, "frontier")
-
-    # -- steps -----------------------------------------------------------------------------------
-    def _decide_and_act(
-        self, request: TaskRequest, local: TaskResult, gate: ConsentGate | None, *, queue_id: int | None = None,
-        defer: bool = False,
+    # -- the walk --------------------------------------------------------------------------------
+    def _walk(
+        self, request: TaskRequest, local: TaskResult, gate: ConsentGate | None,
+        hops: tuple[RemoteAnswer, ...] = (), *, queue_id: int | None = None, defer: bool = False,
     ) -> Outcome:
-        policy = self.effective.policy
-        model = policy.escalation.model
-        not_kept = local.confidence < policy.thresholds.for_task(local.task) or (
-            local.uncalibrated and policy.thresholds.uncalibrated == "ask")
-        if self.store_problem and not_kept:
-            reason = "the audit log is unavailable, so nothing may leave this device until the database is fixed"
-            return self._remember(Outcome(request, local, local.output, "local", Action.DENY.value, reason))
-        decision = decide(request.task, local.confidence, policy, self._state(request, local), model,
-                          calibrated=not local.uncalibrated)
-        base = Outcome(request, local, local.output, "local", decision.action.value, decision.reason,
-                       threshold=decision.threshold, queue_id=queue_id)
-        if decision.action in (Action.ACCEPT, Action.DENY):
-            return self._remember(base)
-        if decision.action == Action.QUEUE:
-            return self._queue(base, decision.reason)
-        if decision.action == Action.ASK_CONSENT and gate is None:
-            return self._queue(base, decision.reason) if defer else self._remember(base)
-        redaction, sendable = self._sendable(request)  # only now: redaction is the slowest step before sending
-        return self._consent_and_send(base, decision, redaction, sendable, gate)
+        ladder = self.tiers()
+        kinds = [t.kind for t in ladder]
+        at = kinds.index(hops[-1].tier) if hops and hops[-1].tier in kinds else 0
+        nxt_at, notices = at + 1, list[str]()
+        while True:
+            answered, nxt = ladder[at], ladder[nxt_at] if nxt_at < len(ladder) else None
+            confidence = hops[-1].confidence if hops else local.confidence
+            calibrated = bool(hops) or not local.uncalibrated  # other tiers' confidences are not zero-shot
+            state = self._state(request, answered, nxt, confidence, calibrated)
+            decision = decide(request.task, confidence, answered, nxt, state, calibrated=calibrated)
+            answer = hops[-1].output if hops else local.output
+            base = Outcome(request, local, answer, Action.ACCEPT, decision.reason, decision, hops,
+                           audit_id=hops[-1].audit_id if hops else None, queue_id=queue_id, notice=" ".join(notices))
+            if decision.kind is DecisionKind.QUEUE or (decision.kind is DecisionKind.ASK and gate is None and defer):
+                return self._queue(base, decision.reason)
+            if decision.kind in _ENDS and (decision.kind is not DecisionKind.ASK or gate is None):
+                return self._remember(replace(base, action=_ENDS[decision.kind]))
+            assert nxt is not None
+            step = self._hop(request, nxt, decision, gate)
+            if isinstance(step, RemoteAnswer):
+                hops, at, nxt_at = (*hops, step), nxt_at, nxt_at + 1
+                continue
+            if nxt_at + 1 < len(ladder) and _passed_over(step, nxt):
+                notices.append(f"{step.reason}; so the next tier was considered." if step.action is Action.FAILED
+                               else f"{nxt.server_name} could not be reached, so the next tier was considered.")
+                nxt_at += 1
+                continue
+            return self._stopped(base, step)
 
-    def _state(self, request: TaskRequest, local: TaskResult) -> RouterState:
-        """What the router needs. Above the threshold it decides without it, so the price table, the
-        keyring and the ledger are not read for answers that stay local (a keyring read can prompt the
-        user on macOS)."""
-        escalation = self.effective.policy.escalation
-        thresholds = self.effective.policy.thresholds
-        trusted = not local.uncalibrated or thresholds.uncalibrated == "accept"
-        kept = local.uncalibrated and thresholds.uncalibrated == "keep"  # stays local whatever the state
-        if (local.confidence >= thresholds.for_task(local.task) and trusted) or kept:
-            return RouterState(0.0, 0.0, has_api_key=False, online=self.online)
+    def _state(self, request: TaskRequest, answered: Tier, nxt: Tier | None, confidence: float | None,
+               calibrated: bool) -> RouterState:
+        """What the router needs about the next tier. An answer that is kept needs nothing, so the price
+        table, the keyring and the ledger are not read for it (a keyring read can prompt on macOS)."""
+        rule = "accept" if calibrated else answered.thresholds.uncalibrated
+        confident = confidence is not None and confidence >= answered.threshold(request.task)
+        if nxt is None or rule == "keep" or (confident and rule == "accept"):
+            return RouterState(0.0, 0.0, has_api_key=False, online=True)
+        spent = cost = 0.0
+        if nxt.monthly_budget_usd is not None and not self.store_problem:
+            spent = self.store.month_spend()
+            cost = estimate(nxt.provider, request, model=nxt.model, max_output_tokens=nxt.max_output_tokens).cost_usd
         return RouterState(
-            spent_this_month_usd=self.store.month_spend(),
-            estimated_cost_usd=_estimate(request, escalation.model, escalation.max_output_tokens).cost_usd,
-            has_api_key=bool(self.key_source()),
-            online=self.online,
-            session_allowed_tasks=frozenset(self.session_allowed),
+            spent_this_month_usd=spent, estimated_cost_usd=cost,
+            has_api_key=bool(self.key_source(nxt.kind)) if nxt.needs_key else True,
+            online=nxt.kind not in self.unreachable,
+            session_allowed_tasks=frozenset(task for kind, task in self.session_allowed if kind is nxt.kind),
+            audit_available=not self.store_problem,
         )
 
-    def _consent_and_send(
-        self, base: Outcome, decision: Decision, redaction: Redaction, sendable: TaskRequest,
-        gate: ConsentGate | None,
-    ) -> Outcome:
-        from app.sending import destination_host
-
-        policy = self.effective.policy
-        model = policy.escalation.model
-        provider = self.provider_factory(self.key_source() or "")
-        payload = provider.build_payload(sendable, model=model, max_output_tokens=policy.escalation.max_output_tokens)
-        consent = ConsentDecision(ConsentChoice.ALLOW_SESSION if decision.action == Action.ESCALATE else
-                                  ConsentChoice.ALLOW_ONCE)
-        label = "auto" if policy.escalation.mode == "auto" else "allow_session"
-        if decision.action == Action.ASK_CONSENT:
+    def _hop(self, request: TaskRequest, tier: Tier, decision: Decision, gate: ConsentGate | None
+             ) -> RemoteAnswer | _Stop:
+        """Ask (if needed) and send to ``tier``: its answer restored on the device, or why there is none."""
+        redaction, sendable = self._sendable(request, tier.redact)  # only now: redaction is slow
+        provider = self.provider_factory(tier, self.key_source(tier.kind) or "")
+        payload = provider.build_payload(sendable, model=tier.model, max_output_tokens=tier.max_output_tokens)
+        user_mapping: Mapping[str, str] = {}
+        if decision.kind is DecisionKind.ASK:
             assert gate is not None
-            est = _estimate(sendable, model, policy.escalation.max_output_tokens)
-            ask = ConsentRequest(
-                task=sendable.task, text=sendable.text, payload=payload,
-                highlights=tuple(Highlight(s.start, s.end, s.kind, s.placeholder) for s in redaction.spans),
-                provider=provider.name, model=model, destination=destination_host(provider),
-                estimated_input_tokens=est.input_tokens,
-                estimated_output_tokens=est.output_tokens, estimated_cost_usd=est.cost_usd,
-                max_cost_usd=est.max_cost_usd,
-                reason=decision.reason, allow_session=policy.escalation.mode == "ask",
-            )
-            consent = gate.ask(ask)
-            if not consent.allowed:
-                return self._remember(replace(base, consent="deny", reason=f"{decision.reason}; you declined"))
-            if consent.choice == ConsentChoice.ALLOW_SESSION:
-                self.session_allowed.add(sendable.task)
-            label = consent.choice.value
-            if consent.added_mapping and policy.escalation.redact:  # "Redact selection": an example to learn
-                self.redaction_learning.record(redaction.original(), consent.added_mapping.values(),
-                                               redaction.mapping)
-            if consent.edited_text is not None and consent.edited_text != sendable.text:
-                sendable = replace(sendable, text=consent.edited_text)
-                payload = provider.build_payload(sendable, model=model,
-                                                 max_output_tokens=policy.escalation.max_output_tokens)
-        return self._send(base, provider, payload, sendable, redaction, label, consent.added_mapping)
-
-    def _send(
-        self, base: Outcome, provider: Provider, payload: dict[str, Any], sendable: TaskRequest,
-        redaction: Redaction, consent: str, user_mapping: Mapping[str, str] | None = None,
-    ) -> Outcome:
+            est = provider.estimate(sendable, model=tier.model, max_output_tokens=tier.max_output_tokens)
+            answer = gate.ask(consent_question(tier, provider, sendable, payload, redaction, est, decision))
+            if not answer.allowed:
+                provider.close()
+                return _Stop(Action.DECLINED, ConsentStatus.DENIED, f"{decision.reason}; you declined")
+            if answer.choice is ConsentChoice.ALLOW_SESSION:
+                self.session_allowed.add((tier.kind, sendable.task))
+            consent, user_mapping = ConsentStatus(answer.choice.value), answer.added_mapping
+            if user_mapping and tier.redact:  # "Redact selection": an example to learn
+                self.redaction_learning.record(redaction.original(), user_mapping.values(), redaction.mapping)
+            if answer.edited_text is not None and answer.edited_text != sendable.text:
+                sendable = replace(sendable, text=answer.edited_text)
+                payload = provider.build_payload(sendable, model=tier.model, max_output_tokens=tier.max_output_tokens)
+        else:
+            consent = consent_without_asking(decision)
         from app.sending import SendFailed
         from inference.redact import restore_value
 
         try:
-            answer, audit_id = self._transmit(provider, payload, sendable, consent)
+            sent, audit_id = self._transmit(tier, provider, payload, sendable, consent)
         except ProviderUnavailable as err:
-            self.online = False
-            return self._queue(replace(base, consent=consent), f"provider unreachable: {err}")
+            self.unreachable.add(tier.kind)
+            return _Stop(Action.QUEUE, consent, f"{tier.server_name} could not be reached: {err}")
         except SendFailed as failed:
-            notice = f"The cloud model failed, so the local answer was kept: {failed.error}"
-            return self._remember(replace(base, consent=consent, audit_id=failed.audit_id, notice=notice))
+            return _Stop(Action.FAILED, consent, f"{tier.server_name} failed, so the answer before it was kept: "
+                         f"{failed.error}", failed.audit_id)
+        except EgressBlocked as blocked:  # the request would have gone to another host than the tier's
+            return _Stop(Action.FAILED, consent, f"Nothing was sent to {tier.server_name}: {blocked}")
         # the user's own redactions first: a selection they hid may contain our placeholders
-        restored = restore_value(restore_value(answer.output, user_mapping or {}), redaction.mapping)
-        summary = FrontierSummary(provider.name, answer.model, answer.input_tokens, answer.output_tokens,
-                                  answer.cost_usd, answer.latency_ms)
-        return self._remember(replace(base, answer=restored, tier="frontier", consent=consent,
-                                      frontier=summary, audit_id=audit_id))
+        output = restore_value(restore_value(sent.output, user_mapping), redaction.mapping)
+        return remote_answer(tier, provider, sent, output, consent, audit_id)
 
-    def _transmit(
-        self, provider: Provider, payload: dict[str, Any], sendable: TaskRequest, consent: str
-    ) -> tuple[FrontierAnswer, int]:
-        """One hop to the cloud tier through the send step (app.sending: permit + audit)."""
-        from app.sending import Hop, destination_host, transmit
+    def _stopped(self, base: Outcome, step: _Stop) -> Outcome:
+        stopped = replace(base, consent=step.consent, audit_id=step.audit_id)
+        if step.action is Action.QUEUE:
+            return self._queue(stopped, step.reason)
+        if step.action is Action.FAILED:
+            return self._remember(replace(stopped, action=Action.FAILED, notice=step.reason))
+        return self._remember(replace(stopped, action=step.action, reason=step.reason))
 
-        escalation = self.effective.policy.escalation
-        hop = Hop(task=sendable.task, tier="cloud", provider=escalation.provider, model=escalation.model,
-                  host=destination_host(provider), consent=consent)
-        reserve = _estimate(sendable, escalation.model, escalation.max_output_tokens).max_cost_usd
+    def _transmit(self, tier: Tier, provider: Provider, payload: dict[str, Any], sendable: TaskRequest,
+                  consent: ConsentStatus) -> tuple[ProviderAnswer, int]:
+        """One hop through the send step (app.sending: write-ahead audit, a permit for the tier's host)."""
+        from app.sending import Hop, transmit
+
+        # the org tier's permit is for its configured host only; the cloud's for the provider's (shown in doctor)
+        host = tier.host if tier.endpoint else provider.host
+        hop = Hop(task=sendable.task, tier=tier.kind.value, provider=provider.name, model=tier.model, host=host,
+                  consent=consent.value)
+        reserve = provider.estimate(sendable, model=tier.model, max_output_tokens=tier.max_output_tokens).max_cost_usd
         sent = transmit(self.store, provider, payload, sendable, hop, reserve_usd=reserve,
-                        audit_payload=self.effective.policy.privacy.audit_payload, secret=self.key_source() or "")
+                        audit_payload=self.effective.policy.privacy.audit_payload,
+                        secret=self.key_source(tier.kind) or "")
         return sent.answer, sent.audit_id
 
-    def ask_frontier(self, request: TaskRequest, consent: str) -> tuple[Any, FrontierSummary]:
-        """Send one request the user already agreed to (e.g. an eval set): redact, send, audit, restore.
-
-        Raises ``ProviderUnavailable`` / the provider's typed error; nothing is routed or queued here.
-        """
+    def ask_frontier(self, request: TaskRequest, consent: str) -> tuple[Any, RemoteAnswer]:
+        """Send one request the user already agreed to (e.g. an eval set) to the cloud tier: redact, send,
+        audit, restore. Raises ``ProviderUnavailable`` / the provider's typed error; nothing is queued."""
+        tier = self.tiers()[-1]
+        redaction, sendable = self._sendable(request, tier.redact)
+        provider = self.provider_factory(tier, self.key_source(tier.kind) or "")
+        payload = provider.build_payload(sendable, model=tier.model, max_output_tokens=tier.max_output_tokens)
+        status = ConsentStatus(consent)
         from app.sending import SendFailed
         from inference.redact import restore_value
 
-        escalation = self.effective.policy.escalation
-        redaction, sendable = self._sendable(request)
-        provider = self.provider_factory(self.key_source() or "")
-        payload = provider.build_payload(sendable, model=escalation.model,
-                                         max_output_tokens=escalation.max_output_tokens)
         try:
-            answer, _ = self._transmit(provider, payload, sendable, consent)
+            answer, audit_id = self._transmit(tier, provider, payload, sendable, status)
         except SendFailed as failed:
             raise failed.error from None
-        summary = FrontierSummary(provider.name, answer.model, answer.input_tokens, answer.output_tokens,
-                                  answer.cost_usd, answer.latency_ms)
-        return restore_value(answer.output, redaction.mapping), summary
+        output = restore_value(answer.output, redaction.mapping)
+        return output, remote_answer(tier, provider, answer, output, status, audit_id)
 
     # -- bookkeeping -----------------------------------------------------------------------------
-    def _redact(self, text: str) -> Redaction:
+    def _sendable(self, request: TaskRequest, redact: bool) -> tuple[Redaction, TaskRequest]:
+        """The request as it may leave: text redacted per the tier's policy, and few-shot examples too (user
+        data as well; the answer is a label, so their placeholders never need restoring)."""
         from inference.redact import Redaction, pseudonymize
 
-        if self.effective.policy.escalation.redact:
-            self.redaction_learning.ensure_active()  # the tagger retrained with the user's corrections
-            return pseudonymize(text)
-        return Redaction(text=text, mapping={}, spans=())
-
-    def _sendable(self, request: TaskRequest) -> tuple[Redaction, TaskRequest]:
-        """The request as it may leave: text redacted per policy, and few-shot examples too (user data as
-        well; the answer is a label, so their placeholders never need restoring)."""
-        from inference.redact import pseudonymize
-
-        redaction = self._redact(request.text)
+        if not redact:
+            return Redaction(text=request.text, mapping={}, spans=()), request
+        self.redaction_learning.ensure_active()  # the tagger retrained with the user's corrections
+        redaction = pseudonymize(request.text)
         sendable = replace(request, text=redaction.text)
         spec = request.spec
-        if isinstance(spec, ClassifySpec) and spec.examples and self.effective.policy.escalation.redact:
+        if isinstance(spec, ClassifySpec) and spec.examples:
             examples = tuple((pseudonymize(text).text, label) for text, label in spec.examples)
             sendable = replace(sendable, spec=replace(spec, examples=examples))
         return redaction, sendable
@@ -357,13 +376,22 @@ class Assistant:
     def _queue(self, base: Outcome, reason: str) -> Outcome:
         queue_id = base.queue_id
         if queue_id is None:
-            item = {"request": request_to_json(base.request), "local": base.local.to_json()}
+            item = {"request": request_to_json(base.request), "local": base.local.to_json(),
+                    "hops": [hop.to_json() for hop in base.hops]}
             queue_id = self.store.enqueue(task=base.request.task, request=item, reason=reason)
         else:
             self.store.record_queue_failure(queue_id, reason)
-        notice = "Kept in the queue: it will be sent when you are online and agree (`inhouse queue send`)."
-        return self._remember(replace(base, action=Action.QUEUE.value, reason=reason, queue_id=queue_id,
-                                      notice=notice))
+        notice = " ".join(filter(None, (base.notice, "Kept in the queue: it will be sent when the next tier "
+                                                     "can be reached and you agree.")))
+        return self._remember(replace(base, action=Action.QUEUE, reason=reason, queue_id=queue_id, notice=notice))
+
+    def _keep_frontier_candidate(self, outcome: Outcome) -> None:
+        """Where policy allows (``[learning] keep_frontier_answers``), a label from another tier for an
+        escalated message becomes a candidate example of the matching profile, pending the user's accept.
+        Always, it becomes calibration evidence for the label set (a text hash and numbers only, no text)."""
+        keep_frontier_candidate(self.host.classifiers, outcome, self.effective.policy)
+        if outcome.remote is not None and isinstance(outcome.answer, str):
+            self._record_evidence(outcome, outcome.answer, "frontier")
 
     def _remember(self, outcome: Outcome) -> Outcome:
         self._keep_frontier_candidate(outcome)
@@ -374,16 +402,16 @@ class Assistant:
         if not self.effective.policy.privacy.store_history:
             return outcome
         local = outcome.local
-        details: dict[str, Any] = {"local_output": local.output, "signals": local.signals}
+        details: dict[str, Any] = {"local_output": local.output, "signals": local.signals,
+                                   "answered_by": outcome.tier.value, "tier_label": outcome.tier_label,
+                                   "hops": [hop.to_json() for hop in outcome.hops]}
         if local.probabilities is not None:
             details["probabilities"] = local.probabilities
-        if outcome.frontier is not None:
-            details["frontier"] = {"model": outcome.frontier.model, "cost_usd": outcome.frontier.cost_usd}
         history_id = self.store.add_history(
             task=local.task, input_text=outcome.request.text, output=outcome.answer,
-            confidence=local.confidence, tier=outcome.tier, model=outcome.model, method=local.method,
-            latency_ms=local.latency_ms, decision=outcome.action, reason=outcome.reason,
-            audit_id=outcome.audit_id, details=details,
+            confidence=local.confidence, tier="local" if outcome.tier is TierKind.DEVICE else "frontier",
+            model=outcome.model, method=local.method, latency_ms=local.latency_ms,
+            decision=outcome.action.value, reason=outcome.reason, audit_id=outcome.audit_id, details=details,
         )
         return replace(outcome, history_id=history_id)
 
@@ -391,9 +419,3 @@ class Assistant:
         days = self.effective.policy.privacy.retention_days
         if days > 0 and not self.store_problem:
             self.store.prune_history(days)
-
-
-def _stored_api_key() -> str | None:
-    from app.secrets import get_api_key  # the keyring is read only when an answer may leave
-
-    return get_api_key()

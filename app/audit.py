@@ -50,8 +50,9 @@ from app.migrations import GENESIS_HASH
 
 PayloadMode = Literal["full", "hash"]
 PAYLOAD_MODES: tuple[str, ...] = ("full", "hash")
-# allow_once / allow_session: the user said yes; auto: sent by the administrator's policy without asking.
-CONSENTS: tuple[str, ...] = ("allow_once", "allow_session", "auto", "deny")
+# allow_once / allow_session: the user said yes; auto: sent by the administrator's policy without asking;
+# admin_org: the administrator's policy needs no consent for the organisation's server.
+CONSENTS: tuple[str, ...] = ("allow_once", "allow_session", "auto", "admin_org", "deny")
 KINDS: tuple[str, ...] = ("record", "intent", "outcome")
 
 # The hashed columns of a format-1 row, in table order (``row_hash`` excluded: it is the hash).

@@ -6,8 +6,10 @@ already in the output are skipped (a last line cut off by a kill is dropped and 
 run killed mid-batch, or paused, or on a laptop whose lid closed, picks up where it stopped. An item that
 fails gets an ``error`` line and the batch goes on.
 
-``process_item`` is the one function that turns one item into one record: the seam for running several
-items at once against a server (bounded in-flight requests) without touching the bookkeeping here.
+``process_item`` is the one function that turns one item into one record. With an organisation's server
+in the policy, ``org.max_in_flight`` items run at once (``app.inflight.map_in_order``: their requests to
+the server overlap, the device's model stays one at a time) and lines are still written in input order,
+so resuming works the same; an item in flight when the run is killed is simply redone.
 Answers that would need the user's consent are never sent from a batch unless ``escalation`` says so:
 "later" keeps them in the offline queue (``inhouse queue send``), "no" keeps the local answer.
 """
@@ -18,7 +20,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -27,6 +29,7 @@ from typing import Any, Literal
 from app.assistant import Assistant
 from app.batch_sources import BatchItem, BatchSource, Pending, line_items, record_items
 from app.consent import FixedAnswer
+from app.inflight import map_in_order
 from inference.engine import CancelToken
 from inference.errors import Cancelled, InhouseError
 from inference.tasks.base import TaskRequest, TaskSpec
@@ -147,18 +150,22 @@ def run_batch(
     processed = failed = queued = 0
     start = time.monotonic()
     output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("a", encoding="utf-8") as out:
+    def fresh() -> Iterator[Pending]:
         for item in items:
-            if control.stopped:
-                break
-            if item.id in seen:
-                continue
-            try:
-                record = process_item(assistant, item, spec, escalation, control.token)
-            except Cancelled:
-                break
+            if item.id not in seen:
+                seen.add(item.id)  # claimed when started: a repeated id is not run twice at once
+                yield item
+
+    def one(item: Pending) -> dict[str, Any]:
+        return process_item(assistant, item, spec, escalation, control.token)
+
+    with output.open("a", encoding="utf-8") as out:
+        for _, record in map_in_order(one, fresh(), in_flight(assistant), stop=lambda: control.stopped):
+            if isinstance(record, Cancelled):
+                break  # not written: redone next time
+            if isinstance(record, Exception):
+                raise record
             _append(out, record)
-            seen.add(item.id)
             processed += 1
             failed += "error" in record
             queued += bool(record.get("queued"))
@@ -167,6 +174,13 @@ def run_batch(
                                        time.monotonic() - start, record))
     stopped = control.stopped and done_before + processed < total
     return BatchReport(total, done_before, processed, failed, queued, stopped)
+
+
+def in_flight(assistant: Assistant) -> int:
+    """Items processed at once: ``org.max_in_flight`` when the policy names an organisation's server (its
+    requests overlap, answers are written in input order), else one at a time."""
+    org = assistant.effective.policy.org
+    return org.max_in_flight if org.enabled else 1
 
 
 def pending(items: list[BatchItem], source: str = "") -> list[Pending]:

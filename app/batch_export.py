@@ -36,7 +36,7 @@ def row(record: dict[str, Any], fields: list[str]) -> dict[str, Any]:
         "id": record.get("id"), "source": record.get("source", ""),
         "answer": output if isinstance(output, str | int | float) or output is None else _json(output),
         "confidence": record.get("confidence"),
-        "stayed_local": None if "error" in record else record.get("tier") == "local",
+        "stayed_local": None if "error" in record else record.get("tier") in ("device", "local"),
         "decision": (record.get("decision") or {}).get("action"),
         "queued": bool(record.get("queued")), "error": record.get("error", ""),
     }

@@ -48,7 +48,8 @@ if TYPE_CHECKING:
     from app.classifiers import ClassifierStore
 
 log = logging.getLogger("inhouse.classifiers")
-WANTED_ESCALATION = ("ask_consent", "escalate", "deny", "queue")  # router actions other than accept
+# outcomes other than "kept on the device" (older rows: ask_consent, escalate)
+WANTED_ESCALATION = ("ask_consent", "escalate", "ask", "deny", "declined", "queue", "failed")
 
 
 def classify_text(profile: Profile, embedder: Embedder, text: str, cancel: CancelToken | None = None) -> TaskResult:
@@ -143,7 +144,7 @@ def add_correction(store: ClassifierStore, outcome: Outcome, label: str) -> str:
 
 def keep_frontier_candidate(store: ClassifierStore, outcome: Outcome, policy: Policy) -> bool:
     """Keep a frontier label for an escalated message as a candidate example (if policy allows)."""
-    if not policy.learning.keep_frontier_answers or outcome.tier != "frontier":
+    if not policy.learning.keep_frontier_answers or outcome.remote is None:
         return False
     if outcome.request.task != "classify" or not isinstance(outcome.answer, str):
         return False

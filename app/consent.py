@@ -1,9 +1,13 @@
 """Consent: the question put to the user before anything leaves the device, and the ways to answer it.
 
-A ``ConsentRequest`` carries the exact payload that would be sent (after redaction), the provider and
-model, the estimated tokens and cost, and the reason. The answer is deny, allow once, or allow this task
-for the rest of the session (only where the policy is "ask"). The user may edit or redact more of the text
-before allowing; the caller then rebuilds the payload from that text, so what is sent is what was shown.
+A ``ConsentRequest`` carries the exact payload that would be sent (after redaction), the tier, host,
+provider and model it would go to, the estimated tokens and cost, and the reason. The answer is deny,
+allow once, or allow this task for this tier for the rest of the session (only where the policy is
+"ask"). The user may edit or redact more of the text before allowing; the caller then rebuilds the
+payload from that text, so what is sent is what was shown.
+
+``ConsentStatus`` is what an outcome and an audit row record: asked and allowed (once / for the
+session), denied, not asked, or not needed by the administrator's policy (cloud "auto"; org tier "none").
 """
 
 from __future__ import annotations
@@ -22,6 +26,34 @@ class ConsentChoice(StrEnum):
     DENY = "deny"
     ALLOW_ONCE = "allow_once"
     ALLOW_SESSION = "allow_session"
+
+
+class ConsentStatus(StrEnum):
+    """On whose authority a hop left the device, or why it did not."""
+
+    NOT_ASKED = "not_asked"
+    ALLOW_ONCE = "allow_once"
+    ALLOW_SESSION = "allow_session"
+    DENIED = "deny"
+    ADMIN_AUTO = "auto"  # sent automatically by the administrator's policy (cloud "auto")
+    ADMIN_NO_CONSENT = "admin_org"  # no consent needed for the org tier (the administrator's policy)
+
+    @property
+    def sent_with_consent(self) -> bool:
+        return self in (ConsentStatus.ALLOW_ONCE, ConsentStatus.ALLOW_SESSION)
+
+    def describe(self) -> str:
+        return _CONSENT_WORDS[self]
+
+
+_CONSENT_WORDS = {
+    ConsentStatus.NOT_ASKED: "not asked",
+    ConsentStatus.ALLOW_ONCE: "sent with your consent",
+    ConsentStatus.ALLOW_SESSION: "sent with your consent (this session)",
+    ConsentStatus.DENIED: "you declined",
+    ConsentStatus.ADMIN_AUTO: "sent automatically by your administrator's policy (you were not asked)",
+    ConsentStatus.ADMIN_NO_CONSENT: "no consent needed for your organisation's server (administrator's policy)",
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +81,8 @@ class ConsentRequest:
     reason: str
     allow_session: bool  # may the user allow this task for the rest of the session?
     destination: str = ""  # the host the bytes go to (and port when not the default)
-    tier: str = "cloud"
+    tier: str = "cloud"  # "org" | "cloud"
+    tier_label: str = "Cloud"  # "On Acme's server", "Cloud"
 
     def payload_json(self) -> str:
         return json.dumps(self.payload, indent=2, ensure_ascii=False)
@@ -71,11 +104,10 @@ DENIED = ConsentDecision(ConsentChoice.DENY)
 
 def describe_consent(consent: str | None) -> str:
     """How a hop was allowed, in words: the user's consent and the administrator's policy are told apart."""
-    return {
-        "allow_once": "with your consent (this once)",
-        "allow_session": "with your consent (for this session)",
-        "auto": "automatically by your administrator's policy (you were not asked)",
-    }.get(consent or "", "without a recorded consent")
+    try:
+        return ConsentStatus(consent or "").describe()
+    except ValueError:
+        return "without a recorded consent"
 
 
 class ConsentGate(Protocol):
@@ -103,10 +135,9 @@ class TerminalConsent:
 
     def ask(self, request: ConsentRequest) -> ConsentDecision:
         out = self.stdout
-        print(f"\nThe local answer is uncertain: {request.reason}.", file=out)
-        where = f" at {request.destination}" if request.destination else ""
-        print(f"Inhouse can ask {request.model} ({request.provider}{where}). This is exactly what would be sent:",
-              file=out)
+        print(f"\nThe answer so far is uncertain: {request.reason}.", file=out)
+        print(f"Inhouse can ask {request.model} ({request.tier_label}: {request.provider} at {request.destination}). "
+              "This is exactly what would be sent:", file=out)
         print("-" * 60, file=out)
         print(request.payload_json(), file=out)
         print("-" * 60, file=out)

@@ -20,11 +20,12 @@ from app.assistant import Assistant
 from app.consent import ConsentGate, ConsentRequest
 from app.eval_scoring import EvalReport, ItemResult, JudgeReport, build_report, score_items, summary_median
 from app.eval_sets import EvalItem, EvalSet, EvalSetInvalid, load_eval_set
-from app.router import Action, RouterState, decide
+from app.hops import consent_without_asking
+from app.router import DecisionKind, RouterState, decide
 from inference.errors import InhouseError, InputInvalid
-from inference.frontier import estimate
 from inference.metrics import auroc, spearman
 from inference.prices import PriceTable
+from inference.providers import estimate
 from inference.tasks.base import ClassifySpec, TaskRequest
 
 __all__ = [
@@ -86,31 +87,34 @@ def _planned(evalset: EvalSet, frontier: bool, judge: Sequence[TaskRequest]) -> 
 
 def frontier_consent(assistant: Assistant, evalset: EvalSet, gate: ConsentGate, *, frontier: bool = True,
                      judge: Sequence[TaskRequest] = ()) -> str | None:
-    """Ask once for everything that would be sent (policy first). The consent label, or None: nothing sent."""
+    """Ask once for everything that would be sent to the cloud tier (policy first). The consent label, or
+    None: nothing sent."""
     requests = _planned(evalset, frontier, judge)
     if not requests:
         raise InputInvalid("Nothing to send to the frontier model.")
-    policy = assistant.effective.policy
-    model, max_out = policy.escalation.model, policy.escalation.max_output_tokens
+    cloud = assistant.tiers()[-1]
+    model, max_out = cloud.model, cloud.max_output_tokens
     prices = PriceTable.load()  # once, not per item
-    estimates = [estimate(r, model, max_out, prices=prices) for r in requests]
+    estimates = [estimate(cloud.provider, r, model=model, max_output_tokens=max_out, prices=prices) for r in requests]
     total = sum(e.cost_usd for e in estimates)
-    state = RouterState(assistant.store.month_spend(), total, bool(assistant.key_source()), assistant.online)
-    decision = decide(requests[0].task, 0.0, policy, state, model)
-    if decision.action in (Action.DENY, Action.QUEUE):
+    state = RouterState(assistant.store.month_spend(), total, bool(assistant.key_source(cloud.kind)),
+                        cloud.kind not in assistant.unreachable, audit_available=not assistant.store_problem)
+    decision = decide(requests[0].task, 0.0, assistant.tiers()[0], cloud, state)
+    if decision.kind in (DecisionKind.DENY, DecisionKind.QUEUE):
         raise InputInvalid(f"The frontier run is not possible: {decision.reason}")
-    if decision.action == Action.ESCALATE:
-        return "auto"
+    if decision.kind is DecisionKind.NEXT_TIER:
+        return consent_without_asking(decision).value
     first = requests[0]
-    shown = TaskRequest(assistant._redact(first.text).text, first.spec)
-    provider = assistant.provider_factory(assistant.key_source() or "")
+    shown = assistant._sendable(first, cloud.redact)[1]
+    provider = assistant.provider_factory(cloud, assistant.key_source(cloud.kind) or "")
     payload = provider.build_payload(shown, model=model, max_output_tokens=max_out)
+    provider.close()
     answer = gate.ask(ConsentRequest(
         task=first.task, text=shown.text, payload=payload, highlights=(), provider=provider.name, model=model,
         estimated_input_tokens=sum(e.input_tokens for e in estimates),
         estimated_output_tokens=sum(e.output_tokens for e in estimates), estimated_cost_usd=total,
         max_cost_usd=sum(e.max_cost_usd for e in estimates), reason=_reason(evalset, frontier, len(judge)),
-        allow_session=False,
+        allow_session=False, destination=provider.host, tier=cloud.kind.value, tier_label=cloud.label,
     ))
     return answer.choice.value if answer.allowed else None
 
@@ -126,7 +130,7 @@ def _reason(evalset: EvalSet, frontier: bool, judged: int) -> str:
 
 def run_frontier(assistant: Assistant, evalset: EvalSet, consent: str,
                  progress: Progress | None = None) -> tuple[list[ItemResult], str]:
-    results, model = [], assistant.effective.policy.escalation.model
+    results, model = [], assistant.tiers()[-1].model
     for n, item in enumerate(evalset.items, 1):
         start = time.perf_counter()
         try:
@@ -144,7 +148,7 @@ def run_judge(assistant: Assistant, requests: Sequence[TaskRequest], consent: st
               progress: Progress | None = None) -> tuple[list[int | None], str, float]:
     """Each judging request through ``ask_frontier``: (scores, None where it failed; model; cost)."""
     scores: list[int | None] = []
-    model, cost = assistant.effective.policy.escalation.model, 0.0
+    model, cost = assistant.tiers()[-1].model, 0.0
     for n, request in enumerate(requests, 1):
         try:
             output, summary = assistant.ask_frontier(request, consent)
@@ -175,10 +179,10 @@ def judge_report(evalset: EvalSet, local: Sequence[ItemResult], scores: Sequence
 
 def estimated_costs(assistant: Assistant, evalset: EvalSet) -> list[float] | None:
     """What escalating each item would cost, from the price table (offline); None when it cannot be priced."""
-    policy = assistant.effective.policy.escalation
+    cloud = assistant.tiers()[-1]
     try:
         prices = PriceTable.load()
-        return [estimate(TaskRequest(i.text, evalset.spec), policy.model, policy.max_output_tokens,
-                         prices=prices).cost_usd for i in evalset.items]
+        return [estimate(cloud.provider, TaskRequest(i.text, evalset.spec), model=cloud.model,
+                         max_output_tokens=cloud.max_output_tokens, prices=prices).cost_usd for i in evalset.items]
     except InhouseError:
         return None

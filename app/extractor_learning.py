@@ -173,7 +173,7 @@ def add_correction(store: ExtractorStore, outcome: Outcome, field: str, value: A
     lead = text.index(source) if source else 0
     values: dict[str, Any] = {}
     for name in profile.fields:
-        evidence = (outcome.local.fields or {}).get(name) if outcome.tier == "local" else None
+        evidence = (outcome.local.fields or {}).get(name) if outcome.remote is None else None
         if evidence is not None and evidence.found and evidence.span is not None:
             values[name] = [evidence.span.start - lead, evidence.span.end - lead]
         else:

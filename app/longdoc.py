@@ -78,7 +78,7 @@ class LongExtraction:
                     "confidence": round(s.confidence, 4)}
 
         return {
-            "task": "extract", "output": self.output, "confidence": round(self.confidence, 4), "tier": "local",
+            "task": "extract", "output": self.output, "confidence": round(self.confidence, 4), "tier": "device",
             "method": "chunked-extraction",
             "fields": {n: {"confidence": round(f.confidence, 4), "sources": [source(s) for s in f.sources],
                            "conflict": [source(s) for s in f.conflict]} for n, f in self.fields.items()},
@@ -285,7 +285,7 @@ class LongSummary:
         return weakest * len(self.sections) / total if total else 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return {"task": "summarize", "output": self.output, "confidence": round(self.confidence, 4), "tier": "local",
+        return {"task": "summarize", "output": self.output, "confidence": round(self.confidence, 4), "tier": "device",
                 "method": "chunked-summary",
                 "sections": [{"pages": list(s.pages), "summary": s.summary, "confidence": round(s.confidence, 4)}
                              for s in self.sections],

@@ -32,6 +32,8 @@ from app.policy_schema import KEYS, SPECS, Issue, KeySpec, parse_document, show,
 from inference.errors import InhouseError
 
 Mode = Literal["never", "ask", "auto"]
+OrgConsent = Literal["ask", "none"]
+WhenDown = Literal["queue", "next"]
 AuditPayload = Literal["full", "hash"]
 Uncalibrated = Literal["ask", "keep", "accept"]
 Source = Literal["default", "user", "admin", "safest"]
@@ -79,6 +81,30 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class OrgPolicy:
+    """The organisation's server: the tier between the device and the cloud (``endpoint`` "" = none)."""
+
+    endpoint: str
+    name: str
+    provider: str
+    model: str
+    allowed_models: tuple[str, ...]
+    consent: OrgConsent
+    redact: bool
+    thresholds: Thresholds
+    when_down: WhenDown
+    schema_format: str
+    ca_bundle: str
+    timeout_s: float
+    max_output_tokens: int
+    max_in_flight: int
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.endpoint and self.provider and self.model)
+
+
+@dataclass(frozen=True)
 class PrivacyPolicy:
     store_history: bool
     retention_days: int
@@ -96,6 +122,7 @@ class Policy:
     thresholds: Thresholds
     privacy: PrivacyPolicy
     learning: LearningPolicy
+    org: OrgPolicy
 
 
 @dataclass(frozen=True)
@@ -161,6 +188,30 @@ def _build(values: Mapping[str, object]) -> Policy:
             audit_payload=cast(AuditPayload, v["privacy.audit_payload"]),
         ),
         learning=LearningPolicy(keep_frontier_answers=cast(bool, v["learning.keep_frontier_answers"])),
+        org=_build_org(v),
+    )
+
+
+def _build_org(v: Mapping[str, object]) -> OrgPolicy:
+    return OrgPolicy(
+        endpoint=cast(str, v["org.endpoint"]),
+        name=cast(str, v["org.name"]),
+        provider=cast(str, v["org.provider"]),
+        model=cast(str, v["org.model"]),
+        allowed_models=tuple(cast(tuple[str, ...], v["org.allowed_models"])),
+        consent=cast(OrgConsent, v["org.consent"]),
+        redact=cast(bool, v["org.redact"]),
+        thresholds=Thresholds(
+            classify=cast(float, v["org.classify_threshold"]),
+            extract=cast(float, v["org.extract_threshold"]),
+            summarize=cast(float, v["org.summarize_threshold"]),
+        ),
+        when_down=cast(WhenDown, v["org.when_down"]),
+        schema_format=cast(str, v["org.schema_format"]),
+        ca_bundle=cast(str, v["org.ca_bundle"]),
+        timeout_s=cast(float, v["org.timeout_s"]),
+        max_output_tokens=cast(int, v["org.max_output_tokens"]),
+        max_in_flight=cast(int, v["org.max_in_flight"]),
     )
 
 
@@ -279,7 +330,24 @@ def _with_note(setting: Setting, note: str, **changes: object) -> Setting:
     return replace(setting, note=f"{setting.note} {note}".strip(), **changes)  # type: ignore[arg-type]
 
 
+def _apply_org_rules(settings: dict[str, Setting]) -> None:
+    consent = settings["org.consent"]
+    if consent.value == "none" and consent.source != "admin":
+        note = '"none" (no consent) takes effect only when the admin file sets it: acting as "ask".'
+        settings[consent.key] = _with_note(consent, note, value="ask")
+    endpoint = settings["org.endpoint"]
+    missing = [k for k in ("org.provider", "org.model") if not settings[k].value]
+    if endpoint.value and missing:
+        verb = "have" if len(missing) > 1 else "has"
+        settings[endpoint.key] = _with_note(endpoint, f"{' and '.join(missing)} {verb} no usable value: "
+                                                      "the org tier is off.")
+    model = settings["org.model"]
+    if model.value and model.value not in cast(tuple[str, ...], settings["org.allowed_models"].value):
+        settings[model.key] = _with_note(model, "Not in org.allowed_models: requests to it will be denied.")
+
+
 def _apply_cross_rules(settings: dict[str, Setting]) -> None:
+    _apply_org_rules(settings)
     mode = settings["escalation.mode"]
     if mode.value == "auto" and mode.source != "admin":
         note = '"auto" takes effect only when the admin file sets it: acting as "ask".'
@@ -386,6 +454,9 @@ def save_user_setting(
     if key == "escalation.mode" and clean == "auto":
         raise PolicyLocked('Escalation mode "auto" can only be set by an administrator.',
                            'Choose "ask" to be asked each time, or "never".')
+    if key == "org.consent" and clean == "none":
+        raise PolicyLocked('Sending to the organisation\'s server without consent can only be set by an administrator.',
+                           'Choose "ask" to be asked each time.')
     effective = load_policy(user_path, admin_path)
     if effective.is_locked(key):
         where = effective.admin_path

@@ -14,11 +14,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
+
+from inference.providers import SCHEMA_FORMATS
 
 Kind = Literal["str", "bool", "float", "int", "str-list"]
 
 MODES = ("never", "ask", "auto")
-PROVIDERS = ("anthropic",)  # the providers inference.frontier implements
+PROVIDERS = ("anthropic",)  # the cloud providers inference.providers implements
+ORG_PROVIDERS = ("openai-compatible",)  # the organisation-server providers inference.providers implements
+ORG_CONSENTS = ("ask", "none")
+WHEN_DOWN = ("queue", "next")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 AUDIT_PAYLOADS = ("full", "hash")
 UNCALIBRATED = ("ask", "keep", "accept")
 MAX_OUTPUT_TOKENS = 65_536
@@ -75,11 +82,40 @@ def _model_id(value: object) -> str:
     return value
 
 
+def _optional_model_id(value: object) -> str:
+    return "" if value == "" else _model_id(value)
+
+
 def _model_list(value: object) -> object:
     if not isinstance(value, list | tuple):
         raise ValueError(f'must be a list of model IDs, e.g. ["claude-haiku-4-5"] (got {show(value)})')
     models = [_model_id(v) for v in value]
     return tuple(dict.fromkeys(models))  # de-duplicated, order kept
+
+
+def _endpoint(value: object) -> object:
+    """"" (no org tier) or the server's base URL: https, or http only on this machine (loopback)."""
+    if value == "":
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f'must be the server\'s base URL, e.g. "https://llm.example.org/v1" (got {show(value)})')
+    parts = urlsplit(value.strip())
+    loopback = parts.hostname in LOOPBACK_HOSTS
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
+        raise ValueError(f'must be an https:// base URL without credentials, e.g. "https://llm.example.org/v1" '
+                         f"(got {show(value)})")
+    if parts.scheme == "http" and not loopback:
+        raise ValueError(f"must use https:// (plain http only for a server on this machine) (got {show(value)})")
+    return value.strip().rstrip("/")
+
+
+def _text(limit: int) -> Callable[[object], object]:
+    def check(value: object) -> object:
+        if not isinstance(value, str) or len(value) > limit or any(ord(c) < 32 for c in value):
+            raise ValueError(f"must be text of at most {limit} characters on one line (got {show(value)})")
+        return value.strip()
+
+    return check
 
 
 def _boolean(value: object) -> object:
@@ -137,6 +173,45 @@ KEYS: tuple[KeySpec, ...] = (
             'kept as confident: escalation is offered as below the threshold), "keep" (never kept as confident, '
             'never escalated for it: the answer stays, marked uncalibrated) or "accept" (compared with the '
             'threshold like any other). Safest: "keep".', rank=("keep", "accept", "ask")),
+    KeySpec("org.endpoint", "str", "", "", _endpoint,
+            'The organisation\'s server (base URL, e.g. "https://llm.acme.internal/v1"): the tier between this '
+            'device and the cloud. "" means there is none. https only (http for a server on this machine).'),
+    KeySpec("org.name", "str", "", "", _text(60),
+            'The organisation\'s name as people see it: "On Acme\'s server".'),
+    KeySpec("org.provider", "str", "openai-compatible", "", _choice(*ORG_PROVIDERS),
+            "How the server is spoken to: any OpenAI-compatible server (vLLM, llama-server, Ollama, LocalAI). "
+            "Safest: none, which turns the org tier off."),
+    KeySpec("org.model", "str", "", "", _optional_model_id,
+            "The model the server serves (its id in GET /v1/models). Safest: none (org tier off)."),
+    KeySpec("org.allowed_models", "str-list", (), (), _model_list,
+            "The only models the org tier may use. Safest: none."),
+    KeySpec("org.consent", "str", "ask", "ask", _choice(*ORG_CONSENTS),
+            '"ask": consent for each request, as for the cloud; "none": no consent needed, the server is '
+            "inside the organisation (honoured only from the admin file).", rank=ORG_CONSENTS),
+    KeySpec("org.redact", "bool", True, True, _boolean,
+            "Pseudonymize personal data before it goes to the org server. Safest: true."),
+    KeySpec("org.classify_threshold", "float", 0.70, 0.0, _number(0.0, 1.0),
+            "Go on to the cloud when the org server's classification is below this confidence. "
+            "Safest: 0 (keep the org answer)."),
+    KeySpec("org.extract_threshold", "float", 0.80, 0.0, _number(0.0, 1.0),
+            "Same, for extraction. Safest: 0."),
+    KeySpec("org.summarize_threshold", "float", 0.60, 0.0, _number(0.0, 1.0),
+            "Same, for summaries. Safest: 0."),
+    KeySpec("org.when_down", "str", "queue", "queue", _choice(*WHEN_DOWN),
+            'When the org server cannot be reached: "queue" the request for it, or try the "next" tier '
+            '(the cloud, under its own rules). Safest: "queue".', rank=WHEN_DOWN),
+    KeySpec("org.schema_format", "str", "json_schema", "json_schema", _choice(*SCHEMA_FORMATS),
+            'How the server takes a JSON Schema for extraction: "json_schema" (vLLM, llama-server, Ollama), '
+            '"json_object" (llama-cpp-python\'s server) or "none" (the prompt only).'),
+    KeySpec("org.ca_bundle", "str", "", "", _text(4096),
+            "A CA bundle (PEM file path) that signs the server's certificate; \"\" uses the system's. "
+            "Certificates are always verified."),
+    KeySpec("org.timeout_s", "float", 60.0, 60.0, _number(1.0, 600.0),
+            "Seconds to wait for the org server's answer."),
+    KeySpec("org.max_output_tokens", "int", 1024, 1024, _integer(1, MAX_OUTPUT_TOKENS),
+            "Longest answer from the org server, in tokens."),
+    KeySpec("org.max_in_flight", "int", 4, 1, _integer(1, 64),
+            "Batch: requests sent to the org server at once. Safest: 1."),
     KeySpec("privacy.store_history", "bool", True, False, _boolean,
             "Keep a searchable history of requests and answers. Safest: false."),
     KeySpec("privacy.retention_days", "int", 90, 1, _integer(1, MAX_RETENTION_DAYS),

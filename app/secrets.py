@@ -1,7 +1,9 @@
-"""The Anthropic API key: in the OS keyring, with ``ANTHROPIC_API_KEY`` as the fallback.
+"""API keys (the cloud's Anthropic key, the organisation server's key): in the OS keyring, with an
+environment variable as the fallback (``ANTHROPIC_API_KEY``; ``INHOUSE_ORG_API_KEY``).
 
-The key is stored with the real ``keyring`` API (service ``inhouse``, user ``anthropic-api-key``): the
-macOS Keychain, Windows Credential Manager or the Secret Service on Linux. When no keyring is available
+Each key is stored with the real ``keyring`` API (service ``inhouse``, user ``anthropic-api-key`` or
+``org-api-key``; functions take ``tier="cloud" | "org"``): the macOS Keychain, Windows Credential Manager
+or the Secret Service on Linux. When no keyring is available
 (headless Linux without D-Bus: the ``fail`` backend, ``NoKeyringError``), reading falls back to the
 environment and storing refuses with a message that says what to do; nothing is ever written to a file
 by Inhouse. A plaintext backend (``keyrings.alt``) is refused unless explicitly allowed.
@@ -27,6 +29,9 @@ log = logging.getLogger(__name__)
 SERVICE = "inhouse"
 USERNAME = "anthropic-api-key"
 ENV_VAR = "ANTHROPIC_API_KEY"
+Tier = Literal["cloud", "org"]
+USERNAMES: dict[str, str] = {"cloud": USERNAME, "org": "org-api-key"}
+ENV_VARS: dict[str, str] = {"cloud": ENV_VAR, "org": "INHOUSE_ORG_API_KEY"}
 
 KeySource = Literal["keyring", "session", "environment", "none"]
 _UNAVAILABLE_BACKENDS = ("keyring.backends.fail.Keyring", "keyring.backends.null.Keyring")
@@ -82,30 +87,27 @@ def is_plaintext(backend: KeyringBackend | None = None) -> bool:
     return any(_plaintext_class(p) for p in parts)
 
 
-_session_key: str | None = None  # a key the user chose to use until the app closes (no keyring here)
+_session_keys: dict[str, str] = {}  # keys the user chose to use until the app closes (no keyring here)
 
 
-def use_for_session(key: str) -> None:
+def use_for_session(key: str, tier: Tier = "cloud") -> None:
     """Keep ``key`` in this process's memory only, until it exits (where no OS keyring can store it)."""
-    global _session_key
-    _session_key = _checked(key)
+    _session_keys[tier] = _checked(key)
 
 
-def forget_session_key() -> bool:
-    """Drop the session-only key; True if there was one."""
-    global _session_key
-    had, _session_key = _session_key is not None, None
-    return had
+def forget_session_key(tier: Tier = "cloud") -> bool:
+    """Drop the tier's session-only key; True if there was one."""
+    return _session_keys.pop(tier, None) is not None
 
 
-def get_api_key() -> str | None:
-    """The key from the keyring, else the session-only key, else ``ANTHROPIC_API_KEY``, else None."""
-    stored = _read_keyring()
+def get_api_key(tier: Tier = "cloud") -> str | None:
+    """The tier's key from the keyring, else its session-only key, else its environment variable, else None."""
+    stored = _read_keyring(tier)
     if stored:
         return stored
-    if _session_key:
-        return _session_key
-    env = os.environ.get(ENV_VAR, "").strip()
+    if tier in _session_keys:
+        return _session_keys[tier]
+    env = os.environ.get(ENV_VARS[tier], "").strip()
     return env or None
 
 
@@ -117,7 +119,7 @@ def require_api_key() -> str:
     return key
 
 
-def set_api_key(key: str, *, allow_plaintext: bool = False) -> None:
+def set_api_key(key: str, *, allow_plaintext: bool = False, tier: Tier = "cloud") -> None:
     """Store ``key`` in the OS keyring (never in a file of ours); verify it reads back."""
     key = _checked(key)
     if not keyring_available():
@@ -129,10 +131,10 @@ def set_api_key(key: str, *, allow_plaintext: bool = False) -> None:
             )
         log.warning("Storing the API key with %s, which keeps it unencrypted in a file", backend_name())
     try:
-        keyring.set_password(SERVICE, USERNAME, key)
+        keyring.set_password(SERVICE, USERNAMES[tier], key)
     except keyring.errors.KeyringError as exc:
         raise KeyringUnavailable(f"The keyring refused to store the key ({type(exc).__name__}).") from None
-    if _read_keyring() != key:
+    if _read_keyring(tier) != key:
         raise KeyringUnavailable(f"The keyring ({backend_name()}) did not keep the key.")
 
 
@@ -145,12 +147,12 @@ def _checked(key: str) -> str:
     return key
 
 
-def clear_api_key() -> bool:
+def clear_api_key(tier: Tier = "cloud") -> bool:
     """Remove the stored key; True if one was removed. The environment variable is not touched."""
     if not keyring_available():
         raise KeyringUnavailable(f"Cannot clear the key: no OS keyring is available ({backend_name()}).")
     try:
-        keyring.delete_password(SERVICE, USERNAME)
+        keyring.delete_password(SERVICE, USERNAMES[tier])
     except keyring.errors.PasswordDeleteError:
         return False
     except keyring.errors.KeyringError as exc:
@@ -158,26 +160,29 @@ def clear_api_key() -> bool:
     return True
 
 
-def key_status() -> KeyStatus:
-    """Where the key would come from, without revealing it."""
+def key_status(tier: Tier = "cloud") -> KeyStatus:
+    """Where the tier's key would come from, without revealing it."""
     name = backend_name()
     available = keyring_available()
-    in_keyring = bool(_read_keyring())
-    in_env = bool(os.environ.get(ENV_VAR, "").strip())
+    env_var = ENV_VARS[tier]
+    in_keyring = bool(_read_keyring(tier))
+    in_env = bool(os.environ.get(env_var, "").strip())
     if in_keyring:
         source: KeySource = "keyring"
         message = "An API key is stored in the OS keyring."
         if in_env:
-            message += f" ({ENV_VAR} is also set; the keyring key is used.)"
-    elif _session_key:
+            message += f" ({env_var} is also set; the keyring key is used.)"
+    elif tier in _session_keys:
         source = "session"
         message = "An API key is kept for this session only: it is forgotten when Inhouse closes."
     elif in_env:
         source = "environment"
-        message = f"Using the API key from the {ENV_VAR} environment variable."
+        message = f"Using the API key from the {env_var} environment variable."
     else:
         source = "none"
-        message = "No API key is set. Store one with `inhouse key set`."
+        message = "No API key is set. Store one with `inhouse key set`." if tier == "cloud" else (
+            "No key is set for the organisation's server (it may need none). Store one with "
+            "`inhouse key set --tier org`.")
     if not available:
         message += " " + _HEADLESS_HINT
     elif is_plaintext():
@@ -185,11 +190,11 @@ def key_status() -> KeyStatus:
     return KeyStatus(source=source, backend=name, keyring_available=available, message=message)
 
 
-def _read_keyring() -> str | None:
+def _read_keyring(tier: Tier = "cloud") -> str | None:
     try:
-        value = keyring.get_password(SERVICE, USERNAME)
+        value = keyring.get_password(SERVICE, USERNAMES[tier])
     except (keyring.errors.KeyringError, RuntimeError) as exc:
-        log.info("Keyring not readable (%s); falling back to %s", type(exc).__name__, ENV_VAR)
+        log.info("Keyring not readable (%s); falling back to %s", type(exc).__name__, ENV_VARS[tier])
         return None
     return value.strip() if value and value.strip() else None
 

@@ -18,7 +18,7 @@ What it guarantees:
   retried up to ``MAX_ATTEMPTS`` times (``retry-after`` honoured up to ``MAX_WAIT_S``); every attempt and
   its status is in the outcome row. Once bytes left and no answer came back (dropped connection, read
   timeout), the outcome is *unknown*: ``SendFailed(OutcomeUnknown)``, never retried, never queued; and
-  the same bytes are not sent again on the administrator's policy alone (``consent = "auto"``, e.g. from
+  the same bytes are not sent again on the administrator's policy alone (``consent`` "auto" or "admin_org", e.g. from
   the queue) while that outcome is unknown: ``SendFailed(ResendRefused)`` — only a person's yes resends.
 - **One host.** The permit is bound to ``hop.host``; a request to any other host (or a redirect, which
   the client never follows) is refused and recorded.
@@ -41,13 +41,15 @@ from urllib.parse import urlsplit
 from app import egress
 from app.store import Store
 from inference.errors import Cancelled, InhouseError, ProviderError, ProviderUnavailable
-from inference.frontier import FrontierAnswer, Provider
+from inference.providers import Provider, ProviderAnswer
 from inference.scrub import scrub
 from inference.tasks.base import TaskRequest
 from inference.wire import Attempt, Wire
 
-# How a hop was allowed: the user once / for the session, or the administrator's policy ("auto").
-CONSENTS = ("allow_once", "allow_session", "auto")
+# How a hop was allowed: the user once / for the session, or the administrator's policy ("auto"; "admin_org":
+# no consent needed for the organisation's server).
+CONSENTS = ("allow_once", "allow_session", "auto", "admin_org")
+ADMIN_CONSENTS = ("auto", "admin_org")  # sent on the administrator's policy alone, no person asked
 MAX_ATTEMPTS = 3
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 BACKOFF_S = (0.5, 2.0)
@@ -59,7 +61,7 @@ class Hop:
     """Where one request goes and on whose authority (what the audit row records)."""
 
     task: str
-    tier: str  # "cloud" today
+    tier: str  # "org" | "cloud"
     provider: str
     model: str
     host: str  # the destination host, with ":port" when the URL names one
@@ -68,7 +70,7 @@ class Hop:
 
 @dataclass(frozen=True)
 class Sent:
-    answer: FrontierAnswer
+    answer: ProviderAnswer
     audit_id: int  # the outcome row
 
 
@@ -121,7 +123,7 @@ class _WriteAhead:
                                        f"{self.hop.host} only.")
         if self.intent_id is None:
             hop = self.hop
-            earlier = self.store.unknown_intent(digest) if hop.consent == "auto" else None
+            earlier = self.store.unknown_intent(digest) if hop.consent in ADMIN_CONSENTS else None
             if earlier is not None:
                 self.refused = earlier
                 raise ResendRefused(f"Not sent automatically: the same request (audit #{earlier}) was sent before "
@@ -174,7 +176,7 @@ def transmit(
 def _attempt(
     provider: Provider, wire: Wire, writer: _WriteAhead, payload: dict[str, Any], request: TaskRequest,
     hop: Hop, attempts: list[Attempt],
-) -> tuple[FrontierAnswer | None, InhouseError | None]:
+) -> tuple[ProviderAnswer | None, InhouseError | None]:
     reason = f"{hop.task} to {hop.tier} ({hop.provider}/{hop.model}), consent {hop.consent}"
     with egress.permit(reason, host=_hostname(hop.host)), wire.watching(writer) as seen:
         try:
@@ -234,14 +236,14 @@ def _final(
     return SendFailed(error, _close(store, writer, attempts, outcome, _spent(failure, hop), secret))
 
 
-def _spent(err: InhouseError, hop: Hop) -> FrontierAnswer:
+def _spent(err: InhouseError, hop: Hop) -> ProviderAnswer:
     """What a failed answer still cost (a malformed answer carries its usage)."""
-    return FrontierAnswer(None, "", hop.model, getattr(err, "input_tokens", 0), getattr(err, "output_tokens", 0),
+    return ProviderAnswer(None, "", hop.model, getattr(err, "input_tokens", 0), getattr(err, "output_tokens", 0),
                           getattr(err, "cost_usd", 0.0), 0.0, getattr(err, "request_id", None))
 
 
 def _close(
-    store: Store, writer: _WriteAhead, attempts: list[Attempt], outcome: str, answer: FrontierAnswer | None,
+    store: Store, writer: _WriteAhead, attempts: list[Attempt], outcome: str, answer: ProviderAnswer | None,
     secret: str,
 ) -> int:
     assert writer.intent_id is not None

@@ -17,6 +17,7 @@ A provider that leaves the device builds its SDK client with ``http_client=wire.
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,9 +55,12 @@ class Wire:
     def __init__(self) -> None:
         self._watch: ContextVar[tuple[WireWatcher, list[Attempt]] | None] = ContextVar("wire_watch", default=None)
 
-    def client(self, *, timeout: Any, limits: httpx2.Limits | None = None) -> httpx2.Client:
-        """An ``httpx2.Client`` for the SDK: no redirects, no environment proxies, every request watched."""
-        transport = httpx2.HTTPTransport(trust_env=False, limits=limits or httpx2.Limits(max_connections=4))
+    def client(self, *, timeout: Any, limits: httpx2.Limits | None = None,
+               verify: ssl.SSLContext | bool = True) -> httpx2.Client:
+        """An ``httpx2.Client`` for the SDK: no redirects, no environment proxies, every request watched;
+        ``verify`` is the TLS context (certificates are verified unless a caller passes False)."""
+        transport = httpx2.HTTPTransport(trust_env=False, limits=limits or httpx2.Limits(max_connections=4),
+                                         verify=verify)
         return httpx2.Client(
             timeout=timeout, transport=transport, follow_redirects=False, trust_env=False,
             event_hooks={"request": [self._on_request], "response": [self._on_response]},

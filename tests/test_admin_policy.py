@@ -12,9 +12,11 @@ import pytest
 from app import paths
 from app.cli import main
 from app.cli.output import print_outcome
-from app.outcome import FrontierSummary, Outcome
+from app.consent import ConsentStatus
+from app.outcome import Action, Outcome, RemoteAnswer
 from app.policy import load_policy
 from app.policy_schema import KEYS, SPECS, tighter
+from app.tiers import TierKind
 from inference.tasks.base import SummarizeSpec, TaskRequest, TaskResult
 from tests.conftest import write_policy
 
@@ -107,9 +109,10 @@ def test_an_admin_folder_that_cannot_be_read_is_a_problem_not_a_traceback(
 def _frontier_outcome(consent: str) -> Outcome:
     request = TaskRequest("text", SummarizeSpec())
     local = TaskResult(task="summarize", output="local", confidence=0.2, model="m", method="generate", latency_ms=1)
-    frontier = FrontierSummary("anthropic", "claude-haiku-4-5", 10, 5, 0.001, 12.0)
-    return Outcome(request, local, "cloud answer", "frontier", "escalate", "below threshold", consent=consent,
-                   frontier=frontier)
+    status = ConsentStatus(consent)
+    cloud = RemoteAnswer(TierKind.CLOUD, "Cloud", "anthropic", "api.anthropic.com", "claude-haiku-4-5",
+                         "cloud answer", None, "anthropic-messages", 12.0, 10, 5, 0.001, status)
+    return Outcome(request, local, "cloud answer", Action.ACCEPT, "below threshold", hops=(cloud,), consent=status)
 
 
 def test_the_cli_tells_the_administrators_policy_from_your_consent(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,12 +12,16 @@ import pytest
 
 from app import egress, paths
 from app.assistant import Assistant
-from app.consent import ConsentChoice, ConsentDecision, ConsentRequest, FixedAnswer
+from app.consent import ConsentChoice, ConsentDecision, ConsentRequest, ConsentStatus, FixedAnswer
 from app.engine_host import EngineHost
+from app.outcome import Action
 from app.policy import load_policy
+from app.router import DenyReason
 from app.secrets import set_api_key
+from app.tiers import Tier, TierKind
 from inference.engine import LocalEngine
-from inference.frontier import AnthropicProvider, Provider
+from inference.providers import Provider
+from inference.providers.anthropic import AnthropicProvider
 from inference.tasks.base import ClassifySpec, SummarizeSpec, TaskRequest
 from tests.conftest import ALWAYS_ESCALATE, write_policy
 from tests.fake_anthropic import FakeAnthropic, fake_anthropic  # noqa: F401
@@ -30,7 +34,7 @@ PII_TEXT = (
 LABELS = ClassifySpec(labels=("billing", "delivery", "other"))
 
 
-def fast_provider(key: str) -> Provider:
+def fast_provider(tier: Tier, key: str) -> Provider:
     return AnthropicProvider(key, timeout=1.0)  # SDK retries off: the send step retries and audits each
 
 
@@ -51,8 +55,8 @@ def test_consent_no_sends_nothing_and_keeps_the_local_answer(
     assert len(gate.asked) == 1  # the user was asked...
     assert fake_anthropic.requests == []  # ...said no, and nothing reached the server
     assert egress.blocked_attempts() == [] and egress.allowed_attempts() == []
-    assert outcome.tier == "local" and outcome.answer == outcome.local.output
-    assert outcome.consent == "deny"
+    assert outcome.tier is TierKind.DEVICE and outcome.answer == outcome.local.output
+    assert outcome.consent is ConsentStatus.DENIED and outcome.action is Action.DECLINED
     assert assistant.store.list_audit() == []
 
 
@@ -68,7 +72,11 @@ def test_consent_yes_sends_one_redacted_request_and_audits_it(
     for raw in ("jane.roe@example.com", "4111 1111 1111 1111", "4111111111111111", "7946 0958", "Jane Roe"):
         assert raw not in body
     assert gate.asked[0].payload == fake_anthropic.message_requests[0].body  # what was shown is what was sent
-    assert outcome.tier == "frontier"
+    asked = gate.asked[0]
+    host = fake_anthropic.url.removeprefix("http://")
+    assert (asked.tier, asked.tier_label, asked.destination) == ("cloud", "Cloud", host)
+    assert outcome.tier is TierKind.CLOUD and outcome.remote is not None and outcome.remote.confidence is None
+    assert outcome.remote.model == "claude-haiku-4-5" and outcome.remote.latency_ms > 0
     assert "jane.roe@example.com" in outcome.answer and "Jane Roe" in outcome.answer  # restored on the device
     intent, done = assistant.store.list_audit()
     assert (intent.kind, intent.consent, intent.tier, done.kind, done.outcome) == (
@@ -109,7 +117,8 @@ def test_admin_never_beats_user_ask_and_consent_yes(
         outcome = a.run(TaskRequest(PII_TEXT, LABELS), gate)
     finally:
         a.close()
-    assert outcome.action == "deny" and "turned off" in outcome.reason
+    assert outcome.action is Action.DENY and outcome.decision is not None
+    assert outcome.decision.deny is DenyReason.POLICY_OFF and "turned off" in outcome.reason
     assert gate.asked == [] and fake_anthropic.requests == []
 
 
@@ -124,7 +133,8 @@ def test_exhausted_budget_denies_with_the_reason(
         outcome = a.run(TaskRequest(PII_TEXT, LABELS), FixedAnswer(allow=True))
     finally:
         a.close()
-    assert outcome.action == "deny" and "budget" in outcome.reason
+    assert outcome.action is Action.DENY and "budget" in outcome.reason
+    assert outcome.decision is not None and outcome.decision.deny is DenyReason.OVER_BUDGET
     assert fake_anthropic.requests == []
 
 
@@ -132,7 +142,7 @@ def test_rate_limit_then_success(assistant: Assistant, fake_anthropic: FakeAnthr
     fake_anthropic.fail(429, times=1, retry_after=0.01)
     fake_anthropic.reply_text("delivery")
     outcome = assistant.run(TaskRequest(PII_TEXT, LABELS), FixedAnswer(allow=True))
-    assert outcome.tier == "frontier" and outcome.answer == "delivery"
+    assert outcome.tier is TierKind.CLOUD and outcome.answer == "delivery"
     assert len(fake_anthropic.message_requests) == 2
 
 
@@ -140,7 +150,7 @@ def test_hang_times_out_with_a_clear_message(assistant: Assistant, fake_anthropi
     fake_anthropic.hang(5.0)
     fake_anthropic.hang(5.0)
     outcome = assistant.run(TaskRequest(PII_TEXT, LABELS), FixedAnswer(allow=True))
-    assert outcome.tier == "local"
+    assert outcome.tier is TierKind.DEVICE
     assert "did not answer within" in outcome.notice and "unknown" in outcome.notice
     assert assistant.store.list_audit()[-1].outcome.startswith("unknown")
     assert len(fake_anthropic.message_requests) == 1  # bytes left, no answer: never sent again
@@ -149,7 +159,7 @@ def test_hang_times_out_with_a_clear_message(assistant: Assistant, fake_anthropi
 def test_malformed_content_is_an_error_not_a_result(assistant: Assistant, fake_anthropic: FakeAnthropic) -> None:
     fake_anthropic.reply_text("I think it is probably about a refund")  # not one of the labels
     outcome = assistant.run(TaskRequest(PII_TEXT, LABELS), FixedAnswer(allow=True))
-    assert outcome.tier == "local" and outcome.answer == outcome.local.output
+    assert outcome.tier is TierKind.DEVICE and outcome.answer == outcome.local.output
     assert outcome.notice
 
 
@@ -161,12 +171,12 @@ def test_refused_connection_queues_then_queue_send_delivers(
         closed = s.getsockname()[1]
     monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{closed}")
     outcome = assistant.run(TaskRequest(PII_TEXT, LABELS), FixedAnswer(allow=True))
-    assert outcome.action == "queue" and outcome.queue_id is not None
+    assert outcome.action is Action.QUEUE and outcome.queue_id is not None
     assert len(assistant.store.list_queue()) == 1
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.url)
     fake_anthropic.reply_text("billing")
     sent = assistant.send_queued(FixedAnswer(allow=True))
-    assert [o.tier for o in sent] == ["frontier"] and sent[0].answer == "billing"
+    assert [o.tier for o in sent] == [TierKind.CLOUD] and sent[0].answer == "billing"
     assert assistant.store.list_queue() == []
 
 
@@ -199,6 +209,6 @@ def test_a_connection_dropped_after_the_body_is_not_queued(assistant: Assistant,
     """The body was delivered, so this is not "could not reach": kept local, shown unknown, never queued."""
     fake_anthropic.drop()
     outcome = assistant.run(TaskRequest(PII_TEXT, LABELS), FixedAnswer(allow=True))
-    assert outcome.tier == "local" and outcome.action != "queue" and "unknown" in outcome.notice
+    assert outcome.tier is TierKind.DEVICE and outcome.action is Action.FAILED and "unknown" in outcome.notice
     assert assistant.store.list_queue() == [] and len(fake_anthropic.message_requests) == 1
     assert assistant.store.list_audit()[-1].outcome.startswith("unknown")

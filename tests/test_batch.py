@@ -77,7 +77,7 @@ def test_killed_folder_batch_resumes_with_every_file_exactly_once(tmp_path: Path
     assert main(args) == 0
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(line["id"] for line in lines) == sorted(ids)  # each once, none lost
-    assert all(line["tier"] == "local" and line["output"] in ("positive", "negative") for line in lines)
+    assert all(line["tier"] == "device" and line["output"] in ("positive", "negative") for line in lines)
 
 
 def test_text_lines_pause_and_resume(engine: object, tmp_path: Path) -> None:
@@ -146,7 +146,7 @@ def test_low_confidence_items_wait_in_the_queue_never_sent(
                  "--consent", "later", "--export", str(tmp_path / "o.xlsx")]) == 0
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     assert [line["id"] for line in lines] == ["1", "2"]
-    assert all(line["queued"] and line["tier"] == "local" and line["decision"]["action"] == "queue"
+    assert all(line["queued"] and line["tier"] == "device" and line["decision"]["action"] == "queue"
                for line in lines)
     assert every_connection == []
     store = Store.open_default()

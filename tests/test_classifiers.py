@@ -38,8 +38,9 @@ from inference.errors import (
     InputInvalid,
     NotEnoughExamples,
 )
-from inference.frontier import AnthropicProvider, Provider
 from inference.metrics import label_metrics
+from inference.providers import Provider
+from inference.providers.anthropic import AnthropicProvider
 from inference.tasks.base import ClassifySpec, TaskRequest
 from inference.tasks.classify import classify
 from tests.fake_anthropic import FakeAnthropic, fake_anthropic  # noqa: F401
@@ -262,7 +263,7 @@ keep_frontier_answers = true
 """
 
 
-def _fast_provider(key: str) -> Provider:
+def _fast_provider(tier: object, key: str) -> Provider:
     return AnthropicProvider(key, timeout=1.0, max_retries=1)
 
 
@@ -280,7 +281,7 @@ def test_corrections_and_frontier_answers_become_examples(
         text = "How do I stop the automatic top-up on my account?"
         fake_anthropic.reply_text("automatic_top_up")
         outcome = assistant.run(TaskRequest(text, ClassifySpec(labels=LABELS)), FixedAnswer(allow=True))
-        assert outcome.local.method == "trained" and outcome.tier == "frontier"
+        assert outcome.local.method == "trained" and outcome.tier == "cloud"
         [candidate] = store.get("banking").candidates
         assert (candidate.text, candidate.label) == (text, "automatic_top_up")
         assert store.accept_candidates("banking") == 1

@@ -51,7 +51,8 @@ def test_classify_json_has_the_documented_fields(capsys: pytest.CaptureFixture[s
     data = json.loads(out)
     for key in ("task", "output", "confidence", "tier", "model", "latency_ms", "probabilities"):
         assert key in data
-    assert data["task"] == "classify" and data["tier"] == "local" and data["output"] == "positive"
+    assert data["task"] == "classify" and data["tier"] == "device" and data["output"] == "positive"
+    assert data["tier_label"] == "On this device" and data["hops"] == [] and data["decision"]["action"] == "local_only"
     assert sum(data["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
 
 
@@ -117,7 +118,7 @@ def test_no_connection_leaves_the_device_without_consent(
     egress.clear_attempts()
     code, out, err = run_cli(capsys, *argv, "--consent", "no", "--json")
     assert code == 0, err
-    assert json.loads(out)["tier"] == "local"
+    assert json.loads(out)["tier"] == "device" and json.loads(out)["decision"]["action"] == "declined"
     assert every_connection == []  # not even an attempt the guard had to refuse
     assert egress.blocked_attempts() == []
 

@@ -12,9 +12,12 @@ from app.assistant import Assistant
 from app.cli import main
 from app.consent import FixedAnswer
 from app.engine_host import EngineHost
+from app.outcome import Action
 from app.policy import load_policy
+from app.router import DenyReason
 from app.store import Store
 from app.store_db import EmptyDatabase
+from app.tiers import TierKind
 from inference.engine import LocalEngine
 from inference.errors import StorageError
 from inference.tasks.base import ClassifySpec, TaskRequest
@@ -47,9 +50,10 @@ def test_a_damaged_database_does_not_block_local_answers(
     try:
         outcome = assistant.run(TaskRequest("I love the new update!", ClassifySpec(labels=("positive", "negative"))),
                                 gate)
-        assert outcome.tier == "local" and outcome.answer == outcome.local.output
+        assert outcome.tier is TierKind.DEVICE and outcome.answer == outcome.local.output
         assert "unavailable" in outcome.notice and "not saved" in outcome.notice
-        assert outcome.action == "deny" and "audit log is unavailable" in outcome.reason
+        assert outcome.action is Action.DENY and "audit log is unavailable" in outcome.reason
+        assert outcome.decision is not None and outcome.decision.deny is DenyReason.AUDIT_UNAVAILABLE
         assert gate.asked == []  # nothing may leave without an audit log: not even asked
         with pytest.raises(StorageError, match="unavailable"):
             assistant.store.list_audit()

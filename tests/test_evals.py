@@ -32,8 +32,8 @@ from app.evals import (
 )
 from app.secrets import set_api_key
 from inference.engine import LocalEngine
-from inference.frontier import AnthropicProvider
 from inference.metrics import ALL_FIELDS
+from inference.providers.anthropic import AnthropicProvider
 from tests.fake_anthropic import FakeAnthropic, fake_anthropic  # noqa: F401
 from tests.test_cli_tasks import every_connection  # noqa: F401
 
@@ -79,7 +79,7 @@ def write(tmp_path: Path, doc: Any, name: str = "set.json") -> Path:
 @pytest.fixture
 def assistant(engine: LocalEngine) -> Iterator[Assistant]:
     a = Assistant(host=EngineHost(engine=engine),
-                  provider_factory=lambda key: AnthropicProvider(key, timeout=2.0, max_retries=0))
+                  provider_factory=lambda tier, key: AnthropicProvider(key, timeout=2.0, max_retries=0))
     yield a
     a.close()
 

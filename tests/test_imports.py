@@ -32,7 +32,8 @@ HEAVY = (
     # keyring, schema validation, redaction detectors: only when escalating or reading a profile
     "keyring", "jsonschema", "phonenumbers", "stdnum", "pycrfsuite",
     # our own modules that only the escalation path needs
-    "inference.frontier", "inference.redact", "app.sending", "app.secrets",
+    "inference.providers.anthropic", "inference.providers.openai_compat", "inference.redact", "app.sending",
+    "app.secrets",
 )
 
 REPORT = (

@@ -14,7 +14,8 @@ from app.engine_host import EngineHost
 from app.label_calibration import MIN_EVIDENCE, CalibrationStore, label_set_key
 from app.policy import default_policy
 from app.policy_schema import SPECS
-from app.router import Action, RouterState, decide
+from app.router import DecisionKind, RouterState, decide
+from app.tiers import cloud_tier, device_tier
 from inference.engine import LocalEngine
 from inference.label_calibration import LabelCalibrator, fit, held_out
 from inference.tasks.base import ClassifySpec, TaskRequest
@@ -53,21 +54,22 @@ def test_evidence_is_kept_without_the_text_and_a_damaged_file_counts_as_none(tmp
     assert store.fit_for(spec, "m") is None and store.evidence(spec) == []
 
 
-def _router(calibrated: bool, rule: str) -> Action:
+def _router(calibrated: bool, rule: str) -> DecisionKind:
     policy = default_policy()
     from dataclasses import replace
 
     policy = replace(policy, thresholds=replace(policy.thresholds, uncalibrated=rule))
     state = RouterState(0.0, 0.001, has_api_key=True, online=True)
-    return decide("classify", 0.95, policy, state, calibrated=calibrated).action
+    device, cloud = device_tier(policy), cloud_tier(policy)
+    return decide("classify", 0.95, device, cloud, state, calibrated=calibrated).kind
 
 
 def test_policy_decides_what_uncalibrated_means() -> None:
     assert SPECS["thresholds.uncalibrated"].default == "ask"
-    assert _router(True, "ask") == Action.ACCEPT
-    assert _router(False, "ask") == Action.ASK_CONSENT  # 0.95, but no evidence: never kept as confident
-    assert _router(False, "keep") == Action.DENY
-    assert _router(False, "accept") == Action.ACCEPT
+    assert _router(True, "ask") is DecisionKind.ACCEPT
+    assert _router(False, "ask") is DecisionKind.ASK  # 0.95, but no evidence: never kept as confident
+    assert _router(False, "keep") is DecisionKind.DENY
+    assert _router(False, "accept") is DecisionKind.ACCEPT
 
 
 @pytest.fixture

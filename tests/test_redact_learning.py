@@ -19,9 +19,11 @@ from app.engine_host import EngineHost
 from app.policy import load_policy
 from app.redaction_learning import RedactionLearning
 from app.secrets import set_api_key
+from app.tiers import Tier
 from inference.engine import LocalEngine
 from inference.errors import RedactionExamplesInvalid, RedactionTrainingStopped, RedactionUnavailable
-from inference.frontier import AnthropicProvider, Provider
+from inference.providers import Provider
+from inference.providers.anthropic import AnthropicProvider
 from inference.redact import detect, pseudonymize
 from inference.redact_learn import (
     CORPUS_PATH,
@@ -130,7 +132,7 @@ def test_a_damaged_retrained_tagger_stops_redaction_with_a_clear_error(tmp_path:
     assert active_model() == MODEL_PATH  # the shipped tagger stays in use
 
 
-def _fast_provider(key: str) -> Provider:
+def _fast_provider(tier: Tier, key: str) -> Provider:
     return AnthropicProvider(key, timeout=1.0)
 
 

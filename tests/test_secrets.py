@@ -182,3 +182,18 @@ def test_cli_status_without_keyring(
     assert run_cli("key", "status") == 0
     out = capsys.readouterr().out
     assert "set (environment)" in out and "not available" in out and KEY not in out
+
+
+def test_the_org_servers_key_is_its_own_keyring_entry(
+    monkeypatch: pytest.MonkeyPatch, memory_keyring: MemoryKeyring, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("org-key-0123456789\n"))
+    assert run_cli("key", "set", "--tier", "org") == 0
+    assert memory_keyring.store[(secrets.SERVICE, "org-api-key")] == "org-key-0123456789"
+    assert ENTRY not in memory_keyring.store and secrets.get_api_key() is None  # the cloud's key is untouched
+    assert secrets.get_api_key("org") == "org-key-0123456789"
+    assert run_cli("key", "status", "--tier", "org", "--json") == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["source"] == "keyring"
+    assert secrets.clear_api_key("org") is True and secrets.get_api_key("org") is None
+    monkeypatch.setenv("INHOUSE_ORG_API_KEY", "org-from-env")
+    assert secrets.get_api_key("org") == "org-from-env" and secrets.get_api_key() is None

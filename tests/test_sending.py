@@ -22,7 +22,7 @@ from app.egress import EgressBlocked
 from app.sending import Hop, OutcomeUnknown, RedirectRefused, SendFailed, destination_host, transmit
 from app.store import Store
 from inference.errors import KeyRejected, ProviderUnavailable
-from inference.frontier import AnthropicProvider
+from inference.providers.anthropic import AnthropicProvider
 from inference.tasks.base import ClassifySpec, TaskRequest
 from tests.fake_anthropic import FakeAnthropic, RecordedRequest
 
@@ -183,7 +183,7 @@ _CHILD = """
 import sys
 from app.sending import Hop, destination_host, transmit
 from app.store import Store
-from inference.frontier import AnthropicProvider
+from inference.providers.anthropic import AnthropicProvider
 from inference.tasks.base import ClassifySpec, TaskRequest
 request = TaskRequest("Where is my parcel?", ClassifySpec(labels=("billing", "delivery")))
 provider = AnthropicProvider("sk-ant-child-key-0123456789", base_url=sys.argv[2], timeout=60)

@@ -25,7 +25,9 @@ def make_request(allow_session: bool = True) -> ConsentRequest:
     return ConsentRequest(
         task="classify", text=TEXT, payload=payload,
         highlights=(Highlight(start, start + len("[PERSON_1]"), "PERSON", "[PERSON_1]"),),
-        provider="anthropic", model="claude-haiku-4-5", estimated_input_tokens=40, estimated_output_tokens=2,
+        provider="anthropic", model="claude-haiku-4-5", tier="cloud", tier_label="Cloud",
+        destination="api.anthropic.com",
+        estimated_input_tokens=40, estimated_output_tokens=2,
         estimated_cost_usd=0.0001, max_cost_usd=0.0004, reason="confidence 0.41 below threshold 0.70 for classify",
         allow_session=allow_session,
     )
@@ -53,7 +55,7 @@ def test_the_dialog_shows_the_exact_payload_with_redactions_marked(dialog: Conse
     marked = [s.cursor.selectedText() for s in dialog.text_view.extraSelections()]
     assert marked == ["[PERSON_1]"]
     texts = [label.text() for label in dialog.findChildren(QLabel)]
-    assert "Anthropic · claude-haiku-4-5" in texts
+    assert "Cloud · api.anthropic.com · claude-haiku-4-5" in texts  # the tier, the host and the model
     assert "about $0.0001 (at most $0.0004)" in texts
     assert any("confidence 0.41 below threshold 0.70" in t for t in texts)
     assert dialog.allow_session.isVisible() and dialog.allow_session.text() == "Allow Classify for this session"

@@ -18,7 +18,12 @@ def test_the_consent_dialog_names_the_destination_host_and_tier(qtbot: QtBot) ->
     dialog = ConsentDialog(replace(make_request(), destination="gateway.example.org:8443", tier="cloud"))
     qtbot.addWidget(dialog)
     texts = [label.text() for label in dialog.findChildren(QLabel)]
-    assert "Anthropic · claude-haiku-4-5 at gateway.example.org:8443 (cloud)" in texts
+    assert "Cloud · gateway.example.org:8443 · claude-haiku-4-5" in texts  # the tier, the host, the model
+    org = ConsentDialog(replace(make_request(), destination="llm.acme.internal", tier="org",
+                                tier_label="On Acme's server"))
+    qtbot.addWidget(org)
+    assert "On Acme's server · llm.acme.internal · claude-haiku-4-5" in [w.text() for w in org.findChildren(QLabel)]
+    assert org.windowTitle().startswith("Ask Acme's server?")
 
 
 def test_the_window_opens_on_a_damaged_database_and_says_so(qtbot: QtBot) -> None:

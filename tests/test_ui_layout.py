@@ -15,8 +15,11 @@ from pytestqt.qtbot import QtBot
 
 from app import paths, secrets
 from app.assistant import Assistant
+from app.consent import ConsentStatus
 from app.engine_host import EngineHost
-from app.outcome import FrontierSummary, Outcome
+from app.outcome import Action, Outcome, RemoteAnswer
+from app.router import Decision, DecisionKind, DenyReason
+from app.tiers import TierKind
 from inference.errors import (
     InputInvalid,
     KeyMissing,
@@ -62,12 +65,21 @@ def make_window(qtbot: QtBot, assistant: Assistant) -> MainWindow:
     return window
 
 
-def classify(confidence: float, action: str, **changes: object) -> Outcome:
+_KINDS = {Action.ACCEPT: DecisionKind.ACCEPT, Action.DENY: DecisionKind.DENY, Action.QUEUE: DecisionKind.QUEUE}
+
+
+def decision(action: Action, confidence: float, threshold: float) -> Decision:
+    deny = DenyReason.NO_KEY if action is Action.DENY else None
+    return Decision(_KINDS.get(action, DecisionKind.ASK), "reason", threshold, confidence, TierKind.DEVICE,
+                    TierKind.CLOUD, deny, None, "the Anthropic API")
+
+
+def classify(confidence: float, action: Action, **changes: object) -> Outcome:
     probs = dict(zip(LABELS, (confidence, *[(1 - confidence) / 5] * 5), strict=True))
     local = TaskResult("classify", "cancellation", confidence, model=MODEL, latency_ms=17459.0,
                        method="label-scoring", probabilities=probs)
-    outcome = Outcome(TaskRequest(LONG_TEXT, ClassifySpec(LABELS)), local, "cancellation", "local", action,
-                      "reason", threshold=0.7)
+    outcome = Outcome(TaskRequest(LONG_TEXT, ClassifySpec(LABELS)), local, "cancellation", action, "reason",
+                      decision(action, confidence, 0.7))
     return replace(outcome, **changes)  # type: ignore[arg-type]
 
 
@@ -77,18 +89,20 @@ def extract() -> Outcome:
     fields = {k: FieldConfidence(0.4 + i / 10, 0.5, i % 2 == 0) for i, k in enumerate(answer)}
     local = TaskResult("extract", answer, 0.42, model=MODEL, latency_ms=6860.0, method="json-grammar", fields=fields)
     return Outcome(TaskRequest(LONG_TEXT, ExtractSpec({"type": "object", "properties": {}})), local, answer,
-                   "local", "ask_consent", "reason", threshold=0.8)
+                   Action.ASK, "reason", decision(Action.ASK, 0.42, 0.8))
 
 
 def summary() -> Outcome:
     text = "The council approved 12 km of protected bike lanes, costing 4.2 million euros, half from a grant. " * 2
     local = TaskResult("summarize", text, 0.81, model=MODEL, latency_ms=5230.0, method="generate")
-    return Outcome(TaskRequest(LONG_TEXT, SummarizeSpec(40)), local, text, "local", "accept", "reason", threshold=0.6)
+    return Outcome(TaskRequest(LONG_TEXT, SummarizeSpec(40)), local, text, Action.ACCEPT, "reason",
+                   decision(Action.ACCEPT, 0.81, 0.6))
 
 
 def cloud() -> Outcome:
-    return classify(0.45, "ask_consent", tier="frontier", consent="allow_session", answer="billing",
-                    frontier=FrontierSummary("anthropic", "claude-haiku-4-5", 96, 1, 0.0001, 812.0))
+    answer = RemoteAnswer(TierKind.CLOUD, "Cloud", "anthropic", "api.anthropic.com", "claude-haiku-4-5", "billing",
+                          None, "structured-output", 812.0, 96, 1, 0.0001, ConsentStatus.ALLOW_SESSION)
+    return classify(0.45, Action.ACCEPT, consent=ConsentStatus.ALLOW_SESSION, answer="billing", hops=(answer,))
 
 
 def show(outcome: Outcome, task: str) -> Callable[[MainWindow], None]:
@@ -98,7 +112,7 @@ def show(outcome: Outcome, task: str) -> Callable[[MainWindow], None]:
         page.panel.labels.set_labels(LABELS)
         page.panel.set_text(LONG_TEXT)
         page.panel.state.set_text("Done in 17.5 s on SmolLM2-135M")
-        page.result.show_outcome(outcome, outcome.threshold or 0.7, key_missing=outcome.action == "deny")
+        page.result.show_outcome(outcome, outcome.threshold or 0.7, key_missing=outcome.action is Action.DENY)
         page.result.outcome.show_correction("Not kept: no classifier has these labels. Create one to start "
                                             "teaching it, with this message as an example.", good=False,
                                             offer_create=True)
@@ -176,9 +190,9 @@ VIEWS: dict[str, Callable[[MainWindow], None]] = {
     "empty": lambda window: None,
     "busy": busy,
     "error": error,
-    "classify": show(classify(0.56, "ask_consent"), "classify"),
-    "classify-no-key": show(classify(0.56, "deny"), "classify"),
-    "classify-queued": show(classify(0.56, "queue"), "classify"),
+    "classify": show(classify(0.56, Action.ASK), "classify"),
+    "classify-no-key": show(classify(0.56, Action.DENY), "classify"),
+    "classify-queued": show(classify(0.56, Action.QUEUE), "classify"),
     "cloud-answer": show(cloud(), "classify"),
     "extract": show(extract(), "extract"),
     "summarize": show(summary(), "summarize"),

@@ -12,8 +12,11 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.assistant import Assistant
+from app.consent import ConsentStatus
 from app.engine_host import EngineHost
-from app.outcome import FrontierSummary, Outcome
+from app.outcome import Action, Outcome, RemoteAnswer
+from app.router import Decision, DecisionKind, DenyReason
+from app.tiers import TierKind
 from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
 from ui.assistant_page import AssistantPage
 from ui.consent_gate import DialogConsentGate
@@ -24,27 +27,39 @@ from ui.tasks_panel import TaskPanel
 pytestmark = pytest.mark.gui
 
 
-def outcome(confidence: float, action: str, **changes: object) -> Outcome:
+def outcome(confidence: float, action: Action, deny: DenyReason | None = None, **changes: object) -> Outcome:
     request = TaskRequest("text", ClassifySpec(labels=("a", "b")))
     local = TaskResult("classify", "a", confidence, model="SmolLM2-135M-Instruct.Q4_1")
-    base = Outcome(request, local, "a", "local", action, "reason", threshold=0.7)
+    kind = DecisionKind.DENY if deny else DecisionKind.ASK
+    decision = Decision(kind, "words the explanation must not parse", 0.7, confidence, TierKind.DEVICE,
+                        TierKind.CLOUD, deny, None, "the Anthropic API")
+    base = Outcome(request, local, "a", action, "reason", decision)
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def test_why_and_badge_say_where_the_answer_came_from() -> None:
-    assert why(outcome(0.82, "accept"), 0.7) == (
+def hop(tier: TierKind, label: str, consent: ConsentStatus, confidence: float | None) -> RemoteAnswer:
+    return RemoteAnswer(tier, label, "p", "host.example", "big-model", "b", confidence, "m", 300.0, 10, 1, 0.0001,
+                        consent)
+
+
+def test_why_and_badge_say_which_tier_answered_from_the_typed_kinds() -> None:
+    assert why(outcome(0.82, Action.ACCEPT), 0.7) == (
         "Confidence 0.82 meets the 0.70 threshold for Classify, so the answer stayed on this device.")
-    assert why(outcome(0.52, "ask_consent"), 0.7).startswith(
-        "Confidence 0.52 is below the 0.70 threshold for Classify.")
-    assert why(outcome(0.699, "ask_consent"), 0.7).startswith("Confidence 0.699 is below the 0.700 threshold")
-    denied = outcome(0.3, "deny", reason='escalation is turned off by policy (escalation.mode = "never") '
-                                           "(confidence 0.30 below threshold 0.70 for classify)")
-    assert why(denied, 0.7).endswith('not sent: escalation is turned off by policy (escalation.mode = "never").')
-    assert badge(outcome(0.9, "accept")).text == "On this device"
-    cloud = outcome(0.4, "ask_consent", tier="frontier", consent="allow_once",
-                    frontier=FrontierSummary("anthropic", "claude-haiku-4-5", 10, 1, 0.0001, 300.0))
-    assert badge(cloud).text == "Sent to claude-haiku-4-5 with your consent"
-    assert badge(cloud).kind == "cloud"
+    assert why(outcome(0.52, Action.ASK), 0.7) == (
+        "Confidence 0.52 is below the 0.70 threshold for Classify. You can ask the cloud model; nothing is sent "
+        "without your consent.")
+    assert why(outcome(0.699, Action.ASK), 0.7).startswith("Confidence 0.699 is below the 0.700 threshold")
+    for deny, words in [(DenyReason.POLICY_OFF, "turned off by your policy"), (DenyReason.NO_KEY, "no API key"),
+                        (DenyReason.OVER_BUDGET, "budget"), (DenyReason.MODEL_NOT_ALLOWED, "not allowed")]:
+        assert words in why(outcome(0.3, Action.DENY, deny), 0.7)
+    assert badge(outcome(0.9, Action.ACCEPT)).text == "On this device"
+    cloud = outcome(0.4, Action.ACCEPT, hops=(hop(TierKind.CLOUD, "Cloud", ConsentStatus.ALLOW_ONCE, None),))
+    assert badge(cloud) == badge(cloud).__class__("Cloud · big-model · sent with your consent", "cloud")
+    assert "its confidence is unknown" in why(cloud, 0.7)
+    org = outcome(0.4, Action.ACCEPT, hops=(hop(TierKind.ORG, "On Acme's server", ConsentStatus.ADMIN_NO_CONSENT,
+                                                0.91),))
+    assert badge(org).kind == "org" and badge(org).text.startswith("On Acme's server · big-model · no consent needed")
+    assert why(org, 0.7).endswith("big-model answered on Acme's server (confidence 0.91).")
 
 
 def test_files_are_read_or_refused_with_a_clear_message(qtbot: QtBot, tmp_path: Path) -> None:

@@ -98,3 +98,21 @@ def test_api_key_is_stored_in_the_keyring_and_never_shown(
     box.clear_button.click()
     assert secrets.get_api_key() is None
     assert memory_keyring.store == {}
+
+
+def test_the_tiers_are_listed_in_order_and_locked_where_the_admin_set_them(qtbot: QtBot) -> None:
+    path = paths.admin_policy_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('[org]\nendpoint = "https://llm.acme.internal/v1"\nname = "Acme"\nmodel = "qwen"\n'
+                    'allowed_models = ["qwen"]\nconsent = "none"\n', encoding="utf-8")
+    assistant = Assistant(host=EngineHost(model_path="/nonexistent/model.gguf"))
+    try:
+        view = SettingsView(assistant)
+        qtbot.addWidget(view)
+        rows = view.tiers.rows
+        assert [label for label, _, _ in rows] == ["On this device", "On Acme's server", "Cloud"]
+        assert [locked for _, _, locked in rows] == [False, True, False]
+        assert "llm.acme.internal · qwen" in rows[1][1] and "no consent needed" in rows[1][1]
+        assert "asks you each time" in rows[2][1] and "its answer is kept" in rows[2][1]
+    finally:
+        assistant.store.close()

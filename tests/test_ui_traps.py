@@ -20,7 +20,9 @@ from pytestqt.qtbot import QtBot
 from app import paths, secrets
 from app.assistant import Assistant
 from app.engine_host import EngineHost
-from app.outcome import Outcome
+from app.outcome import Action, Outcome
+from app.router import Decision, DecisionKind, DenyReason
+from app.tiers import TierKind
 from inference.errors import InputInvalid
 from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
 from inference.tasks.serialize import request_to_json
@@ -155,11 +157,15 @@ def test_deny_on_a_queued_request_leaves_it_queued_and_says_so(qtbot: QtBot, win
     assert egress.blocked_attempts() == [] and egress.allowed_attempts() == []  # nothing tried to leave
 
 
-def classify_outcome(action: str = "accept", confidence: float = 0.9) -> Outcome:
+def classify_outcome(action: Action = Action.ACCEPT, confidence: float = 0.9) -> Outcome:
     request = TaskRequest("text", ClassifySpec(labels=("a", "b")))
     local = TaskResult("classify", "a", confidence, model="SmolLM2-135M-Instruct.Q4_1",
                        probabilities={"a": confidence, "b": 1 - confidence})
-    return Outcome(request, local, "a", "local", action, "reason", threshold=0.7)
+    kind = {Action.ACCEPT: DecisionKind.ACCEPT, Action.DENY: DecisionKind.DENY}.get(action, DecisionKind.QUEUE)
+    deny = DenyReason.NO_KEY if action is Action.DENY else None
+    decision = Decision(kind, "reason", 0.7, confidence, TierKind.DEVICE, TierKind.CLOUD, deny, None,
+                        "the Anthropic API")
+    return Outcome(request, local, "a", action, "reason", decision)
 
 
 def test_switching_task_or_template_clears_the_old_answer_and_error(window: MainWindow) -> None:
@@ -201,7 +207,8 @@ def test_an_old_file_error_goes_when_the_next_run_starts(window: MainWindow, tmp
 
 def test_no_key_result_offers_to_add_one_and_a_queued_one_to_send(qtbot: QtBot, window: MainWindow) -> None:
     page = window.assistant_page
-    denied = replace(classify_outcome("deny", 0.55), reason="no API key is set for anthropic: run `inhouse key set`")
+    denied = replace(classify_outcome(Action.DENY, 0.55),
+                     reason="no API key is set for anthropic: run `inhouse key set`")
     page._finished(TaskDone(denied))  # how a run's outcome arrives from the worker
     shown = page.result.outcome
     assert shown.key_button.isVisibleTo(window) and "inhouse" not in shown.why.text()
@@ -209,7 +216,7 @@ def test_no_key_result_offers_to_add_one_and_a_queued_one_to_send(qtbot: QtBot, 
     shown.key_button.click()
     assert window.pages.currentWidget() is window.settings
 
-    queued = replace(classify_outcome("queue", 0.55), notice="Kept in the queue (`inhouse queue send`).")
+    queued = replace(classify_outcome(Action.QUEUE, 0.55), notice="Kept in the queue (`inhouse queue send`).")
     page.result.show_outcome(queued, 0.7)
     assert shown.queue_button.isVisibleTo(page) and "inhouse" not in shown.notice.text()
 

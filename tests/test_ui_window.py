@@ -19,6 +19,7 @@ from app import secrets
 from app.assistant import Assistant
 from app.engine_host import EngineHost
 from app.policy import save_user_setting
+from app.tiers import TierKind
 from tests.fake_anthropic import FakeAnthropic, fake_anthropic  # noqa: F401
 from ui.consent_dialog import ConsentDialog
 from ui.history_view import HistoryView
@@ -73,7 +74,7 @@ def test_classify_run_shows_the_label_and_its_probability(qtbot: QtBot, window: 
     result = window.assistant_page.result
     outcome = result.current
     assert outcome is not None, "the run ended without an outcome"
-    assert outcome.tier == "local" and outcome.answer in labels
+    assert outcome.tier is TierKind.DEVICE and outcome.answer in labels
     shown = result.outcome
     assert shown.answer.text() == outcome.answer
     probabilities = outcome.local.probabilities
@@ -143,7 +144,7 @@ def test_deny_sends_nothing(qtbot: QtBot, window: MainWindow, fake_anthropic: Fa
 
     assert fake_anthropic.requests == []
     outcome = page.result.current
-    assert outcome is not None and outcome.tier == "local" and outcome.consent == "deny"
+    assert outcome is not None and outcome.tier is TierKind.DEVICE and outcome.consent == "deny"
     assert page.result.outcome.badge.text() == "On this device"
     assert window.assistant.store.list_audit() == []
 
@@ -164,8 +165,8 @@ def test_allow_once_sends_exactly_the_payload_shown(
     assert len(sent) == 1
     assert sent[0].body == dialog.request.payload
     outcome = page.result.current
-    assert outcome is not None and outcome.tier == "frontier" and outcome.answer == "negative"
-    assert page.result.outcome.badge.text() == f"Sent to {outcome.model} with your consent"
+    assert outcome is not None and outcome.tier is TierKind.CLOUD and outcome.answer == "negative"
+    assert page.result.outcome.badge.text() == f"Cloud · {outcome.model} · sent with your consent"
     assert [(e.kind, e.consent) for e in window.assistant.store.list_audit()] == [
         ("intent", "allow_once"), ("outcome", "allow_once")]
 

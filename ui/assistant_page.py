@@ -14,7 +14,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
 
 from app.assistant import Assistant
-from app.outcome import Outcome
+from app.outcome import Action, Outcome
+from app.router import DenyReason
 from app.store import HistoryEntry
 from inference.engine import CancelToken
 from inference.errors import Cancelled, InhouseError
@@ -135,7 +136,7 @@ class AssistantPage(QWidget):
         local = outcome.local
         self.panel.state.set_text(f"Done in {local.latency_ms / 1000:.1f} s")
         self.outcome_ready.emit(outcome)
-        if outcome.tier == "frontier":  # text the user hid by hand teaches the redaction, in the background
+        if outcome.remote is not None:  # text the user hid by hand teaches the redaction, in the background
             run_task(self.assistant.retrain_redaction_if_due, lambda _done: None)
 
     def _key_missing(self, outcome: Outcome) -> bool:
@@ -143,10 +144,8 @@ class AssistantPage(QWidget):
 
         Read from the policy and the key, in the router's order, not from the words of the reason.
         """
-        # TODO(core #12): read the decision's typed kind once the router has one.
-        escalation = self.assistant.effective.policy.escalation
-        return (outcome.action == "deny" and escalation.mode != "never"
-                and escalation.model in escalation.allowed_models and not self.assistant.key_source())
+        decision = outcome.decision
+        return outcome.action is Action.DENY and decision is not None and decision.deny is DenyReason.NO_KEY
 
     def _watch_dialog(self, dialog: ConsentDialog) -> None:
         model = dialog.request.model

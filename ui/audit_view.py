@@ -35,7 +35,8 @@ from ui.page import page_header
 
 COLUMNS = ("#", "When", "Task", "Sent to", "Consent", "Tokens", "Cost", "Outcome")
 CONSENT_WORDS = {"allow_once": "Allowed once", "allow_session": "Allowed for the session",
-                 "auto": "Automatic (admin policy)", "deny": "Denied"}
+                 "auto": "Automatic (admin policy)", "deny": "Denied",
+                 "admin_org": "Not needed: organisation's server (admin policy)"}
 
 
 def consent_text(consent: str) -> str:

@@ -20,7 +20,9 @@ def where(record: dict[str, Any]) -> str:
         return "Could not run"
     if record.get("queued"):
         return "On this device · queued for later"
-    return "On this device" if record.get("tier") == "local" else "Cloud (with your consent)"
+    if record.get("tier") in ("device", "local"):  # "local": files written before the org tier
+        return "On this device"
+    return str(record.get("tier_label") or "Cloud (with your consent)")
 
 
 def answer_text(record: dict[str, Any]) -> str:

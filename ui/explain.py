@@ -1,6 +1,8 @@
-"""What the result view says about an outcome: the badge and the one sentence saying why.
+"""What the result view says about an outcome: the badge (which tier answered) and the one sentence saying why.
 
-Pure functions of ``app.outcome.Outcome`` (no widgets), so the wording is easy to check.
+Pure functions of ``app.outcome.Outcome`` (no widgets), so the wording is easy to check. They read the
+outcome's typed ``action``, ``tier``, ``consent`` and ``decision`` (kind, deny reason), never the words of
+the router's reason.
 """
 
 from __future__ import annotations
@@ -8,8 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from app.outcome import Outcome
+from app.consent import ConsentStatus
+from app.outcome import Action, Outcome
 from app.policy import PolicyError, PolicyLocked
+from app.router import DenyReason
+from app.tiers import TierKind
 from inference.errors import (
     ClassifierFileInvalid,
     ClassifierMissing,
@@ -27,7 +32,16 @@ from inference.errors import (
 )
 from ui.formatting import confidence_pair, task_title
 
-BadgeKind = Literal["local", "cloud"]
+BadgeKind = Literal["local", "org", "cloud"]
+
+_DENIED = {
+    DenyReason.POLICY_OFF: "sending to the cloud is turned off by your policy",
+    DenyReason.MODEL_NOT_ALLOWED: "the model it would use is not allowed by your policy",
+    DenyReason.OVER_BUDGET: "it would go over this month's budget",
+    DenyReason.NO_KEY: "no API key is set for it",
+    DenyReason.AUDIT_UNAVAILABLE: "the audit log is unavailable until the database is fixed",
+    DenyReason.UNCALIBRATED: "its confidence is uncalibrated and your policy keeps such answers on this device",
+}
 
 
 @dataclass(frozen=True)
@@ -37,52 +51,70 @@ class Badge:
 
 
 def badge(outcome: Outcome) -> Badge:
-    """Where the answer shown was made: on this device, or by the cloud model (and under which consent)."""
-    if outcome.tier != "frontier" or outcome.frontier is None:
+    """Where the answer shown was made ("On this device", "On Acme's server", "Cloud") and on whose authority."""
+    remote = outcome.remote
+    if remote is None:
         return Badge("On this device", "local")
-    model = outcome.frontier.model
-    if outcome.consent == "auto":
-        return Badge(f"Sent to {model} automatically (set by your administrator)", "cloud")
-    if outcome.consent == "allow_session":
-        return Badge(f"Sent to {model} with your consent (this session)", "cloud")
-    return Badge(f"Sent to {model} with your consent", "cloud")
+    kind: BadgeKind = "org" if remote.tier is TierKind.ORG else "cloud"
+    return Badge(f"{remote.tier_label} · {remote.model} · {remote.consent.describe()}", kind)
 
 
-def _policy_reason(reason: str) -> str:
-    """The router's reason without its trailing ``(confidence x below threshold y for task)``."""
-    head = reason.split(" (confidence ", 1)[0]
-    return head.split("; you declined", 1)[0]
+def next_tier_name(outcome: Outcome) -> str:
+    """The tier the walk would go to next, in a sentence ("Acme's server", "the cloud model")."""
+    decision = outcome.decision
+    if decision is None or decision.next_tier is None:
+        return "the next tier"
+    return "the cloud model" if decision.next_tier is TierKind.CLOUD else decision.next_name
+
+
+def _below(outcome: Outcome, threshold: float) -> str:
+    task = task_title(outcome.request.task)
+    if outcome.confidence is None:
+        return f"The answer's confidence is unknown (counted as below the threshold for {task})"
+    conf, thr = confidence_pair(outcome.confidence, threshold)
+    return f"Confidence {conf} is below the {thr} threshold for {task}"
+
+
+def _uncalibrated_stop(outcome: Outcome) -> bool:
+    """The walk stopped on the device with an uncalibrated confidence (said instead of the threshold)."""
+    return outcome.action in (Action.ASK, Action.QUEUE, Action.DENY)
 
 
 def why(outcome: Outcome, threshold: float, *, key_missing: bool = False) -> str:
     """One sentence: how the confidence compares with the threshold, and what happened because of it.
     ``key_missing``: no API key is set (the window offers to add one)."""
     task = task_title(outcome.request.task)
-    conf, thr = confidence_pair(outcome.local.confidence, threshold)
-    if outcome.tier == "frontier" and outcome.frontier is not None:
-        return (f"The local answer's confidence {conf} was below the {thr} threshold for {task}, "
-                f"so {outcome.frontier.model} answered instead.")
-    if outcome.action == "local_only":
-        return f"Confidence {conf} (threshold {thr} for {task}); escalation was not offered for this run."
-    if outcome.local.uncalibrated and outcome.action != "accept":
-        then = {"ask_consent": "You can ask the cloud model; nothing is sent without your consent.",
-                "deny": "It stays on this device, marked uncalibrated.",
-                "queue": "The request waits in the queue for the cloud model."}.get(outcome.action, "")
+    if outcome.action is Action.LOCAL_ONLY:
+        conf, thr = confidence_pair(outcome.local.confidence, threshold)
+        return f"Confidence {conf} (threshold {thr} for {task}); no other tier was offered for this run."
+    remote, nxt = outcome.remote, next_tier_name(outcome)
+    if outcome.action is Action.ACCEPT:
+        if remote is None:
+            conf, thr = confidence_pair(outcome.local.confidence, threshold)
+            return f"Confidence {conf} meets the {thr} threshold for {task}, so the answer stayed on this device."
+        where = remote.tier_label[0].lower() + remote.tier_label[1:] if remote.tier is TierKind.ORG else "the cloud"
+        known = "its confidence is unknown" if remote.confidence is None else f"confidence {remote.confidence:.2f}"
+        return f"The answer before it was not confident enough, so {remote.model} answered {where} ({known})."
+    if remote is None and outcome.local.uncalibrated and _uncalibrated_stop(outcome):
+        then = {Action.ASK: f"You can ask {nxt}; nothing is sent without your consent.",
+                Action.DENY: "It stays on this device, marked uncalibrated.",
+                Action.QUEUE: f"The request waits in the queue for {nxt}."}.get(outcome.action, "")
+        conf = f"{outcome.local.confidence:.2f}"
         return f"Confidence {conf} is uncalibrated, so it is not treated as confident. {then}".strip()
-    if outcome.local.confidence >= threshold:
-        return f"Confidence {conf} meets the {thr} threshold for {task}, so the answer stayed on this device."
-    below = f"Confidence {conf} is below the {thr} threshold for {task}"
-    if outcome.consent == "deny":
-        return f"{below}; you chose not to send it, so this is the local answer."
-    if outcome.action == "ask_consent":
-        return f"{below}. You can ask the cloud model; nothing is sent without your consent."
-    if outcome.action == "queue":
-        return f"{below}; the cloud model cannot be reached, so the request waits in the queue."
-    if outcome.notice:
-        return f"{below}; the cloud model failed, so this is the local answer."
-    if key_missing and outcome.action == "deny":
-        return f"{below}, but the cloud model can't be asked yet: no API key is set."
-    return f"{below}, but it was not sent: {_policy_reason(outcome.reason)}."
+    below = _below(outcome, threshold)
+    if outcome.action is Action.DECLINED or outcome.consent is ConsentStatus.DENIED:
+        return f"{below}; you chose not to send it to {nxt}, so this is the answer you had."
+    if outcome.action is Action.ASK:
+        return f"{below}. You can ask {nxt}; nothing is sent without your consent."
+    if outcome.action is Action.QUEUE:
+        return f"{below}; {nxt} cannot be reached, so the request waits in the queue."
+    if outcome.action is Action.FAILED:
+        return f"{below}; {nxt} failed, so this is the answer you had."
+    deny = outcome.decision.deny if outcome.decision else None
+    if deny is DenyReason.NO_KEY and key_missing:
+        return f"{below}, but {nxt} can't be asked yet: no API key is set."
+    words = _DENIED[deny] if deny else "your policy does not allow it"
+    return f"{below}, but it was not sent to {nxt}: {words}."
 
 
 # What to do, said for the window: the errors' own hints name command-line commands (they are shared

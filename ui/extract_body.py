@@ -113,7 +113,7 @@ class ExtractBody(QWidget):
 
     def show_outcome(self, outcome: Outcome, threshold: float) -> None:
         self.answer = outcome.answer
-        self.fields = dict(outcome.local.fields or {}) if outcome.tier == "local" else {}
+        self.fields = dict(outcome.local.fields or {}) if outcome.remote is None else dict(outcome.remote.fields or {})
         answer = outcome.answer if isinstance(outcome.answer, dict) else {}
         self.names = list(self.fields) or list(answer)
         self.table.setRowCount(len(self.names))

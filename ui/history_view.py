@@ -34,7 +34,18 @@ def answer_text(output: object) -> str:
     return output if isinstance(output, str) else json.dumps(output, ensure_ascii=False)
 
 
+def _made(entry: HistoryEntry) -> str:
+    """Which tier answered: Device, Org or Cloud (older rows: local or frontier)."""
+    tier = entry.details.get("answered_by")
+    if tier in ("device", "org", "cloud"):
+        return str(tier).capitalize()
+    return "Device" if entry.tier == "local" else "Cloud"
+
+
 def where_text(entry: HistoryEntry) -> str:
+    label = entry.details.get("tier_label")
+    if isinstance(label, str) and label:
+        return label if entry.tier == "local" else f"{label}: {entry.model}"
     return "On this device" if entry.tier == "local" else f"By {entry.model}"
 
 
@@ -153,7 +164,7 @@ class HistoryView(QWidget):
         for row, entry in enumerate(self.entries):
             cells = (local_time(entry.created, short=True), task_title(entry.task),
                      snippet(answer_text(entry.output), 40), snippet(entry.input_text, 120),
-                     "Device" if entry.tier == "local" else "Cloud", f"{entry.confidence:.2f}")
+                     _made(entry), f"{entry.confidence:.2f}")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(where_text(entry) if col == 4 else "")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.assistant import Assistant
+from app.consent import ConsentStatus
 from app.outcome import Outcome
 from inference.errors import InhouseError, ModelCorrupt, ModelLoadFailed, ModelMissing, OutOfMemory
 from ui.assets import icon
@@ -46,8 +47,8 @@ NO_MODEL = (ModelMissing, ModelCorrupt, ModelLoadFailed, OutOfMemory)
 
 def queue_report(outcomes: list[Outcome], left: int) -> str:
     """What "Send now" did: how many were sent, and how many are still queued (and why)."""
-    sent = sum(1 for o in outcomes if o.tier == "frontier")
-    declined = sum(1 for o in outcomes if o.consent == "deny")
+    sent = sum(1 for o in outcomes if o.remote is not None)
+    declined = sum(1 for o in outcomes if o.consent is ConsentStatus.DENIED)
     parts = [f"Sent {sent} queued request{'' if sent == 1 else 's'}."]
     if left:
         why = " (you declined)" if declined and declined == left else ""

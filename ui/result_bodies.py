@@ -63,14 +63,17 @@ class ClassifyBody(QWidget):
 
     def show_outcome(self, outcome: Outcome) -> None:
         _clear(self.grid)
-        local = outcome.local
+        local, remote = outcome.local, outcome.remote
         probs = local.probabilities or {str(local.output): local.confidence}
-        ranked = sorted(probs.items(), key=lambda kv: kv[1], reverse=True)
-        if outcome.tier == "frontier":
-            self.caption.setText(f"Label probabilities from the local model (the cloud model chose "
+        if remote is not None and remote.probabilities:
+            probs = remote.probabilities
+            self.caption.setText(f"Label probabilities from {remote.model} ({remote.tier_label.lower()}).")
+        elif remote is not None:
+            self.caption.setText(f"Label probabilities from the local model ({remote.model} chose "
                                  f"“{outcome.answer}”).")
         else:
             self.caption.setText("Label probabilities from the local model.")
+        ranked = sorted(probs.items(), key=lambda kv: kv[1], reverse=True)
         self.rows = []
         for row, (label, prob) in enumerate(ranked):
             top = label == str(outcome.answer)

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.outcome import Outcome
+from app.outcome import Action, Outcome
 from ui.assets import icon
-from ui.explain import badge, describe_error, why
+from ui.explain import badge, describe_error, next_tier_name, why
 from ui.extract_body import ExtractBody
 from ui.flow_layout import FlowLayout
 from ui.formatting import short_model
@@ -202,7 +202,6 @@ class _OutcomePanel(QWidget):
         return row
 
     def show_outcome(self, outcome: Outcome, threshold: float, *, key_missing: bool = False) -> None:
-        local = outcome.local
         task = outcome.request.task
         self.answer.setText(self._headline(outcome))
         mark = badge(outcome)
@@ -211,14 +210,18 @@ class _OutcomePanel(QWidget):
         self.badge.style().unpolish(self.badge)
         self.badge.style().polish(self.badge)
         self.badge.updateGeometry()
-        self.value.setText(f"{local.confidence:.2f}")
-        self.meter.set_values(local.confidence, threshold, calibrated=not local.uncalibrated)
-        basis = f" {local.calibration.basis}" if local.calibration is not None and outcome.tier == "local" else ""
+        confidence = outcome.confidence
+        self.value.setText("unknown" if confidence is None else f"{confidence:.2f}")
+        calibrated = outcome.remote is not None or not outcome.local.uncalibrated
+        self.meter.set_values(confidence or 0.0, threshold, calibrated=calibrated)
+        calibration = outcome.local.calibration if outcome.remote is None else None
+        basis = f" {calibration.basis}" if calibration is not None else ""
         self.why.setText(why(outcome, threshold, key_missing=key_missing) + basis)
-        self.ask.setVisible(outcome.action == "ask_consent" and outcome.tier == "local")
-        self.key_button.setVisible(key_missing and outcome.action == "deny")
-        self.queue_button.setVisible(outcome.action == "queue")
-        notice = QUEUED_NOTICE if outcome.action == "queue" else outcome.notice
+        self.ask.setText(f" Ask {next_tier_name(outcome)}…")
+        self.ask.setVisible(outcome.action is Action.ASK)
+        self.key_button.setVisible(key_missing and outcome.action is Action.DENY)
+        self.queue_button.setVisible(outcome.action is Action.QUEUE)
+        notice = QUEUED_NOTICE if outcome.action is Action.QUEUE else outcome.notice
         self.notice.setText(notice)
         self.notice.setVisible(bool(notice))
         self._show_corrections(outcome)
@@ -245,9 +248,10 @@ class _OutcomePanel(QWidget):
     def _meta(outcome: Outcome) -> str:
         local = outcome.local
         parts = [f"Local: {short_model(local.model)}", f"{local.latency_ms:.0f} ms", local.method]
-        if outcome.frontier is not None:
-            f = outcome.frontier
-            parts.append(f"Cloud: {f.model}, {f.input_tokens}+{f.output_tokens} tokens, ${f.cost_usd:.4f}")
+        for hop in outcome.hops:
+            cost = f", ${hop.cost_usd:.4f}" if hop.cost_usd else ""
+            parts.append(f"{hop.tier_label} ({hop.host}): {hop.model}, {hop.input_tokens}+{hop.output_tokens} "
+                         f"tokens, {hop.latency_ms:.0f} ms{cost}")
         return " · ".join(p for p in parts if p)
 
 

@@ -22,6 +22,7 @@ from ui.formatting import short_model
 from ui.model_chooser import ModelChooser
 from ui.page import page_header
 from ui.policy_form import PolicyForm
+from ui.tiers_box import TiersBox
 
 
 def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
@@ -200,6 +201,8 @@ class SettingsView(QScrollArea):
         self.problems = _text("", "banner")
         self.problems.setProperty("state", "bad")
         layout.addWidget(self.problems)
+        self.tiers = TiersBox(assistant)
+        layout.addWidget(self.tiers)
         self.form = PolicyForm(assistant)
         self.form.changed.connect(self._policy_changed)
         layout.addWidget(self.form)
@@ -216,6 +219,7 @@ class SettingsView(QScrollArea):
         problems = self.assistant.effective.problems
         self.problems.setText("Problems in the policy files:\n" + "\n".join(f"• {p}" for p in problems))
         self.problems.setVisible(bool(problems))
+        self.tiers.refresh()
         self.form.refresh()
         self.key.refresh()
         self.model.refresh()

@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
 from app.assistant import Assistant
+from app.tiers import TierKind
 from ui.formatting import money, short_model, usd
 
 
@@ -57,7 +58,7 @@ class StatusBar(QStatusBar):
     def refresh(self, assistant: Assistant) -> None:
         """Re-read the policy-dependent and stored parts (after a run, a settings change...)."""
         policy = assistant.effective.policy.escalation
-        has_key = policy.mode != "never" and bool(assistant.key_source())
+        has_key = policy.mode != "never" and bool(assistant.key_source(TierKind.CLOUD))
         if policy.mode == "never":
             self.network.setText("Cloud off")
             self.network.setToolTip("Escalation is turned off by policy: everything stays on this device.")

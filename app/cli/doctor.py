@@ -74,6 +74,7 @@ def _optional_sections() -> dict[str, Any]:
         out["api_key"] = {"source": status.source, "keyring_backend": status.backend, "message": status.message}
     except ImportError:
         pass
+    out.update(_org_section())
     return out
 
 
@@ -101,6 +102,30 @@ def _destination_report() -> dict[str, Any]:
     note = f" ({', '.join(proxies)} set: not used, Inhouse never sends through a proxy)" if proxies else ""
     return {"tier": "cloud", "host": where.host, "url": where.url, "source": where.source, "proxies_ignored": proxies,
             "status": f"cloud: {where.url} ({where.source}){note}"}
+
+
+def _org_section() -> dict[str, Any]:
+    """The organisation's server, checked inside a permit for its host (only when the policy names one)."""
+    from app.org_check import check_org_server
+    from app.policy import load_policy
+    from app.secrets import get_api_key
+    from app.store import Store
+
+    try:
+        store = Store.open_default()
+    except InhouseError as err:
+        return {"org_server": {"ok": False, "message": f"not checked: {err.user_message()}"}}
+    try:
+        check = check_org_server(load_policy().policy, store, lambda: get_api_key("org"))
+    except InhouseError as err:
+        return {"org_server": {"ok": False, "message": err.user_message()}}
+    finally:
+        store.close()
+    if check is None:
+        return {}
+    return {"org_server": {"ok": check.ok, "endpoint": check.endpoint, "host": check.host, "model": check.model,
+                           "reachable": check.reachable, "model_listed": check.model_listed,
+                           "logprobs": check.logprobs, "message": check.describe()}}
 
 
 def collect() -> dict[str, Any]:
@@ -158,6 +183,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"ocr                  {report['ocr']['message']}")
     if "api_key" in report:
         print(f"api key              {report['api_key']['message']}")
+    if "org_server" in report:
+        print(f"org server           {report['org_server']['message']}")
     qt = report["qt_platform"]
     print(f"desktop app          {qt['advice'] or qt['note'] or 'the X11 platform plugin has every library it needs'}")
     return code

@@ -35,6 +35,7 @@ from inference.tasks.common import check_text, fit_tokens, timed
 from inference.tasks.extract_plan import FieldPlan, plan_fields
 from inference.tasks.span_scoring import FloatArray, SpanScores, score_options, score_spans
 
+UNGROUNDED_FACTOR = 0.4  # the org tier (inference/providers/logprobs.py): a value not in the input keeps 40%
 EMIT = 0.5  # emit a span when it is at least as likely right as not
 PROMPT_ROOM = 160  # tokens kept free for the instructions and the longest candidate
 MAX_TRIES = 8  # candidates tried, best first, for a field whose schema rejects a span (pattern, maximum...)

@@ -1,7 +1,8 @@
-"""Reading a Messages API answer and turning it into a task output, or ``MalformedOutput``.
+"""Turning a provider's answer into a task output, or ``MalformedOutput``.
 
-The body is checked by hand (content blocks, usage counts) rather than trusted to the SDK's lenient
-model construction, so a broken or oddly shaped answer becomes a typed error, never a half-filled result.
+Each provider reads its response body by hand (content, usage counts) into a ``Reply`` rather than
+trusting its SDK's lenient model construction, so a broken or oddly shaped answer becomes a typed error,
+never a half-filled result; the task output is then read the same way for every provider.
 """
 
 from __future__ import annotations
@@ -46,52 +47,21 @@ class MalformedAnswer(MalformedOutput):
 
 
 @dataclass(frozen=True)
-class MessageReply:
-    text: str  # all text blocks joined
+class Reply:
+    """What a provider answered, in the terms every provider shares (read from its body by hand)."""
+
+    text: str  # all text joined
     tool_input: dict[str, Any] | None
     model: str | None
     input_tokens: int
     output_tokens: int
-    stop_reason: str | None
+    refused: bool = False  # the model declined (Anthropic's stop_reason "refusal")
+    truncated: bool = False  # cut off at the output-token limit
 
 
-def read_reply(body: str) -> MessageReply:
-    """Check the shape of a Messages API response body."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise MalformedOutput("The provider's answer was not valid JSON.") from None
-    if not isinstance(data, dict) or not isinstance(data.get("content"), list):
-        raise MalformedOutput("The provider's answer did not have the expected shape (no content list).")
-    usage = data.get("usage")
-    if not isinstance(usage, dict) or not all(
-        _count(usage.get(k)) for k in ("input_tokens", "output_tokens")
-    ):
-        raise MalformedOutput("The provider's answer did not report token usage.")
-    texts: list[str] = []
-    tool_input: dict[str, Any] | None = None
-    for block in data["content"]:
-        if not isinstance(block, dict):
-            raise MalformedOutput("The provider's answer has a content block of the wrong shape.")
-        if block.get("type") == "text" and isinstance(block.get("text"), str):
-            texts.append(block["text"])
-        elif block.get("type") == "tool_use" and isinstance(block.get("input"), dict):
-            tool_input = block["input"]
-    model = data.get("model")
-    stop = data.get("stop_reason")
-    return MessageReply(
-        text="".join(texts),
-        tool_input=tool_input,
-        model=model if isinstance(model, str) else None,
-        input_tokens=int(usage["input_tokens"]),
-        output_tokens=int(usage["output_tokens"]),
-        stop_reason=stop if isinstance(stop, str) else None,
-    )
-
-
-def parse_output(request: TaskRequest, reply: MessageReply) -> Any:
+def parse_output(request: TaskRequest, reply: Reply) -> Any:
     """The task output from the answer: a label, a schema-valid JSON value, or a summary."""
-    if reply.stop_reason == "refusal":
+    if reply.refused:
         raise MalformedOutput("The model declined to answer this request.")
     spec = request.spec
     if isinstance(spec, ExtractSpec):
@@ -118,7 +88,7 @@ def parse_label(spec: ClassifySpec, text: str) -> str:
     )
 
 
-def parse_extraction(spec: ExtractSpec, reply: MessageReply) -> Any:
+def parse_extraction(spec: ExtractSpec, reply: Reply) -> Any:
     """A JSON value from the answer that validates against ``spec.schema``, or ``MalformedOutput``."""
     if reply.tool_input is not None:
         value: Any = reply.tool_input
@@ -130,7 +100,7 @@ def parse_extraction(spec: ExtractSpec, reply: MessageReply) -> Any:
         try:
             value = json.loads(text)
         except ValueError:
-            cut = " (it was cut off at the output-token limit)" if reply.stop_reason == "max_tokens" else ""
+            cut = " (it was cut off at the output-token limit)" if reply.truncated else ""
             raise MalformedOutput(f"The model's answer was not valid JSON{cut}: {_snippet(text)!r}") from None
     validator = jsonschema.validators.validator_for(spec.schema)(spec.schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(value))
@@ -145,7 +115,7 @@ def parse_summary(spec: SummarizeSpec, text: str) -> str:
     return shape_summary(text, spec)[0]
 
 
-def _count(value: object) -> bool:
+def is_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 

@@ -23,16 +23,11 @@ from inference.errors import (
     RateLimited,
     SchemaInvalid,
 )
-from inference.frontier import (
-    AnthropicProvider,
-    FrontierAnswer,
-    MalformedAnswer,
-    Provider,
-    ProviderHTTPError,
-    estimate,
-    payload_text,
-)
 from inference.prices import PriceTable, PriceTableInvalid
+from inference.providers import Provider, ProviderAnswer
+from inference.providers.anthropic import AnthropicProvider, estimate, payload_text
+from inference.providers.parsing import MalformedAnswer
+from inference.providers.sdk_errors import ProviderHTTPError
 from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest
 from tests.fake_anthropic import FakeAnthropic, fake_anthropic  # noqa: F401
 
@@ -90,7 +85,7 @@ def test_classify_round_trip_sends_exactly_the_payload(
 
     answer = provider.send(payload, CLASSIFY)
 
-    assert isinstance(answer, FrontierAnswer)
+    assert isinstance(answer, ProviderAnswer)
     assert answer.output == "billing"
     assert answer.raw_text == " Billing.\n"
     assert (answer.model, answer.input_tokens, answer.output_tokens) == (MODEL, 120, 3)
