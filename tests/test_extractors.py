@@ -216,4 +216,4 @@ def test_assistant_routes_through_the_profile_locally(store: ExtractorStore, enc
 
     assistant = Assistant(host=EngineHost(engine=engine, token_encoder=encoder, extractors=store))
     outcome = assistant.run(TaskRequest(HELD[4]["text"], ExtractSpec(SCHEMA)), FixedAnswer(False))
-    assert outcome.local.method == "trained" and outcome.tier == "local"
+    assert outcome.local.method == "trained" and outcome.remote is None  # answered on the device

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from app.assistant import Assistant
 from app.engine_host import EngineHost
 from app.extractor_learning import example_from_values
-from app.outcome import Outcome
+from app.outcome import Action, Outcome
 from inference.tasks.base import ExtractSpec, FieldConfidence, SourceSpan, TaskRequest, TaskResult
 from ui.extract_body import NOT_FOUND, ExtractBody
 from ui.extractors_correction import ExtractionCorrections
@@ -37,7 +37,7 @@ def outcome() -> Outcome:
               "iban": FieldConfidence(0.97, 0.0, True, None, found=False)}
     answer = {"vendor": "Baltic Timber AS", "total": 1035.18, "iban": None}
     local = TaskResult("extract", answer, 0.42, method="span-scoring", fields=fields)
-    return Outcome(TaskRequest(TEXT, ExtractSpec(SCHEMA)), local, answer, "local", "ask_consent", "below")
+    return Outcome(TaskRequest(TEXT, ExtractSpec(SCHEMA)), local, answer, Action.LOCAL_ONLY, "below")
 
 
 @pytest.fixture
