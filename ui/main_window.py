@@ -1,4 +1,5 @@
-"""The main window: a sidebar (Assistant, History, Classifiers, Batch, Audit log, Settings), pages, status bar."""
+"""The main window: a sidebar (Assistant, History, Classifiers, Batch, Audit log, Settings, Review), pages, status
+bar."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from ui.classifiers_page import ClassifiersPage
 from ui.consent_gate import DialogConsentGate
 from ui.first_run import FirstRunPage
 from ui.history_view import HistoryView
+from ui.review_page import ReviewPage
 from ui.settings_view import SettingsView
 from ui.status_bar import StatusBar
 from ui.ui_state import UiState
@@ -38,7 +40,7 @@ from ui.worker import TaskDone, run_task, wait_for_all
 MINIMUM = (900, 600)
 DEFAULT = (1240, 800)
 PAGES = (("Assistant", "assistant"), ("History", "history"), ("Classifiers", "classifiers"), ("Batch", "batch"),
-         ("Audit log", "audit"), ("Settings", "settings"))
+         ("Audit log", "audit"), ("Settings", "settings"), ("Review", "review"))
 NO_MODEL = (ModelMissing, ModelCorrupt, ModelLoadFailed, OutOfMemory)
 
 
@@ -73,6 +75,7 @@ class MainWindow(QMainWindow):
         self.corrections = CorrectionController(assistant, self.assistant_page.result, self)
         self.audit = AuditView(assistant)
         self.settings = SettingsView(assistant)
+        self.review = ReviewPage(assistant)
         self._build()
         self.status = StatusBar()  # made after the pages, so Tab reaches it last
         self.setStatusBar(self.status)
@@ -97,7 +100,7 @@ class MainWindow(QMainWindow):
         self.home.addWidget(self.first_run)
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
-        for page in (self.home, self.history, self.classifiers, self.batch, self.audit, self.settings):
+        for page in (self.home, self.history, self.classifiers, self.batch, self.audit, self.settings, self.review):
             self.pages.addWidget(page)
         content = QWidget()
         content.setObjectName("content")
@@ -145,6 +148,7 @@ class MainWindow(QMainWindow):
         self.corrections.profiles_changed.connect(self.classifiers.refresh)
         self.corrections.profiles_changed.connect(self._refresh_saved_sets)
         self.settings.policy_changed.connect(self._refresh_status)
+        self.review.policy_changed.connect(self._refresh_status)
         self.settings.key_changed.connect(self._refresh_status)
         self.status.send_queued.connect(self.send_queued)
         self.batch.finished.connect(self._refresh_status)
@@ -166,7 +170,7 @@ class MainWindow(QMainWindow):
         if self.nav.currentRow() != index:
             self.nav.setCurrentRow(index)
         page = self.pages.currentWidget()
-        if isinstance(page, HistoryView | AuditView | SettingsView | ClassifiersPage | BatchPage):
+        if isinstance(page, HistoryView | AuditView | SettingsView | ClassifiersPage | BatchPage | ReviewPage):
             page.refresh()
         if page is self.assistant_page:
             self._refresh_saved_sets()

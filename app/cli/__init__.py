@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "app.cli.evals",
     "app.cli.models",
     "app.cli.redact",
+    "app.cli.review",
 )
 
 COMMANDS: dict[str, str] = {  # top-level command -> the module that registers it (the fast path)
@@ -49,6 +50,7 @@ COMMANDS: dict[str, str] = {  # top-level command -> the module that registers i
     "eval": "app.cli.evals",
     "models": "app.cli.models",
     "redact": "app.cli.redact",
+    "review": "app.cli.review",
 }
 
 
