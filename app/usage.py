@@ -23,10 +23,12 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from app.consent import ConsentStatus
 from app.outcome import Outcome
 from app.policy import Policy
 from app.store import Store
 from app.store_usage import UsageEvent
+from app.tiers import TierKind
 from inference.errors import InhouseError
 from inference.prices import MESSAGE_OVERHEAD_TOKENS, PriceTable, estimate_tokens
 from inference.tasks.base import ClassifySpec, ExtractSpec, TaskRequest
@@ -85,23 +87,31 @@ def frontier_equivalent(request: TaskRequest, answer: Any, model: str, prices: P
 
 def event_from_outcome(outcome: Outcome, policy: Policy, moment: datetime | None = None) -> UsageEvent:
     prices = _prices()
-    spent_in = spent_out = 0
-    spent_usd = 0.0
-    if outcome.frontier is not None:
-        f = outcome.frontier
-        spent_in, spent_out, spent_usd = f.input_tokens, f.output_tokens, f.cost_usd
-        model, frontier_in, frontier_out = f.model, f.input_tokens, f.output_tokens
+    spent_in = sum(h.input_tokens for h in outcome.hops)
+    spent_out = sum(h.output_tokens for h in outcome.hops)
+    spent_usd = sum(h.cost_usd for h in outcome.hops)
+    cloud = next((h for h in reversed(outcome.hops) if h.tier is TierKind.CLOUD), None)
+    if cloud is not None:
+        model, frontier_in, frontier_out = cloud.model, cloud.input_tokens, cloud.output_tokens
     else:
         model = policy.escalation.model
         frontier_in, frontier_out = frontier_equivalent(outcome.request, outcome.answer, model, prices)
     return UsageEvent(
         month=month_of(moment), task=outcome.request.task, profile=profile_of(outcome.request),
-        origin=_ORIGIN.get(), tier=outcome.tier, action=outcome.action, consent=outcome.consent or "not_asked",
+        origin=_ORIGIN.get(), tier=outcome.tier.value, action=outcome.action.value, consent=_consent(outcome),
         priced_model=model, confidence=float(outcome.local.confidence),
         frontier_input_tokens=frontier_in, frontier_output_tokens=frontier_out,
         frontier_usd=prices.cost(model, frontier_in, frontier_out),
         spent_input_tokens=spent_in, spent_output_tokens=spent_out, spent_usd=spent_usd,
     )
+
+
+def _consent(outcome: Outcome) -> str:
+    """The last consent decision of the run: why it stopped (declined, queued after a yes), else how the
+    answer shown left the device (one per message: a walk that asked twice counts its last answer)."""
+    if outcome.consent is not ConsentStatus.NOT_ASKED or not outcome.hops:
+        return outcome.consent.value
+    return outcome.hops[-1].consent.value
 
 
 def record_answer(store: Store, outcome: Outcome, policy: Policy) -> None:

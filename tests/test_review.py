@@ -23,9 +23,11 @@ from app.review import ReviewData, build_review, current_month, review_store
 from app.review_export import AggregateInvalid, combine, export_aggregate, load_aggregate, write_aggregate
 from app.review_report import NO_DATA, render_html, render_text
 from app.secrets import set_api_key
+from app.tiers import Tier
 from inference.engine import LocalEngine
-from inference.frontier import AnthropicProvider, Provider
 from inference.prices import CHARS_PER_TOKEN, PriceTable
+from inference.providers import Provider
+from inference.providers.anthropic import AnthropicProvider
 from inference.tasks.base import ClassifySpec, SummarizeSpec, TaskRequest
 from inference.tasks.serialize import request_to_json
 from tests.conftest import ALWAYS_ESCALATE, write_policy
@@ -43,7 +45,7 @@ TEXTS = {
 }
 
 
-def fast_provider(key: str) -> Provider:
+def fast_provider(tier: Tier, key: str) -> Provider:
     return AnthropicProvider(key, timeout=1.0)
 
 
@@ -96,7 +98,7 @@ def test_review_of_a_store_filled_through_the_assistant(
 
 def _counts_and_costs_match_a_hand_count(assistant: Assistant, out: dict[str, Outcome]) -> None:
     assert [out[k].tier for k in ("sent", "declined", "asked", "rerun", "local_only", "queue", "queued")] == [
-        "frontier", "local", "local", "frontier", "local", "local", "frontier"]
+        "cloud", "device", "device", "cloud", "device", "device", "cloud"]
     review = review_store(assistant.store, assistant.effective)
     prices = PriceTable.load()
     spent = prices.cost(MODEL, 120, 3) + prices.cost(MODEL, 300, 40) + prices.cost(MODEL, 90, 2)
@@ -112,7 +114,7 @@ def _counts_and_costs_match_a_hand_count(assistant: Assistant, out: dict[str, Ou
     frontier_only = prices.cost(MODEL, 120, 3) + sum(priced(k) for k in ("declined", "rerun", "local_only", "queued"))
     t = review.total
     assert (t.volume, t.on_device, t.escalated, t.reruns, t.queued) == (5, 2, 3, 1, 1)
-    assert dict(t.tiers) == {"local": 2, "frontier": 3}
+    assert dict(t.tiers) == {"device": 2, "cloud": 3}
     assert (t.consents_given, t.consents_refused) == (4, 1)  # the queued one was asked twice
     assert t.spent_usd == pytest.approx(spent, rel=1e-9)
     assert t.frontier_usd == pytest.approx(frontier_only, rel=1e-9)

@@ -21,11 +21,11 @@ from inference.tasks.base import ClassifySpec
 from tests.conftest import write_policy
 
 
-def _event(confidence: float, *, tier: str = "local", profile: str = "", month: str = "2026-10",
+def _event(confidence: float, *, tier: str = "device", profile: str = "", month: str = "2026-10",
            spent: float = 0.0) -> UsageEvent:
     return UsageEvent(month=month, task="classify", profile=profile, origin="run", tier=tier,
-                      action="accept" if tier == "local" else "ask_consent",
-                      consent="not_asked" if tier == "local" else "allow_once", priced_model="claude-haiku-4-5",
+                      action="accept" if tier == "device" else "ask_consent",
+                      consent="not_asked" if tier == "device" else "allow_once", priced_model="claude-haiku-4-5",
                       confidence=confidence, frontier_input_tokens=100, frontier_output_tokens=5,
                       frontier_usd=0.000125, spent_input_tokens=100 if spent else 0,
                       spent_output_tokens=5 if spent else 0, spent_usd=spent)
@@ -61,7 +61,7 @@ def test_few_answers_keep_the_threshold_and_say_why() -> None:
 def test_export_names_profiles_only_when_labels_are_allowed(inhouse_home: Path, tmp_path: Path) -> None:
     with Store.open_default() as store:
         store.record_usage(_event(0.9, profile="hr-complaints"))
-        store.record_usage(_event(0.3, tier="frontier", profile="hr-complaints", spent=0.000125))
+        store.record_usage(_event(0.3, tier="cloud", profile="hr-complaints", spent=0.000125))
         data = ReviewData.from_store(store)
     hidden = export_aggregate(data, {"classify": 0.7}, allow_labels=False)
     assert "hr-complaints" not in str(hidden) and {r["profile"] for r in hidden["usage"]} == {"profile 1"}

@@ -26,20 +26,20 @@ pytestmark = [pytest.mark.gui]
 
 def _event(confidence: float, tier: str, corrected: bool = False) -> UsageEvent:
     return UsageEvent(month=current_month(), task="classify", profile="tickets", origin="run", tier=tier,
-                      action="accept" if tier == "local" else "ask_consent",
-                      consent="not_asked" if tier == "local" else "allow_once", priced_model="claude-haiku-4-5",
+                      action="accept" if tier == "device" else "ask_consent",
+                      consent="not_asked" if tier == "device" else "allow_once", priced_model="claude-haiku-4-5",
                       confidence=confidence, frontier_input_tokens=200, frontier_output_tokens=4,
-                      frontier_usd=0.00022, spent_input_tokens=0 if tier == "local" else 200,
-                      spent_output_tokens=0 if tier == "local" else 4, spent_usd=0.0 if tier == "local" else 0.00022)
+                      frontier_usd=0.00022, spent_input_tokens=0 if tier == "device" else 200,
+                      spent_output_tokens=0 if tier == "device" else 4, spent_usd=0.0 if tier == "device" else 0.00022)
 
 
 @pytest.fixture
 def assistant(inhouse_home: Path) -> Iterator[Assistant]:
     a = Assistant(host=EngineHost())  # the model is never loaded: the page reads aggregates only
     for _ in range(30):
-        a.store.record_usage(_event(0.85, "local"))
+        a.store.record_usage(_event(0.85, "device"))
     for _ in range(12):
-        a.store.record_usage(_event(0.66, "frontier"))
+        a.store.record_usage(_event(0.66, "cloud"))
     a.store.record_usage_correction(current_month(), "classify", "tickets", 0.85)
     yield a
     wait_for_all()
