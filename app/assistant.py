@@ -36,6 +36,7 @@ from app.redaction_learning import RedactionLearning
 from app.router import Decision, DecisionKind, RouterState, decide
 from app.store import Store, UnavailableStore, open_or_unavailable
 from app.tiers import Tier, TierKind, tiers
+from app.usage import origin, record_answer, record_correction
 from inference.errors import InhouseError, ProviderUnavailable, RedactionTrainingStopped
 from inference.providers import Provider, ProviderAnswer, build_provider, estimate
 from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
@@ -135,7 +136,8 @@ class Assistant:
 
     def escalate(self, outcome: Outcome, gate: ConsentGate) -> Outcome:
         """The user asked for the next tier on a past answer: decide again from that answer, then ask."""
-        return self._walk(outcome.request, outcome.local, gate, outcome.hops)
+        with origin("rerun"):
+            return self._walk(outcome.request, outcome.local, gate, outcome.hops)
 
     def send_queued(self, gate: ConsentGate) -> list[Outcome]:
         """Try every queued request again (asking consent for each, as the policy says)."""
@@ -145,7 +147,8 @@ class Assistant:
             request = request_from_json(item.request["request"])
             local = result_from_json(item.request["local"])
             hops = tuple(RemoteAnswer.from_json(h) for h in item.request.get("hops", ()))
-            outcome = self._walk(request, local, gate, hops, queue_id=item.id)
+            with origin("queued"):
+                outcome = self._walk(request, local, gate, hops, queue_id=item.id)
             if _settled(outcome):
                 self.store.dequeue(item.id)
             results.append(outcome)
@@ -180,6 +183,8 @@ class Assistant:
         """
         self._record_evidence(outcome, label, "correction")
         name = add_correction(self.host.classifiers, outcome, label)
+        if not self.store_problem:
+            record_correction(self.store, outcome)  # the monthly review counts it (app.usage)
         self.trainer.request(name)
         return name
 
@@ -399,6 +404,7 @@ class Assistant:
             notice = f"{outcome.notice} " if outcome.notice else ""
             return replace(outcome, notice=f"{notice}History and the audit log are unavailable, so this answer "
                                            f"was not saved: {self.store_problem}")
+        record_answer(self.store, outcome, self.effective.policy)  # the review's aggregates (app.usage), no text
         if not self.effective.policy.privacy.store_history:
             return outcome
         local = outcome.local

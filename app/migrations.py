@@ -7,7 +7,8 @@ simonw/llm does it. ``sqlite_utils.Migrations`` (sqlite-utils 4.x) does the book
 
 Tables: ``history`` (+ FTS5 index ``history_fts`` over input and output), ``audit`` (hash-chained, see
 :mod:`app.audit`) with its running head ``audit_head``, ``queue`` (pending escalations) and ``ledger``
-(costs). Times are UTC ISO-8601 strings with microseconds, so they sort and compare as text.
+(costs), and the review's aggregates ``usage``, ``usage_confidence``, ``usage_eval`` (no text; they
+outlive the history's retention). Times are UTC ISO-8601 strings with microseconds, so they sort and compare as text.
 """
 
 from __future__ import annotations
@@ -163,6 +164,63 @@ def m005_audit_write_ahead(db: Database) -> None:
         db.execute(f"ALTER TABLE audit ADD COLUMN {column} {kind}")
     db.execute("ALTER TABLE audit_head ADD COLUMN mac TEXT")
     db.execute("CREATE INDEX audit_intent ON audit (intent_id)")
+
+
+@migrations()
+def m006_usage(db: Database) -> None:
+    """The monthly review's aggregates (app.usage, app.review), written as answers happen and never pruned
+    with the history: counts, tokens, costs and confidence bins per month, task, profile, tier. No text."""
+    db.execute(
+        """
+        CREATE TABLE usage (
+            month TEXT NOT NULL,  -- YYYY-MM (UTC)
+            task TEXT NOT NULL,
+            profile TEXT NOT NULL,  -- classifier profile / extraction schema title; '' when none
+            origin TEXT NOT NULL,  -- run | rerun (the user asked the cloud later) | queued (sent from the queue)
+            tier TEXT NOT NULL,  -- the tier whose answer was shown
+            action TEXT NOT NULL,  -- how the run ended (router action)
+            consent TEXT NOT NULL,  -- consent status of the last tier considered
+            priced_model TEXT NOT NULL,  -- the frontier model the "everything to the frontier" bill is priced at
+            answers INTEGER NOT NULL DEFAULT 0,
+            confidence_sum REAL NOT NULL DEFAULT 0,  -- the device's confidence, summed
+            frontier_input_tokens INTEGER NOT NULL DEFAULT 0,  -- had this gone to the frontier model
+            frontier_output_tokens INTEGER NOT NULL DEFAULT 0,
+            frontier_usd REAL NOT NULL DEFAULT 0,
+            spent_input_tokens INTEGER NOT NULL DEFAULT 0,  -- what did leave, as the provider counted it
+            spent_output_tokens INTEGER NOT NULL DEFAULT 0,
+            spent_usd REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (month, task, profile, origin, tier, action, consent, priced_model)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE usage_confidence (
+            month TEXT NOT NULL,
+            task TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            bin INTEGER NOT NULL,  -- floor(device confidence * 100), 0..99
+            answers INTEGER NOT NULL DEFAULT 0,  -- runs whose device answer had this confidence
+            kept INTEGER NOT NULL DEFAULT 0,  -- of those, answered on the device
+            corrections INTEGER NOT NULL DEFAULT 0,  -- answers in this bin the user corrected later
+            PRIMARY KEY (month, task, profile, bin)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE usage_eval (
+            id INTEGER PRIMARY KEY,
+            created TEXT NOT NULL,
+            task TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            items INTEGER NOT NULL,
+            threshold REAL NOT NULL,
+            accuracy_at_threshold REAL,  -- share right among the items kept at the threshold; NULL if none
+            kept_share REAL NOT NULL  -- share of items at or above the threshold
+        )
+        """
+    )
 
 
 def pending(db: Database) -> list[str]:

@@ -221,6 +221,9 @@ KEYS: tuple[KeySpec, ...] = (
             "(a SHA-256 only). Safest: \"hash\".", rank=("hash", "full")),
     KeySpec("learning.keep_frontier_answers", "bool", False, False, _boolean,
             "Keep a consented frontier answer as a candidate training example. Safest: false."),
+    KeySpec("review.export_labels", "bool", False, False, _boolean,
+            "Name classifier and extraction profiles in `inhouse review --export-aggregate` (else they are "
+            '"profile 1", "profile 2"...). No message text is ever exported. Safest: false.'),
 )
 
 SPECS: dict[str, KeySpec] = {spec.key: spec for spec in KEYS}

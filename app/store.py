@@ -26,6 +26,7 @@ from app.audit import AuditEntry, VerifyResult
 from app.store_audit import AuditStore
 from app.store_db import Unavailable, rowid, to_json, utc_iso
 from app.store_history import HistoryEntry, HistoryStore
+from app.store_usage import UsageStore
 from inference.errors import StorageError
 
 __all__ = ["AuditEntry", "HistoryEntry", "QueueItem", "Store", "UnavailableStore", "VerifyResult"]
@@ -42,7 +43,7 @@ class QueueItem:
     last_error: str | None
 
 
-class Store(HistoryStore, AuditStore):
+class Store(HistoryStore, AuditStore, UsageStore):
     """The database; safe to share between threads. Close it (or use ``with``) when done."""
 
     @classmethod

@@ -13,7 +13,7 @@ from app import migrations
 from app.store import Store
 from inference.errors import StorageError
 
-ALL_MIGRATIONS = ["m001_history", "m002_audit", "m003_queue", "m004_ledger", "m005_audit_write_ahead"]
+ALL_MIGRATIONS = ["m001_history", "m002_audit", "m003_queue", "m004_ledger", "m005_audit_write_ahead", "m006_usage"]
 
 COLUMNS = {
     "history": [
@@ -28,6 +28,13 @@ COLUMNS = {
     "audit_head": ["id", "count", "last_id", "last_hash", "mac"],
     "queue": ["id", "created", "task", "request", "reason", "attempts", "last_error"],
     "ledger": ["id", "created", "provider", "model", "input_tokens", "output_tokens", "cost_usd", "audit_id"],
+    "usage": [
+        "month", "task", "profile", "origin", "tier", "action", "consent", "priced_model", "answers",
+        "confidence_sum", "frontier_input_tokens", "frontier_output_tokens", "frontier_usd",
+        "spent_input_tokens", "spent_output_tokens", "spent_usd",
+    ],
+    "usage_confidence": ["month", "task", "profile", "bin", "answers", "kept", "corrections"],
+    "usage_eval": ["id", "created", "task", "profile", "items", "threshold", "accuracy_at_threshold", "kept_share"],
     "_sqlite_migrations": ["id", "migration_set", "name", "applied_at"],
     "history_fts": ["input_text", "output"],
 }  # fmt: skip

@@ -1,5 +1,5 @@
-"""The main window: a sidebar (Assistant, History, Classifiers, Batch, Extractors, Audit log, Settings), the
-pages, the status bar."""
+"""The main window: a sidebar (Assistant, History, Classifiers, Batch, Extractors, Audit log, Settings, Review),
+the pages, the status bar."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from ui.extractors_correction import ExtractionCorrections
 from ui.extractors_page import ExtractorsPage
 from ui.first_run import FirstRunPage
 from ui.history_view import HistoryView
+from ui.review_page import ReviewPage
 from ui.settings_view import SettingsView
 from ui.status_bar import StatusBar
 from ui.ui_state import UiState
@@ -40,8 +41,8 @@ from ui.worker import TaskDone, run_task, wait_for_all
 
 MINIMUM = (900, 600)
 DEFAULT = (1240, 800)
-PAGES = (("Assistant", "assistant"), ("History", "history"), ("Classifiers", "classifiers"),
-         ("Batch", "batch"), ("Extractors", "extractors"), ("Audit log", "audit"), ("Settings", "settings"))
+PAGES = (("Assistant", "assistant"), ("History", "history"), ("Classifiers", "classifiers"), ("Batch", "batch"),
+         ("Extractors", "extractors"), ("Audit log", "audit"), ("Settings", "settings"), ("Review", "review"))
 NO_MODEL = (ModelMissing, ModelCorrupt, ModelLoadFailed, OutOfMemory)
 
 
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.extract_corrections = ExtractionCorrections(assistant, self.assistant_page.result, self)
         self.audit = AuditView(assistant)
         self.settings = SettingsView(assistant)
+        self.review = ReviewPage(assistant)
         self._build()
         self.status = StatusBar()  # made after the pages, so Tab reaches it last
         self.setStatusBar(self.status)
@@ -103,7 +105,7 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
         for page in (self.home, self.history, self.classifiers, self.batch, self.extractors, self.audit,
-                     self.settings):
+                     self.settings, self.review):
             self.pages.addWidget(page)
         content = QWidget()
         content.setObjectName("content")
@@ -152,6 +154,7 @@ class MainWindow(QMainWindow):
         self.extract_corrections.profiles_changed.connect(self.extractors.refresh)
         self.corrections.profiles_changed.connect(self._refresh_saved_sets)
         self.settings.policy_changed.connect(self._refresh_status)
+        self.review.policy_changed.connect(self._refresh_status)
         self.settings.key_changed.connect(self._refresh_status)
         self.status.send_queued.connect(self.send_queued)
         self.batch.finished.connect(self._refresh_status)
@@ -173,7 +176,8 @@ class MainWindow(QMainWindow):
         if self.nav.currentRow() != index:
             self.nav.setCurrentRow(index)
         page = self.pages.currentWidget()
-        if isinstance(page, HistoryView | AuditView | SettingsView | ClassifiersPage | ExtractorsPage | BatchPage):
+        if isinstance(page, HistoryView | AuditView | SettingsView | ClassifiersPage | ExtractorsPage | BatchPage
+                      | ReviewPage):
             page.refresh()
         if page is self.assistant_page:
             self._refresh_saved_sets()

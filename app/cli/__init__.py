@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "app.cli.evals",
     "app.cli.models",
     "app.cli.redact",
+    "app.cli.review",
 )
 
 COMMANDS: dict[str, str] = {  # top-level command -> the module that registers it (the fast path)
@@ -51,6 +52,7 @@ COMMANDS: dict[str, str] = {  # top-level command -> the module that registers i
     "eval": "app.cli.evals",
     "models": "app.cli.models",
     "redact": "app.cli.redact",
+    "review": "app.cli.review",
 }
 
 

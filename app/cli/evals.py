@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         run_judge,
         run_local,
     )
+    from app.review import record_eval_run
     from app.runtime import open_assistant
     from inference.errors import InputInvalid
 
@@ -81,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
         costs = None if frontier else estimated_costs(assistant, evalset)
         report = build_report(evalset, assistant.host.engine().model_name, local, frontier, args.target,
                               costs, judge)
+        threshold = assistant.effective.policy.thresholds.for_task(evalset.task)
+        record_eval_run(assistant.store, evalset, local, threshold)  # the monthly review shows it (app.review)
     finally:
         assistant.close()
     if args.report:
