@@ -25,20 +25,27 @@ import tomli_w
 
 from app import egress, paths
 from inference.catalog import ModelChoice, resolve_model, starter_model_path
-from inference.download import CancelSignal, DownloadResult, ProgressFn, download
+from inference.download import CancelSignal, ProgressFn, download
+from inference.download import DownloadResult as DownloadResult  # re-exported for ui/
 from inference.errors import InhouseError, ModelMissing, ModelUnknown
 from inference.gguf import inspect_gguf
 from inference.models import (
-    CatalogEntry,
+    CatalogEntry as CatalogEntry,  # re-exported for ui/
+)
+from inference.models import (
     Hardware,
     InstalledModel,
     Recommendation,
-    detect_hardware,
     find_entry,
     load_catalog,
-    recommend,
+)
+from inference.models import (
+    detect_hardware as detect_hardware,
 )
 from inference.models import installed_models as _installed_in
+from inference.models import (
+    recommend as recommend,
+)
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,8 @@ from llama_cpp import llama_cpp as _bindings
 from llama_cpp.llama_grammar import LlamaGrammar
 
 from inference import backend as backends
-from inference.errors import Cancelled, ContextOverflow, InhouseError, ModelLoadFailed, OutOfMemory
+from inference.cancel import CancelToken as CancelToken
+from inference.errors import ContextOverflow, InhouseError, ModelLoadFailed, OutOfMemory
 from inference.gguf import GgufInfo, inspect_gguf
 from inference.prompting import ChatPrompter
 from inference.threads import ThreadChooser
@@ -57,24 +58,6 @@ def _parallel_sequences() -> Iterator[None]:
             yield
         finally:
             setattr(_bindings, "llama_context_default_params", original)  # noqa: B010
-
-
-class CancelToken:
-    """Set from any thread to stop a running task between two tokens."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def check(self) -> None:
-        if self._event.is_set():
-            raise Cancelled("Cancelled by the user.")
 
 
 @dataclass(frozen=True)

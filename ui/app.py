@@ -10,7 +10,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.assistant import Assistant
-from inference.errors import InhouseError
+from app.errors import InhouseError
 from ui.assets import icon, style_sheet
 from ui.main_window import MainWindow
 

@@ -14,12 +14,11 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
 
 from app.assistant import Assistant
+from app.errors import Cancelled, InhouseError
 from app.outcome import Action, Outcome
 from app.router import DenyReason
 from app.store import HistoryEntry
-from inference.engine import CancelToken
-from inference.errors import Cancelled, InhouseError
-from inference.tasks.base import TASK_NAMES
+from app.task_types import TASK_NAMES, CancelToken
 from ui.consent_gate import DialogConsentGate
 from ui.result_view import ResultView
 from ui.tasks_panel import TaskPanel

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.assistant import Assistant
+from app.errors import InhouseError
 from app.store import AuditEntry, VerifyResult
-from inference.errors import InhouseError
 from ui.explain import error_text
 from ui.file_dialogs import save_file
 from ui.formatting import local_time, task_title, usd

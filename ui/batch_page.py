@@ -29,7 +29,7 @@ from app.batch import BatchControl, BatchProgress, BatchReport, BatchSource, Esc
 from app.batch_export import export
 from app.batch_jobs import BatchJob
 from app.inputs import accepted_suffixes
-from inference.tasks.base import TASK_NAMES, TaskName, TaskSpec
+from app.task_types import TASK_NAMES, TaskName, TaskSpec
 from ui.batch_results import ResultsTable, progress_text
 from ui.classifiers_common import Banner, caption, section
 from ui.file_dialogs import open_files, open_folder, save_file

@@ -13,8 +13,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from app.assistant import Assistant
+from app.errors import ClassifierMissing
 from app.outcome import Outcome
-from inference.errors import ClassifierMissing
 from ui.classifier_dialog import NewClassifierDialog
 from ui.explain import describe_error
 from ui.result_view import ResultView

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from app.assistant import Assistant
 from app.classifier_files import Profile
 from app.classifiers import ProfileSummary
-from inference.errors import InputInvalid
+from app.errors import InputInvalid
 from ui.classifier_dialog import NewClassifierDialog
 from ui.classifiers_common import Banner, cell, table
 from ui.classifiers_learning import CandidatesTab, LabelFirstTab

@@ -19,9 +19,8 @@ from PySide6.QtWidgets import (
 from app.assistant import Assistant
 from app.classifier_files import Profile
 from app.classifiers import AddedExamples, read_examples
-from inference.classifier_head import FEW_EXAMPLES, MIN_EXAMPLES, TrainReport
-from inference.engine import CancelToken
-from inference.errors import Cancelled
+from app.errors import Cancelled
+from app.task_types import FEW_EXAMPLES, MIN_EXAMPLES, CancelToken, TrainReport
 from ui import plain_words
 from ui.classifiers_common import Banner, caption, cell, section, table
 from ui.file_dialogs import open_file

@@ -27,9 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.consent import ConsentChoice, ConsentDecision, ConsentRequest
+from app.redaction import INVISIBLE_MARK, SPACE_MARK, USER, Redaction, Span, mark_invisible, redact_more
 from app.router import usd
-from inference.redact import USER, Redaction, Span, redact_more
-from inference.redact_text import INVISIBLE_MARK, SPACE_MARK, mark_invisible
 from ui.formatting import task_title
 
 AUTO_COLOR = QColor("#fde68a")  # redacted on this device before the dialog opened

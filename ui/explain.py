@@ -11,11 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.consent import ConsentStatus
-from app.outcome import Action, Outcome
-from app.policy import PolicyError, PolicyLocked
-from app.router import DenyReason
-from app.tiers import TierKind
-from inference.errors import (
+from app.errors import (
     ClassifierFileInvalid,
     ClassifierMissing,
     ClassifierNotTrained,
@@ -30,6 +26,10 @@ from inference.errors import (
     NotEnoughExamples,
     ProviderUnavailable,
 )
+from app.outcome import Action, Outcome
+from app.policy import PolicyError, PolicyLocked
+from app.router import DenyReason
+from app.tiers import TierKind
 from ui.formatting import confidence_pair, task_title
 
 BadgeKind = Literal["local", "org", "cloud"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.router import usd
-from inference.tasks.base import TaskName
+from app.task_types import TaskName
 
 TASK_TITLES: dict[TaskName, str] = {"classify": "Classify", "extract": "Extract", "summarize": "Summarize"}
 

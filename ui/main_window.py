@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 
 from app.assistant import Assistant
 from app.consent import ConsentStatus
+from app.errors import InhouseError, ModelCorrupt, ModelLoadFailed, ModelMissing, OutOfMemory
 from app.outcome import Outcome
-from inference.errors import InhouseError, ModelCorrupt, ModelLoadFailed, ModelMissing, OutOfMemory
 from ui.assets import icon
 from ui.assistant_page import AssistantPage
 from ui.audit_view import AuditView

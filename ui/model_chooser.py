@@ -16,10 +16,9 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from app import models
-from inference.download import DownloadResult
-from inference.engine import CancelToken
-from inference.errors import Cancelled
-from inference.models import CatalogEntry
+from app.errors import Cancelled
+from app.models import CatalogEntry, DownloadResult
+from app.task_types import CancelToken
 from ui.explain import describe_error
 from ui.file_dialogs import open_file
 from ui.worker import TaskDone, run_task
@@ -239,7 +238,7 @@ def _path_of(entry: CatalogEntry, view: models.Overview) -> Path | None:
 
 def _overview(entries: Sequence[CatalogEntry]) -> models.Overview:
     """``models.overview`` over a given catalog (tests)."""
-    from inference.models import detect_hardware, recommend
+    from app.models import detect_hardware, recommend
 
     hardware = detect_hardware(probe_gpu=False)
     return models.Overview(tuple(entries), tuple(models.installed_models(entries)), None, models.active_model(),

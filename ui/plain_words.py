@@ -5,7 +5,7 @@ Pure functions of the classifier's cross-validated report (no widgets), so the w
 
 from __future__ import annotations
 
-from inference.classifier_head import TrainReport
+from app.task_types import TrainReport
 
 
 def percent(value: float) -> str:

@@ -30,12 +30,12 @@ from PySide6.QtWidgets import (
 )
 
 from app.assistant import Assistant
+from app.errors import InhouseError
 from app.review import Review, ReviewData, apply_threshold, current_month, review_store, thresholds_in_force
 from app.review_charts import histogram_chart, png, trend_chart
 from app.review_export import export_aggregate, write_aggregate
 from app.review_report import HEAD, NO_DATA, bill_rows, render_html
 from app.review_thresholds import ThresholdReview
-from inference.errors import InhouseError
 from ui.page import page_header
 from ui.worker import TaskDone, run_task
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from app import secrets
 from app.assistant import Assistant
-from inference.errors import InhouseError
+from app.errors import InhouseError
 from ui.explain import error_text
 from ui.formatting import short_model
 from ui.model_chooser import ModelChooser

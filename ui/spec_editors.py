@@ -23,10 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.errors import SchemaInvalid
 from app.paths import RESOURCES
-from inference.errors import SchemaInvalid
-from inference.summary_shape import MAX_BULLETS
-from inference.tasks.base import TLDR_WORDS, ClassifySpec, ExtractSpec, SummarizeSpec
+from app.task_types import MAX_BULLETS, TLDR_WORDS, ClassifySpec, ExtractSpec, SummarizeSpec
 from ui.assets import label_sets
 from ui.ui_state import UiState
 from ui.wheel import guard_wheel
@@ -148,7 +147,7 @@ class LabelsEditor(QWidget):
 
 def schema_problem(text: str) -> tuple[str, dict[str, Any] | None]:
     """Why ``text`` is not a usable JSON Schema for extraction (or ""), and the parsed schema."""
-    from inference.tasks.extract import check_schema
+    from app.task_types import check_schema
 
     try:
         schema = json.loads(text)

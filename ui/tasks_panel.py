@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inference.errors import InputInvalid
-from inference.tasks.base import TASK_NAMES, TaskName, TaskRequest, TaskSpec
+from app.errors import InputInvalid
+from app.task_types import TASK_NAMES, TaskName, TaskRequest, TaskSpec
 from ui.elided import ElidedLabel
 from ui.explain import error_text
 from ui.file_dialogs import open_file
