@@ -2,7 +2,8 @@
 
 Columns: id, source, answer, confidence, where it was answered (stayed on this device or not), the
 decision, whether it was queued for later, and the error for items that failed. An extraction's fields
-also get a column each (``answer.FIELD``), so a spreadsheet can sort and filter by them.
+also get a column each (``answer.FIELD``), so a spreadsheet can sort and filter by them. No cell is ever
+run as a formula: CSV text that starts like one gets a leading apostrophe; XLSX stores strings as strings.
 """
 
 from __future__ import annotations
@@ -74,13 +75,23 @@ def export(results: Path, target: Path) -> int:
     return _write_csv(target, columns, rows) if suffix == ".csv" else _write_xlsx(target, columns, rows)
 
 
+# A text cell a spreadsheet would run as a formula (CSV injection: "=HYPERLINK(...)" in a message, a
+# document or a model's answer). Such cells are written with a leading apostrophe, which Excel, LibreOffice
+# and Google Sheets read as "this is text" and do not show; numbers are never touched.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def _write_csv(target: Path, columns: list[str], rows: Iterator[dict[str, Any]]) -> int:
     count = 0
     with target.open("w", encoding="utf-8-sig", newline="") as f:  # the BOM makes Excel read UTF-8
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         for r in rows:
-            writer.writerow(r)
+            writer.writerow({column: inert(value) for column, value in r.items()})
             count += 1
     return count
 

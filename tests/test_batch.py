@@ -177,6 +177,8 @@ def test_export_csv_jsonl_xlsx(tmp_path: Path) -> None:
     assert [r["id"] for r in table] == ["a.pdf", "b.pdf", "c.pdf"]
     assert table[0]["answer.total"] == "12.5" and table[0]["stayed_local"] == "True"
     assert table[1]["error"].startswith("b.pdf is password") and table[2]["queued"] == "True"
+    assert table[2]["answer.note"] == "'=1+1"  # a spreadsheet shows it as text, never runs it
+    assert table[0]["answer.date"] == "2026-11-02" and table[0]["confidence"] == "0.91"  # others untouched
 
     import openpyxl
 
