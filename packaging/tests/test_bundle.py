@@ -127,7 +127,7 @@ def test_the_model_answers_from_the_bundle(results: dict[str, Run]) -> None:
     assert run.code == 0, run.err
     answer = json.loads(run.out)
     assert answer["output"] in LABELS.split(",")
-    assert answer["tier"] == "local"
+    assert answer["tier"] == "device"
     assert 0.0 <= answer["confidence"] <= 1.0
 
 
@@ -207,7 +207,7 @@ def test_an_escalation_from_the_bundle_is_redacted_audited_and_restored(tmp_path
     for raw in ("Jane Roe", "jane.roe@example.com", "4111 1111 1111 1111", "7946 0958"):
         assert raw not in sent, raw
     answer = json.loads(run.out)
-    assert answer["tier"] != "local"
+    assert answer["tier"] == "cloud"
     assert "Jane Roe" in answer["output"] and "jane.roe@example.com" in answer["output"]  # restored here
     assert audit.code == 0, audit.err
     rows = json.loads(audit.out)
