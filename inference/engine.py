@@ -4,8 +4,8 @@
 - Offloads all layers to the GPU when the build can, and falls back to the CPU when that fails.
 - Reuses the KV cache for the longest shared prompt prefix (task instructions and few-shot examples are
   evaluated once, not per message).
-- Scores fixed continuations (labels) sharing the prompt's KV state: one pass over the prompt, then
-  one batched decode of all labels' tokens in parallel sequences (NOTES A2).
+- Scores fixed continuations (labels), texts and span paths sharing the prompt's KV state: the scoring
+  passes live in ``inference.engine_scoring`` (mixed in; NOTES A2).
 - Greedy generation that records each token's log-probability under the model, with an optional grammar
   and cancellation between tokens.
 - Before every request, sets llama.cpp's thread counts to the cores free now (``inference.threads``).
@@ -22,18 +22,18 @@ from pathlib import Path
 from typing import Any
 
 import llama_cpp
-import numpy as np
 from llama_cpp import llama_cpp as _bindings
 from llama_cpp.llama_grammar import LlamaGrammar
 
 from inference import backend as backends
 from inference.cancel import CancelToken as CancelToken
+from inference.engine_scoring import PARALLEL_SEQS, ScoringPasses
+from inference.engine_scoring import PathScores as PathScores  # re-exported: part of the engine API
 from inference.errors import ContextOverflow, InhouseError, ModelLoadFailed, OutOfMemory
 from inference.gguf import GgufInfo, inspect_gguf
 from inference.prompting import ChatPrompter
 from inference.threads import ThreadChooser
 
-_PARALLEL_SEQS = 16  # sequences in the one unified KV cache: seq 0 is the prompt, 1.. are labels
 _PARAMS_LOCK = threading.Lock()
 
 
@@ -48,7 +48,7 @@ def _parallel_sequences() -> Iterator[None]:
 
     def params() -> Any:
         p = original()
-        p.n_seq_max = _PARALLEL_SEQS
+        p.n_seq_max = PARALLEL_SEQS
         p.kv_unified = True
         return p
 
@@ -79,15 +79,7 @@ class Generation:
     finish: str  # "stop" (end of turn / EOS) | "length"
 
 
-@dataclass(frozen=True)
-class PathScores:
-    """``tokens[j]``: log-probability of a path's token j; ``watch[j, w]``: of watch token w right after it."""
-
-    tokens: np.ndarray[Any, np.dtype[np.float32]]
-    watch: np.ndarray[Any, np.dtype[np.float32]]
-
-
-class LocalEngine:
+class LocalEngine(ScoringPasses):
     """A loaded GGUF model. Thread-safe: every call holds the engine's lock."""
 
     def __init__(self, config: EngineConfig) -> None:
@@ -210,16 +202,6 @@ class LocalEngine:
         except RuntimeError as exc:
             raise OutOfMemory(f"llama.cpp failed to evaluate the prompt: {exc}") from exc
 
-    def _last_logprobs(self) -> np.ndarray[Any, np.dtype[np.float32]]:
-        ptr = llama_cpp.llama_get_logits_ith(self._llm.ctx, -1)
-        logits = np.ctypeslib.as_array(ptr, shape=(self._n_vocab,))
-        shifted = logits - logits.max()
-        result: np.ndarray[Any, np.dtype[np.float32]] = (shifted - np.log(np.exp(shifted).sum())).astype(np.float32)
-        return result
-
-    def _last_logprob_of(self, token: int) -> float:
-        return self._logprob_at(-1, token)
-
     def forward(self, tokens: Sequence[int]) -> None:
         """One forward pass over ``tokens`` from an empty cache (the floor the bench compares against)."""
         with self.lock:
@@ -227,187 +209,6 @@ class LocalEngine:
             self._llm.reset()  # type: ignore[no-untyped-call]
             self._check_fits(len(tokens))
             self._eval(tokens)
-
-    def score_continuations(
-        self,
-        prompt: Sequence[int],
-        continuations: Sequence[Sequence[int]],
-        cancel: CancelToken | None = None,
-    ) -> list[float]:
-        """Total log-probability of each continuation after ``prompt``, sharing the prompt's KV state.
-
-        The prompt is evaluated once. Each continuation's first token is scored from the prompt's logits.
-        The remaining tokens go into batched decodes, each continuation in its own sequence sharing the
-        prompt's cache cells (``llama_memory_seq_cp`` copies no data in a unified cache); afterwards those
-        sequences are dropped and ``n_tokens`` rewound to the prompt (NOTES A2).
-        """
-        with self.lock:
-            if any(not c for c in continuations):
-                raise ValueError("empty continuation")
-            depth = len(prompt)
-            self._check_fits(depth + max((len(c) for c in continuations), default=0))
-            self.fit_threads()
-            self._feed(prompt)
-            first_lp = self._last_logprobs()
-            tails = [0.0] * len(continuations)
-            self._score_indexes(depth, continuations, list(range(len(continuations))), tails, cancel)
-            self._llm.n_tokens = depth
-            return [float(first_lp[c[0]]) + t for c, t in zip(continuations, tails, strict=True)]
-
-    def token_logprobs(self, prompt: Sequence[int], continuation: Sequence[int],
-                       cancel: CancelToken | None = None) -> list[float]:
-        """Each token's log-probability when ``continuation`` follows ``prompt`` (teacher forcing): one
-        pass over the continuation on top of the prompt's cached state (so any text can be scored)."""
-        with self.lock:
-            if not continuation:
-                return []
-            depth = len(prompt)
-            self._check_fits(depth + len(continuation))
-            self._feed(prompt)
-            out = [float(self._last_logprobs()[continuation[0]])]
-            llm = self._llm
-            for start in range(0, len(continuation) - 1, self.config.n_batch):
-                if cancel:
-                    cancel.check()
-                piece = list(continuation[start : start + self.config.n_batch + 1])
-                llm.n_tokens = depth + start
-                out += self._row_logprobs(depth + start, piece)
-            llm.n_tokens = depth
-            return out
-
-    def _row_logprobs(self, at: int, piece: list[int]) -> list[float]:
-        """Decode ``piece[:-1]`` at position ``at`` (sequence 0) with logits for every row; return the
-        log-probability of each next token ``piece[1:]``."""
-        llm = self._llm
-        llm._ctx.kv_cache_seq_rm(-1, at, -1)
-        batch = llm._batch.batch
-        for n, token in enumerate(piece[:-1]):
-            batch.token[n], batch.pos[n], batch.n_seq_id[n], batch.logits[n] = token, at + n, 1, True
-            batch.seq_id[n][0] = 0
-        batch.n_tokens = len(piece) - 1
-        if llama_cpp.llama_decode(llm.ctx, batch) != 0:
-            raise OutOfMemory("llama.cpp could not score the text (no room in the context).")
-        return [self._logprob_at(n, piece[n + 1]) for n in range(len(piece) - 1)]
-
-    def _score_indexes(self, depth: int, conts: Sequence[Sequence[int]], indexes: list[int], tails: list[float],
-                       cancel: CancelToken | None) -> None:
-        for group in self._groups(depth, conts, indexes):
-            if cancel:
-                cancel.check()
-            self._score_group(depth, conts, group, tails)
-
-    def _groups(self, depth: int, conts: Sequence[Sequence[int]], indexes: list[int], fed: int = -1,
-                ) -> Iterator[list[int]]:
-        """Split continuation indexes into decodes that fit the batch, the sequence ids and the cache
-        (``fed``: tokens of each continuation that go into the decode, relative to its length)."""
-        group: list[int] = []
-        used = 0
-        room = min(self.config.n_batch, self.n_ctx - depth)
-        for idx in indexes:
-            need = len(conts[idx]) + fed
-            if need == 0:
-                continue
-            if group and (used + need > room or len(group) >= _PARALLEL_SEQS - 1):
-                yield group
-                group, used = [], 0
-            group.append(idx)
-            used += need
-        if group:
-            yield group
-
-    def _score_group(self, depth: int, conts: Sequence[Sequence[int]], group: list[int], tails: list[float]) -> None:
-        llm = self._llm
-        memory = llm._ctx.memory
-        llm._ctx.kv_cache_seq_rm(-1, depth, -1)
-        batch = llm._batch.batch
-        targets: list[tuple[int, int, int]] = []  # (continuation, batch row, token whose logprob we want)
-        n = 0
-        for seq, idx in enumerate(group, start=1):
-            llama_cpp.llama_memory_seq_cp(memory, 0, seq, 0, depth)
-            cont = conts[idx]
-            for j, token in enumerate(cont[:-1]):
-                batch.token[n], batch.pos[n], batch.n_seq_id[n], batch.logits[n] = token, depth + j, 1, True
-                batch.seq_id[n][0] = seq
-                targets.append((idx, n, cont[j + 1]))
-                n += 1
-        batch.n_tokens = n
-        try:
-            if llama_cpp.llama_decode(llm.ctx, batch) != 0:
-                raise OutOfMemory("llama.cpp could not score the labels (no room in the context).")
-            for idx, row, token in targets:
-                tails[idx] += self._logprob_at(row, token)
-        finally:
-            for seq in range(1, len(group) + 1):
-                llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
-
-    def score_paths(
-        self, prompt: Sequence[int], paths: Sequence[Sequence[int]], watch: Sequence[int],
-        cancel: CancelToken | None = None,
-    ) -> list[PathScores]:
-        """For each token path after ``prompt``: the log-probability of each of its tokens, and of each
-        ``watch`` token right after each of its tokens (one decode reads every prefix of every path).
-
-        Like ``score_continuations``, the paths share the prompt's KV cells in parallel sequences; unlike
-        it, every token of a path is fed, so ``watch`` (e.g. the end of the answer) is read after the last
-        one too. Used to score every prefix of a span as a complete answer in one pass.
-        """
-        with self.lock:
-            if any(not p for p in paths):
-                raise ValueError("empty path")
-            depth = len(prompt)
-            self._check_fits(depth + max((len(p) for p in paths), default=0))
-            self._feed(prompt)
-            first = self._last_logprobs()
-            out = [PathScores(np.zeros(len(p), np.float32), np.zeros((len(p), len(watch)), np.float32))
-                   for p in paths]
-            for i, path in enumerate(paths):
-                out[i].tokens[0] = first[path[0]]
-            for group in self._groups(depth, paths, list(range(len(paths))), fed=0):
-                if cancel:
-                    cancel.check()
-                self._path_group(depth, paths, group, list(watch), out)
-            self._llm.n_tokens = depth
-            return out
-
-    def _path_group(self, depth: int, paths: Sequence[Sequence[int]], group: list[int], watch: list[int],
-                    out: list[PathScores]) -> None:
-        llm = self._llm
-        memory = llm._ctx.memory
-        llm._ctx.kv_cache_seq_rm(-1, depth, -1)
-        batch = llm._batch.batch
-        rows: list[tuple[int, int, int]] = []  # (path, batch row, token position in the path)
-        n = 0
-        for seq, idx in enumerate(group, start=1):
-            llama_cpp.llama_memory_seq_cp(memory, 0, seq, 0, depth)
-            for j, token in enumerate(paths[idx]):
-                batch.token[n], batch.pos[n], batch.n_seq_id[n], batch.logits[n] = token, depth + j, 1, True
-                batch.seq_id[n][0] = seq
-                rows.append((idx, n, j))
-                n += 1
-        batch.n_tokens = n
-        try:
-            if llama_cpp.llama_decode(llm.ctx, batch) != 0:
-                raise OutOfMemory("llama.cpp could not score the spans (no room in the context).")
-            for idx, row, j in rows:
-                logprobs = self._row_distribution(row)
-                path = paths[idx]
-                if j + 1 < len(path):
-                    out[idx].tokens[j + 1] = logprobs[path[j + 1]]
-                out[idx].watch[j] = logprobs[watch]
-        finally:
-            for seq in range(1, len(group) + 1):
-                llama_cpp.llama_memory_seq_rm(memory, seq, -1, -1)
-
-    def _row_distribution(self, row: int) -> np.ndarray[Any, np.dtype[np.float32]]:
-        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self._llm.ctx, row), shape=(self._n_vocab,))
-        top = float(logits.max())
-        result: np.ndarray[Any, np.dtype[np.float32]] = logits - (top + np.log(np.exp(logits - top).sum()))
-        return result
-
-    def _logprob_at(self, row: int, token: int) -> float:
-        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self._llm.ctx, row), shape=(self._n_vocab,))
-        top = float(logits.max())
-        return float(logits[token]) - top - float(np.log(np.exp(logits - top).sum()))
 
     def generate(
         self,
@@ -435,7 +236,7 @@ class LocalEngine:
                     finish = "stop"
                     break
                 tokens.append(token)
-                logprobs.append(self._last_logprob_of(token))
+                logprobs.append(self._logprob_at(-1, token))
                 if on_token:
                     on_token(self.token_piece(token).decode("utf-8", errors="replace"))
                 if len(tokens) >= max_tokens:
