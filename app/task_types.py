@@ -15,6 +15,7 @@ from inference.tasks.base import TASK_NAMES as TASK_NAMES
 from inference.tasks.base import TLDR_WORDS as TLDR_WORDS
 from inference.tasks.base import ClassifySpec as ClassifySpec
 from inference.tasks.base import ExtractSpec as ExtractSpec
+from inference.tasks.base import FieldConfidence as FieldConfidence
 from inference.tasks.base import SummarizeSpec as SummarizeSpec
 from inference.tasks.base import TaskName as TaskName
 from inference.tasks.base import TaskRequest as TaskRequest

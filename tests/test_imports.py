@@ -76,6 +76,50 @@ def test_cli_classify_one_line_imports_nothing_heavy(tmp_path: Path, starter_mod
     assert _run(code, tmp_path / "home") == []
 
 
+# ``inhouse gui`` until the main window first paints (#11): the pages not shown first are built (and their
+# modules imported) when first opened; the key store is read, the schema template checked and the model
+# loaded after the paint. Qt itself and the Assistant page are what the first paint needs.
+GUI_DEFERRED = (
+    *(m for m in HEAVY if m not in ("PySide6", "shiboken6")),
+    "ui.history_view", "ui.classifiers_page", "ui.batch_page", "ui.extractors_page", "ui.audit_view",
+    "ui.settings_view", "ui.review_page", "ui.policy_form",
+    "app.extractors", "inference.tasks.extract",
+)
+
+GUI_FIRST_PAINT = (
+    "import json, os, sys\n"
+    "os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+    "deferred = json.loads(sys.argv[1])\n"
+    "import app.assistant, ui.app, ui.main_window\n"  # the order of ``inhouse gui`` (app/cli/gui.py)
+    "from PySide6.QtCore import QEvent, QObject, QTimer\n"
+    "seen = []\n"
+    "class FirstPaint(QObject):\n"
+    "    def eventFilter(self, obj, event):\n"
+    "        if not seen and event.type() == QEvent.Type.Paint:\n"
+    "            seen.append(sorted(m for m in deferred if m in sys.modules))\n"
+    "            QTimer.singleShot(100, obj.close)\n"
+    "        return False\n"
+    "build = ui.main_window.MainWindow.__init__\n"
+    "def watched(self, *args, **kwargs):\n"
+    "    build(self, *args, **kwargs)\n"
+    "    self.first_paint = FirstPaint(self)\n"
+    "    self.installEventFilter(self.first_paint)\n"
+    "ui.main_window.MainWindow.__init__ = watched\n"
+    "from app.cli import main\n"
+    "assert main(['gui']) == 0\n"
+    "print('LOADED=' + json.dumps(seen[0]))\n"
+)
+
+
+def test_gui_imports_nothing_deferred_before_the_first_paint(tmp_path: Path) -> None:
+    env = {**os.environ, "INHOUSE_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, "-c", GUI_FIRST_PAINT, json.dumps(GUI_DEFERRED)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    line = next(x for x in reversed(proc.stdout.splitlines()) if x.startswith("LOADED="))
+    assert json.loads(line.removeprefix("LOADED=")) == []
+
+
 def test_the_check_sees_a_heavy_import(tmp_path: Path) -> None:
     """The probe itself works: a module that does load is reported."""
     assert _run("import jsonschema\nreport()\n", tmp_path / "home") == ["jsonschema"]

@@ -29,7 +29,7 @@ from inference.errors import (
     ProviderUnavailable,
 )
 from inference.tasks.base import ClassifySpec, ExtractSpec, FieldConfidence, SummarizeSpec, TaskRequest, TaskResult
-from tests.ui_checks import app_style, clipped_widgets
+from tests.ui_checks import app_style, clipped_widgets, settle
 from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.gui
@@ -62,6 +62,8 @@ def make_window(qtbot: QtBot, assistant: Assistant) -> MainWindow:
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    # the key store is first read in the background after the first paint (#11); the status bar then says
+    qtbot.waitUntil(lambda: window.status.network.property("state") != "checking", timeout=10_000)
     return window
 
 
@@ -177,6 +179,8 @@ def audit(window: MainWindow) -> None:
 def settings(window: MainWindow) -> None:
     secrets.set_api_key("sk-ant-layout")
     window.show_page(window.pages.indexOf(window.settings))
+    chooser = window.settings.model.chooser  # built when first opened (#11): its model list is read
+    settle(lambda: not chooser.reading and bool(chooser.buttons))  # in the background, then shown
 
 
 def settings_bottom(window: MainWindow) -> None:

@@ -46,6 +46,8 @@ def window(qtbot: QtBot, assistant: Assistant) -> MainWindow:
     window = MainWindow(assistant, load_model=False)
     qtbot.addWidget(window)
     window.show()
+    # the key store is first read in the background after the first paint (#11); the status bar then says
+    qtbot.waitUntil(lambda: window.status.network.property("state") != "checking", timeout=10_000)
     return window
 
 

@@ -6,7 +6,8 @@ Used by tests/test_ui_layout.py and tests/test_ui_access.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import QRect, Qt
@@ -150,3 +151,13 @@ def focus_chain(window: QWidget, limit: int = 20_000) -> list[QWidget]:
         if widget is start:
             break
     return order
+
+
+def settle(done: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    """Process Qt events until ``done()`` (work that finishes in the background, e.g. a page's first read)."""
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, "did not settle in time"
+        QApplication.processEvents()
+        time.sleep(0.005)
+    QApplication.processEvents()

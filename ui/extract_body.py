@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.extractors import FieldConfidence
 from app.outcome import Outcome
+from app.task_types import FieldConfidence
 from ui.extract_correction import FieldCorrectionDialog
 from ui.formatting import confidence_pair
 

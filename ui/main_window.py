@@ -3,8 +3,12 @@ the pages, the status bar."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -21,23 +25,27 @@ from app.assistant import Assistant
 from app.consent import ConsentStatus
 from app.errors import InhouseError, ModelCorrupt, ModelLoadFailed, ModelMissing, OutOfMemory
 from app.outcome import Outcome
+from app.tiers import TierKind
 from ui.assets import icon
 from ui.assistant_page import AssistantPage
-from ui.audit_view import AuditView
-from ui.batch_page import BatchPage
 from ui.classifiers_common import page_icon
 from ui.classifiers_correction import CorrectionController
-from ui.classifiers_page import ClassifiersPage
 from ui.consent_gate import DialogConsentGate
 from ui.extractors_correction import ExtractionCorrections
-from ui.extractors_page import ExtractorsPage
 from ui.first_run import FirstRunPage
-from ui.history_view import HistoryView
-from ui.review_page import ReviewPage
-from ui.settings_view import SettingsView
+from ui.lazy_pages import LazyPages
 from ui.status_bar import StatusBar
 from ui.ui_state import UiState
 from ui.worker import TaskDone, run_task, wait_for_all
+
+if TYPE_CHECKING:  # the other pages are imported when first opened (#11): see ``_build_page``
+    from ui.audit_view import AuditView
+    from ui.batch_page import BatchPage
+    from ui.classifiers_page import ClassifiersPage
+    from ui.extractors_page import ExtractorsPage
+    from ui.history_view import HistoryView
+    from ui.review_page import ReviewPage
+    from ui.settings_view import SettingsView
 
 MINIMUM = (900, 600)
 DEFAULT = (1240, 800)
@@ -57,7 +65,15 @@ def queue_report(outcomes: list[Outcome], left: int) -> str:
     return " ".join(parts)
 
 
+LAZY_PAGES = ("history", "classifiers", "batch", "extractors", "audit", "settings", "review")
+FALLBACK_START_MS = 2000  # deferred start-up work runs by then even if the window was never painted
+
+
 class MainWindow(QMainWindow):
+    """The Assistant page is built at once; the other pages when first opened (or first asked for, e.g.
+    ``window.settings``), so the first paint does not wait for them, nor for their imports (the keyring
+    backends, the review charts...). The model starts loading once the window has painted (#11)."""
+
     model_settled = Signal()  # the model finished loading, or failed to (``inhouse gui --screenshot`` waits)
 
     def __init__(self, assistant: Assistant, *, load_model: bool = True) -> None:
@@ -68,24 +84,19 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(*MINIMUM)
         self.resize(*DEFAULT)
         self.ui_state = UiState()
+        self._after_paint: list[Callable[[], None]] | None = []  # None once the window has painted
         self.gate = DialogConsentGate(self)
         self.assistant_page = AssistantPage(assistant, self.gate)
         self.first_run = FirstRunPage()
-        self.history = HistoryView(assistant)
-        self.classifiers = ClassifiersPage(assistant)
-        self.batch = BatchPage(assistant)
         self.corrections = CorrectionController(assistant, self.assistant_page.result, self)
-        self.extractors = ExtractorsPage(assistant)
         self.extract_corrections = ExtractionCorrections(assistant, self.assistant_page.result, self)
-        self.audit = AuditView(assistant)
-        self.settings = SettingsView(assistant)
-        self.review = ReviewPage(assistant)
         self._build()
         self.status = StatusBar()  # made after the pages, so Tab reaches it last
         self.setStatusBar(self.status)
         self._connect()
         self._restore()
-        self.status.refresh(assistant)
+        self.status.refresh(assistant, key_checked=False)
+        self.after_first_paint(self._check_key)
         self.model_loaded = False
         if load_model:
             self.load_model()
@@ -104,9 +115,9 @@ class MainWindow(QMainWindow):
         self.home.addWidget(self.first_run)
         self.pages = QStackedWidget()
         self.pages.setObjectName("pages")
-        for page in (self.home, self.history, self.classifiers, self.batch, self.extractors, self.audit,
-                     self.settings, self.review):
-            self.pages.addWidget(page)
+        self.pages.addWidget(self.home)
+        self.lazy = LazyPages(self.pages, {name: partial(self._build_page, name) for name in LAZY_PAGES},
+                              lambda: self.status)
         content = QWidget()
         content.setObjectName("content")
         inner = QVBoxLayout(content)
@@ -114,6 +125,75 @@ class MainWindow(QMainWindow):
         inner.addWidget(self.pages)
         layout.addWidget(content, 1)
         self.setCentralWidget(root)
+
+    def _build_page(self, name: str) -> QWidget:  # noqa: C901 - one branch per page, each a few lines
+        assistant = self.assistant
+        if name == "history":
+            from ui.history_view import HistoryView
+
+            history = HistoryView(assistant)
+            history.use_again.connect(self._use_again)
+            history.changed.connect(self._refresh_status)
+            return history
+        if name == "classifiers":
+            from ui.classifiers_page import ClassifiersPage
+
+            return ClassifiersPage(assistant)
+        if name == "batch":
+            from ui.batch_page import BatchPage
+
+            batch = BatchPage(assistant)
+            batch.finished.connect(self._refresh_status)
+            return batch
+        if name == "extractors":
+            from ui.extractors_page import ExtractorsPage
+
+            return ExtractorsPage(assistant)
+        if name == "audit":
+            from ui.audit_view import AuditView
+
+            return AuditView(assistant)
+        if name == "settings":
+            from ui.settings_view import SettingsView
+
+            settings = SettingsView(assistant)
+            settings.policy_changed.connect(self._refresh_status)
+            settings.key_changed.connect(self._refresh_status)
+            settings.model.chooser.model_chosen.connect(self.switch_model)
+            return settings
+        from ui.review_page import ReviewPage
+
+        review = ReviewPage(assistant)
+        review.policy_changed.connect(self._refresh_status)
+        return review
+
+    @property
+    def history(self) -> HistoryView:
+        return cast("HistoryView", self.lazy.get("history"))
+
+    @property
+    def classifiers(self) -> ClassifiersPage:
+        return cast("ClassifiersPage", self.lazy.get("classifiers"))
+
+    @property
+    def batch(self) -> BatchPage:
+        return cast("BatchPage", self.lazy.get("batch"))
+
+    @property
+    def extractors(self) -> ExtractorsPage:
+        return cast("ExtractorsPage", self.lazy.get("extractors"))
+
+    @property
+    def audit(self) -> AuditView:
+        return cast("AuditView", self.lazy.get("audit"))
+
+    @property
+    def settings(self) -> SettingsView:
+        return cast("SettingsView", self.lazy.get("settings"))
+
+    @property
+    def review(self) -> ReviewPage:
+        return cast("ReviewPage", self.lazy.get("review"))
 
     def _sidebar(self) -> QWidget:
         side = QWidget()
@@ -148,22 +228,15 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.assistant_page.outcome_ready.connect(self._after_outcome)
-        self.history.use_again.connect(self._use_again)
-        self.history.changed.connect(self._refresh_status)
-        self.corrections.profiles_changed.connect(self.classifiers.refresh)
-        self.extract_corrections.profiles_changed.connect(self.extractors.refresh)
+        self.corrections.profiles_changed.connect(lambda: self.lazy.refresh("classifiers"))
+        self.extract_corrections.profiles_changed.connect(lambda: self.lazy.refresh("extractors"))
         self.corrections.profiles_changed.connect(self._refresh_saved_sets)
-        self.settings.policy_changed.connect(self._refresh_status)
-        self.review.policy_changed.connect(self._refresh_status)
-        self.settings.key_changed.connect(self._refresh_status)
         self.status.send_queued.connect(self.send_queued)
-        self.batch.finished.connect(self._refresh_status)
         self.status.add_key.connect(self.show_key_settings)
         self.assistant_page.result.add_key.connect(self.show_key_settings)
         self.assistant_page.result.send_queue.connect(self.send_queued)
         self.first_run.retry.connect(self.load_model)
         self.first_run.chooser.model_chosen.connect(self.switch_model)
-        self.settings.model.chooser.model_chosen.connect(self.switch_model)
         for i in range(len(PAGES)):
             QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, lambda i=i: self.nav.setCurrentRow(i))
         self.nav.setCurrentRow(0)
@@ -172,13 +245,15 @@ class MainWindow(QMainWindow):
     def show_page(self, index: int) -> None:
         if index < 0:
             return
+        name = self.lazy.name_at(index)
+        if name is not None:
+            self.lazy.get(name)
         self.pages.setCurrentIndex(index)
         if self.nav.currentRow() != index:
             self.nav.setCurrentRow(index)
         page = self.pages.currentWidget()
-        if isinstance(page, HistoryView | AuditView | SettingsView | ClassifiersPage | ExtractorsPage | BatchPage
-                      | ReviewPage):
-            page.refresh()
+        if name is not None:
+            self.lazy.refresh(name)
         if page is self.assistant_page:
             self._refresh_saved_sets()
         focused = QApplication.focusWidget()
@@ -211,11 +286,32 @@ class MainWindow(QMainWindow):
             self.show_first_run(err)
             return
         self.status.set_engine_loading(choice.path.stem)
-        run_task(host.engine, self._model_done)
+        self.after_first_paint(lambda: run_task(host.engine, self._model_done))
+
+    def after_first_paint(self, work: Callable[[], None]) -> None:
+        """Run ``work`` once the window has first painted (at once if it has): start-up work that the
+        window need not wait for (the model load) does not compete with building and painting it (#11)."""
+        if self._after_paint is None:
+            work()
+            return
+        if not self._after_paint:
+            QTimer.singleShot(FALLBACK_START_MS, self, self._painted)  # never shown (or never exposed): run anyway
+        self._after_paint.append(work)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)
+        if self._after_paint is not None:
+            QTimer.singleShot(0, self, self._painted)  # after this paint has reached the screen
+
+    def _painted(self) -> None:
+        pending, self._after_paint = self._after_paint or [], None
+        for work in pending:
+            work()
 
     def switch_model(self) -> None:
         """Load the model just chosen, once no run or training is using the current one."""
-        if self.assistant_page.busy or self.classifiers.training.busy:
+        classifiers = cast("ClassifiersPage | None", self.lazy.built.get("classifiers"))
+        if self.assistant_page.busy or (classifiers is not None and classifiers.training.busy):
             QTimer.singleShot(500, self.switch_model)
             return
         self.model_loaded = False
@@ -235,8 +331,13 @@ class MainWindow(QMainWindow):
         self.model_loaded = True
         self.home.setCurrentWidget(self.assistant_page)
         self.status.set_engine(engine.backend.name, engine.model_name, engine.backend.reason)
-        self.settings.model.refresh()
+        self._refresh_model_box()
         self.model_settled.emit()
+
+    def _refresh_model_box(self) -> None:
+        settings = cast("SettingsView | None", self.lazy.built.get("settings"))
+        if settings is not None:
+            settings.model.refresh()
 
     def show_first_run(self, error: BaseException) -> None:
         """Show the page that offers a model to download or choose, with what went wrong (the page's
@@ -252,6 +353,12 @@ class MainWindow(QMainWindow):
 
     def _refresh_status(self) -> None:
         self.status.refresh(self.assistant)
+
+    def _check_key(self) -> None:
+        """The first read of the key store finds its backend (100+ ms, more with a desktop keyring): done in
+        the background after the first paint; the status bar then reads the key again, now quickly."""
+        source = self.assistant.key_source
+        run_task(lambda: source(TierKind.CLOUD), lambda _done: self._refresh_status())
 
     def send_queued(self) -> None:
         if self.assistant_page.busy:
@@ -301,9 +408,13 @@ class MainWindow(QMainWindow):
         self.gate.deny_all()
         self.assistant_page.cancel()
         self.assistant.stop_redaction_training()  # a background retraining stops at its next step
-        self.classifiers.cancel()
-        self.batch.shutdown()
-        self.settings.model.chooser.cancel()  # a download stops at its next chunk; nothing half-done is kept
+        built = self.lazy.built
+        if "classifiers" in built:
+            self.classifiers.cancel()
+        if "batch" in built:
+            self.batch.shutdown()
+        if "settings" in built:
+            self.settings.model.chooser.cancel()  # a download stops at its next chunk; nothing half-done is kept
         self.first_run.chooser.cancel()
         wait_for_all(15_000)
         super().closeEvent(event)

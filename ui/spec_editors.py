@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QFontDatabase, QResizeEvent
+from PySide6.QtGui import QFontDatabase, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -204,6 +204,7 @@ class SchemaEditor(QWidget):
         self._problem = ""
         self._template_text = ""
         self._custom_text = ""
+        self._stale = False
         self.set_template(SCHEMA_TEMPLATES[0])
 
     def template(self) -> str:
@@ -237,7 +238,15 @@ class SchemaEditor(QWidget):
         self.editor.blockSignals(True)
         self.editor.setPlainText(text)
         self.editor.blockSignals(False)
-        self._validate()
+        if self.isVisible():
+            self._validate()
+        else:  # checked when shown or asked: at start-up not before the window's first paint (#11)
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._stale:
+            QTimer.singleShot(0, self.problem)
 
     def _edited(self) -> None:
         text = self.editor.toPlainText()
@@ -251,6 +260,7 @@ class SchemaEditor(QWidget):
 
     def _validate(self) -> None:
         self._timer.stop()
+        self._stale = False
         self._problem, self._schema = schema_problem(self.editor.toPlainText())
         ok = ""
         if self._schema is not None:
@@ -261,7 +271,7 @@ class SchemaEditor(QWidget):
         self.changed.emit()
 
     def problem(self) -> str:
-        if self._timer.isActive():
+        if self._timer.isActive() or self._stale:
             self._validate()
         return self._problem
 

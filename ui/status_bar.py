@@ -55,11 +55,16 @@ class StatusBar(QStatusBar):
         self.engine.setText("No usable model")
         self.engine.setToolTip(text)
 
-    def refresh(self, assistant: Assistant) -> None:
-        """Re-read the policy-dependent and stored parts (after a run, a settings change...)."""
+    def refresh(self, assistant: Assistant, *, key_checked: bool = True) -> None:
+        """Re-read the policy-dependent and stored parts (after a run, a settings change...). With
+        ``key_checked=False`` the key store is not read (at start-up it is read off the GUI thread, #11)."""
         policy = assistant.effective.policy.escalation
-        has_key = policy.mode != "never" and bool(assistant.key_source(TierKind.CLOUD))
-        if policy.mode == "never":
+        has_key = policy.mode != "never" and key_checked and bool(assistant.key_source(TierKind.CLOUD))
+        if policy.mode != "never" and not key_checked:
+            self.network.setText("Cloud")
+            self.network.setToolTip("Looking for an API key…")
+            state = "checking"
+        elif policy.mode == "never":
             self.network.setText("Cloud off")
             self.network.setToolTip("Escalation is turned off by policy: everything stays on this device.")
             state = "off"
