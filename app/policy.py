@@ -11,25 +11,34 @@ An invalid file never widens what may leave the device: each key it sets badly (
 cannot be read at all, every key it could set) takes its *safest* value from ``app.policy_schema``,
 and each problem is reported in ``EffectivePolicy.problems`` naming the file, the key and the fault.
 Keys set in the admin file (validly or not) are locked: the user file cannot change them.
+
+Reading one file into a ``Layer`` is ``app.policy_files``; this module layers them into the typed view
+(``Policy``) and writes the user file.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import stat
 import tempfile
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, cast
 
 import tomli_w
 
 from app import paths
-from app.policy_schema import KEYS, SPECS, Issue, KeySpec, parse_document, show, tighter
+from app.policy_files import Layer, LayerName, check_file, file_state, read_document, read_layer
+from app.policy_schema import KEYS, SPECS, KeySpec, tighter
 from inference.errors import InhouseError
+
+__all__ = [  # reading the files lives in app.policy_files; Layer, check_file, file_state, read_layer stay here too
+    "AuditPayload", "EffectivePolicy", "EscalationPolicy", "Layer", "LayerName", "LearningPolicy", "Mode",
+    "OrgConsent", "OrgPolicy", "Policy", "PolicyError", "PolicyLocked", "PrivacyPolicy", "Setting", "Source",
+    "Thresholds", "Uncalibrated", "WhenDown", "check_file", "default_policy", "file_state", "load_policy",
+    "read_layer", "remove_user_setting", "resolve", "safest_policy", "save_user_setting",
+]  # fmt: skip
 
 Mode = Literal["never", "ask", "auto"]
 OrgConsent = Literal["ask", "none"]
@@ -37,8 +46,6 @@ WhenDown = Literal["queue", "next"]
 AuditPayload = Literal["full", "hash"]
 Uncalibrated = Literal["ask", "keep", "accept"]
 Source = Literal["default", "user", "admin", "safest"]
-LayerName = Literal["user", "admin", "admin override"]
-MAX_POLICY_BYTES = 1_000_000
 
 log = logging.getLogger("inhouse.policy")
 
@@ -149,21 +156,6 @@ class EffectivePolicy:
         return self.settings[key].locked
 
 
-@dataclass(frozen=True)
-class Layer:
-    """What one file contributes: valid values, keys falling back to safest, and problems found."""
-
-    name: LayerName
-    path: Path
-    values: dict[str, object] = field(default_factory=dict)
-    safest_keys: frozenset[str] = frozenset()
-    problems: tuple[str, ...] = ()
-
-    @property
-    def touched(self) -> frozenset[str]:
-        return frozenset(self.values) | self.safest_keys
-
-
 def _build(values: Mapping[str, object]) -> Policy:
     v = values
     return Policy(
@@ -176,12 +168,7 @@ def _build(values: Mapping[str, object]) -> Policy:
             monthly_budget_usd=cast(float, v["escalation.monthly_budget_usd"]),
             max_output_tokens=cast(int, v["escalation.max_output_tokens"]),
         ),
-        thresholds=Thresholds(
-            classify=cast(float, v["thresholds.classify"]),
-            extract=cast(float, v["thresholds.extract"]),
-            summarize=cast(float, v["thresholds.summarize"]),
-            uncalibrated=cast(Uncalibrated, v["thresholds.uncalibrated"]),
-        ),
+        thresholds=_thresholds(v, "thresholds.{}", cast(Uncalibrated, v["thresholds.uncalibrated"])),
         privacy=PrivacyPolicy(
             store_history=cast(bool, v["privacy.store_history"]),
             retention_days=cast(int, v["privacy.retention_days"]),
@@ -201,11 +188,7 @@ def _build_org(v: Mapping[str, object]) -> OrgPolicy:
         allowed_models=tuple(cast(tuple[str, ...], v["org.allowed_models"])),
         consent=cast(OrgConsent, v["org.consent"]),
         redact=cast(bool, v["org.redact"]),
-        thresholds=Thresholds(
-            classify=cast(float, v["org.classify_threshold"]),
-            extract=cast(float, v["org.extract_threshold"]),
-            summarize=cast(float, v["org.summarize_threshold"]),
-        ),
+        thresholds=_thresholds(v, "org.{}_threshold"),
         when_down=cast(WhenDown, v["org.when_down"]),
         schema_format=cast(str, v["org.schema_format"]),
         ca_bundle=cast(str, v["org.ca_bundle"]),
@@ -213,6 +196,12 @@ def _build_org(v: Mapping[str, object]) -> OrgPolicy:
         max_output_tokens=cast(int, v["org.max_output_tokens"]),
         max_in_flight=cast(int, v["org.max_in_flight"]),
     )
+
+
+def _thresholds(v: Mapping[str, object], key: str, uncalibrated: Uncalibrated = "ask") -> Thresholds:
+    """The three task thresholds, read from the keys ``key`` names (``{}`` = the task)."""
+    classify, extract, summarize = (cast(float, v[key.format(task)]) for task in ("classify", "extract", "summarize"))
+    return Thresholds(classify, extract, summarize, uncalibrated)
 
 
 def safest_policy() -> Policy:
@@ -223,88 +212,6 @@ def safest_policy() -> Policy:
 def default_policy() -> Policy:
     """The built-in defaults (what applies with no policy files)."""
     return _build({spec.key: spec.default for spec in KEYS})
-
-
-# --- reading files -----------------------------------------------------------------------------
-
-
-def _read_document(path: Path) -> tuple[dict[str, object] | None, str]:
-    """``(document, "")``, ``(None, "")`` when the file does not exist, or ``(None, why)`` when unusable.
-
-    Never blocks (a FIFO is refused, not read) and never raises for what is at ``path``."""
-    try:
-        data = _read_regular_file(path)
-    except FileNotFoundError:
-        return (None, "is a link to a file that does not exist") if _is_link(path) else (None, "")
-    except _NotRegular as exc:
-        return None, str(exc)
-    except OSError as exc:
-        return None, f"cannot be read ({exc.strerror or exc})"
-    try:
-        return tomllib.loads(data.decode("utf-8")), ""
-    except UnicodeDecodeError:
-        return None, "is not UTF-8 text"
-    except tomllib.TOMLDecodeError as exc:
-        return None, f"is not valid TOML ({exc})"
-
-
-class _NotRegular(OSError):
-    pass
-
-
-def _read_regular_file(path: Path) -> bytes:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as fh:
-        mode = os.fstat(fh.fileno()).st_mode
-        if not stat.S_ISREG(mode):
-            raise _NotRegular("is not a regular file (a folder, a pipe or a device)")
-        data = fh.read(MAX_POLICY_BYTES + 1)
-    if len(data) > MAX_POLICY_BYTES:
-        raise _NotRegular(f"is larger than {MAX_POLICY_BYTES // 1_000_000} MB")
-    return data
-
-
-def _is_link(path: Path) -> bool:
-    try:
-        return path.is_symlink()
-    except OSError:
-        return False
-
-
-def file_state(path: Path | None) -> str:
-    """"present", "not present" or why it cannot be used (for `policy show` and `doctor`); never raises."""
-    if path is None:
-        return "not set"
-    doc, why = _read_document(path)
-    return why if why else ("present" if doc is not None else "not present")
-
-
-def _consequence(issue: Issue, name: LayerName) -> str:
-    locked = " (locked)" if name != "user" else ""
-    if len(issue.keys) == 1:
-        (key,) = issue.keys
-        return f"using the safest value {show(SPECS[key].safest)}{locked} until it is fixed"
-    sections = {SPECS[key].section for key in issue.keys}
-    scope = f"[{sections.pop()}] setting" if len(sections) == 1 else "setting"
-    return f"every {scope} the file does not set validly uses its safest value{locked} until it is fixed"
-
-
-def read_layer(name: LayerName, path: Path) -> Layer:
-    """Read and validate one policy file; never raises for a bad file."""
-    label = f"{name} policy {path}"
-    doc, why = _read_document(path)
-    if doc is None and not why:
-        return Layer(name, path)
-    if doc is None:
-        locked = " (locked)" if name != "user" else ""
-        problem = f"{label}: {why}; every setting it could change uses its safest value{locked} until fixed"
-        return Layer(name, path, safest_keys=frozenset(SPECS), problems=(problem,))
-    parsed = parse_document(doc)
-    problems = tuple(
-        f"{label}: {issue.where + ': ' if issue.where else ''}{issue.message}; {_consequence(issue, name)}"
-        for issue in parsed.issues
-    )
-    return Layer(name, path, parsed.values, parsed.safest_keys, problems)
 
 
 # --- layering ----------------------------------------------------------------------------------
@@ -401,14 +308,6 @@ def load_policy(user_path: Path | None = None, admin_path: Path | None = None) -
     return effective
 
 
-def check_file(path: Path) -> list[str]:
-    """Every error in the policy file at ``path``, each naming the key and the fault; empty when valid."""
-    doc, why = _read_document(path)
-    if doc is None:
-        return [f"{path}: {why or 'no such file'}"]
-    return [f"{path}: {i.where + ': ' if i.where else ''}{i.message}" for i in parse_document(doc).issues]
-
-
 # --- writing the user file (Settings page, `inhouse policy set`) --------------------------------
 
 
@@ -420,7 +319,7 @@ def _spec(key: str) -> KeySpec:
 
 
 def _user_document(path: Path) -> dict[str, object]:
-    doc, why = _read_document(path)
+    doc, why = read_document(path)
     if why:
         raise PolicyError(
             f"Cannot update {path}: it {why}.",
