@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from app.profile_files import NAME_PATTERN, array_from_json, array_to_json
+from app.profile_files import ARRAY_SCHEMA, FileKind, array_from_json, array_to_json, read_document
 from app.profile_files import check_name as _check_name
 from inference.calibration import FloatArray
 from inference.classifier_head import Head, LabelFigures, TrainReport
@@ -32,7 +32,7 @@ from inference.errors import ClassifierFileInvalid
 
 FORMAT = "inhouse-classifier"
 FORMAT_VERSION = 1
-MAX_FILE_BYTES = 64 * 1024 * 1024
+KIND = FileKind("classifier", "a", FORMAT, FORMAT_VERSION, ClassifierFileInvalid)
 SOURCES = ("user", "correction", "frontier", "import")
 MAX_EXAMPLE_CHARS = 20_000
 MAX_LABEL_CHARS = 200
@@ -106,7 +106,7 @@ def head_fingerprint(head: Head, embedding: EmbeddingModel) -> str:
 
 
 def check_name(name: str) -> str:
-    return _check_name(name, "classifier")
+    return _check_name(name, KIND.noun)
 
 
 # -- writing ----------------------------------------------------------------------------------------
@@ -137,29 +137,7 @@ def _head_to_json(trained: TrainedHead) -> dict[str, Any]:
 
 def parse_profile(raw: bytes, origin: str) -> Profile:
     """A validated profile from a file's bytes; anything wrong raises ``ClassifierFileInvalid``."""
-    if len(raw) > MAX_FILE_BYTES:
-        raise ClassifierFileInvalid(f"{origin} is {len(raw) / 1e6:.0f} MB; a classifier file is at most "
-                                    f"{MAX_FILE_BYTES // 1_000_000} MB.")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ClassifierFileInvalid(f"{origin} is not a classifier file (not valid JSON: {err}).") from err
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ClassifierFileInvalid(f"{origin} is not an Inhouse classifier file.")
-    if isinstance(data.get("format_version"), int) and data["format_version"] > FORMAT_VERSION:
-        raise ClassifierFileInvalid(f"{origin} was written by a newer Inhouse (format {data['format_version']}).",
-                                    hint="Nothing was imported. Update Inhouse, then import it again.")
-    import jsonschema  # loaded only when a profile file is read (a plain classify reads none, #11)
-
-    try:
-        jsonschema.validate(data, _SCHEMA)
-    except jsonschema.ValidationError as err:
-        where = "/".join(str(p) for p in err.absolute_path) or "the top level"
-        raise ClassifierFileInvalid(f"{origin} is damaged: {err.message} (at {where}).") from err
-    return _profile_from_json(data, origin)
-
-
-def _profile_from_json(data: dict[str, Any], origin: str) -> Profile:
+    data = read_document(raw, origin, KIND, _SCHEMA)
     labels = tuple(data["labels"])
     if len({label.casefold() for label in labels}) != len(labels):
         raise ClassifierFileInvalid(f"{origin} is damaged: a label appears twice.")
@@ -169,8 +147,6 @@ def _profile_from_json(data: dict[str, Any], origin: str) -> Profile:
     if unknown:
         raise ClassifierFileInvalid(f"{origin} is damaged: examples use unknown labels {sorted(unknown)}.")
     trained = _head_from_json(data["head"], labels, origin) if data["head"] is not None else None
-    if not NAME_PATTERN.match(data["name"]):
-        raise ClassifierFileInvalid(f"{origin} is damaged: '{data['name']}' is not a valid classifier name.")
     return Profile(data["name"], labels, examples, candidates, trained, data["revision"],
                    data["created"], data["updated"])
 
@@ -210,11 +186,6 @@ def _report_from_json(data: dict[str, Any]) -> TrainReport:
 _TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_EXAMPLE_CHARS}
 _STAMP = {"type": "string", "maxLength": 64}
 _NUMBER = {"type": "number"}
-_ARRAY = {
-    "type": "object", "required": ["shape", "float32"],
-    "properties": {"shape": {"type": "array", "items": {"type": "integer", "minimum": 1}, "maxItems": 2},
-                   "float32": {"type": "string"}},
-}  # fmt: skip
 _REPORT = {
     "type": "object",
     "required": ["examples", "folds", "c", "temperature", "cv_accuracy", "cv_ece", "cv_ece_uncalibrated",
@@ -233,7 +204,7 @@ _HEAD = {
     "required": ["trained", "embedding", "c", "temperature", "coef", "intercept", "examples_sha256", "sha256",
                  "report"],
     "properties": {
-        "trained": _STAMP, "c": _NUMBER, "temperature": _NUMBER, "coef": _ARRAY, "intercept": _ARRAY,
+        "trained": _STAMP, "c": _NUMBER, "temperature": _NUMBER, "coef": ARRAY_SCHEMA, "intercept": ARRAY_SCHEMA,
         "examples_sha256": {"type": "string"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         "embedding": {"type": "object", "required": ["name", "size_bytes", "dim", "pooling"], "properties": {
             "name": {"type": "string"}, "size_bytes": {"type": "integer", "minimum": 0},

@@ -23,11 +23,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema
 import numpy as np
 
-from app.profile_files import ARRAY_SCHEMA, array_from_json, array_to_json, check_name
-from inference.errors import ExtractorFileInvalid, InhouseError, SchemaInvalid, SchemaUnsupported
+from app.profile_files import ARRAY_SCHEMA, FileKind, array_from_json, array_to_json, read_document
+from inference.errors import ExtractorFileInvalid, SchemaInvalid, SchemaUnsupported
 from inference.extractor_tagger import FEATURES, FieldCalibration, FieldReport, Tagger, TaggerReport
 from inference.tasks.extract import check_schema
 from inference.tasks.extract_plan import FieldPlan, plan_fields
@@ -35,7 +34,7 @@ from inference.token_features import TokenModel
 
 FORMAT = "inhouse-extractor"
 FORMAT_VERSION = 1
-MAX_FILE_BYTES = 64 * 1024 * 1024
+KIND = FileKind("extractor", "an", FORMAT, FORMAT_VERSION, ExtractorFileInvalid)
 MAX_EXAMPLE_CHARS = 20_000
 SOURCES = ("user", "correction", "frontier", "import")
 Span = tuple[int, int]
@@ -136,28 +135,7 @@ def _tagger_to_json(trained: TrainedTagger) -> dict[str, Any]:
 
 def parse_profile(raw: bytes, origin: str) -> Profile:
     """A validated profile from a file's bytes; anything wrong raises ``ExtractorFileInvalid``."""
-    if len(raw) > MAX_FILE_BYTES:
-        raise ExtractorFileInvalid(f"{origin} is larger than an extractor file can be.")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ExtractorFileInvalid(f"{origin} is not an extractor file (not valid JSON: {err}).") from err
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ExtractorFileInvalid(f"{origin} is not an Inhouse extractor file.")
-    if isinstance(data.get("format_version"), int) and data["format_version"] > FORMAT_VERSION:
-        raise ExtractorFileInvalid(f"{origin} was written by a newer Inhouse (format {data['format_version']}).",
-                                   hint="Nothing was imported. Update Inhouse, then import it again.")
-    try:
-        jsonschema.validate(data, _SCHEMA)
-    except jsonschema.ValidationError as err:
-        where = "/".join(str(p) for p in err.absolute_path) or "the top level"
-        raise ExtractorFileInvalid(f"{origin} is damaged: {err.message} (at {where}).") from err
-    return _profile_from_json(data, origin)
-
-
-def _profile_from_json(data: dict[str, Any], origin: str) -> Profile:
-    if not isinstance(data["name"], str) or not _valid_name(data["name"]):
-        raise ExtractorFileInvalid(f"{origin} is damaged: '{data['name']}' is not a valid extractor name.")
+    data = read_document(raw, origin, KIND, _SCHEMA)
     try:
         _, fields = learnable_fields(data["schema"])
     except (SchemaInvalid, SchemaUnsupported) as err:
@@ -168,14 +146,6 @@ def _profile_from_json(data: dict[str, Any], origin: str) -> Profile:
     trained = _tagger_from_json(data["tagger"], fields, origin) if data["tagger"] is not None else None
     return Profile(data["name"], data["schema"], fields, examples, trained, data["revision"], data["created"],
                    data["updated"])
-
-
-def _valid_name(name: str) -> bool:
-    try:
-        check_name(name, "extractor")
-    except InhouseError:
-        return False
-    return True
 
 
 def _example(data: dict[str, Any], fields: tuple[str, ...], origin: str) -> Example:

@@ -1,4 +1,5 @@
-"""What classifier and extractor profile files share: names, float arrays as base64, atomic writes.
+"""What classifier and extractor profile files share: names, float arrays as base64, atomic writes, and
+reading a file up to its checked JSON (``read_document``; each kind then reads its own fields).
 
 Profiles are data only (JSON, weights as base64 little-endian float32), never pickle, so importing a file
 cannot run code; every array is checked for its shape and for non-finite numbers when it is read.
@@ -8,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ import numpy as np
 
 from inference.errors import InhouseError, InputInvalid
 
+MAX_FILE_BYTES = 64 * 1024 * 1024
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 F32Array = np.ndarray[Any, np.dtype[np.float32]]
 
@@ -63,3 +67,44 @@ def atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """What tells one kind of profile file from another: its noun, format tag, version and error."""
+
+    noun: str  # "classifier"
+    article: str  # "a" or "an", before the noun
+    format: str  # the file's "format" value, e.g. "inhouse-classifier"
+    version: int
+    invalid: type[InhouseError]  # raised for anything wrong with a file
+
+    @property
+    def a_noun(self) -> str:
+        return f"{self.article} {self.noun}"
+
+
+def read_document(raw: bytes, origin: str, kind: FileKind, schema: dict[str, Any]) -> dict[str, Any]:
+    """A profile file's JSON, checked for size, format, version and ``schema``; else ``kind.invalid``."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise kind.invalid(f"{origin} is {len(raw) / 1e6:.0f} MB; {kind.a_noun} file is at most "
+                           f"{MAX_FILE_BYTES // 1_000_000} MB.")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise kind.invalid(f"{origin} is not {kind.a_noun} file (not valid JSON: {err}).") from err
+    if not isinstance(data, dict) or data.get("format") != kind.format:
+        raise kind.invalid(f"{origin} is not an Inhouse {kind.noun} file.")
+    if isinstance(data.get("format_version"), int) and data["format_version"] > kind.version:
+        raise kind.invalid(f"{origin} was written by a newer Inhouse (format {data['format_version']}).",
+                           hint="Nothing was imported. Update Inhouse, then import it again.")
+    import jsonschema  # loaded only when a profile file is read (a plain classify reads none, #11)
+
+    try:
+        jsonschema.validate(data, schema)
+    except jsonschema.ValidationError as err:
+        where = "/".join(str(p) for p in err.absolute_path) or "the top level"
+        raise kind.invalid(f"{origin} is damaged: {err.message} (at {where}).") from err
+    if not NAME_PATTERN.match(data["name"]):
+        raise kind.invalid(f"{origin} is damaged: '{data['name']}' is not a valid {kind.noun} name.")
+    return data
