@@ -118,14 +118,8 @@ def profile_for_outcome(store: ClassifierStore, outcome: Outcome) -> Profile:
         raise InputInvalid("Only classification results can be corrected.")
     if spec.classifier:
         return store.get(spec.classifier)
-    matches = []
-    for name in store.names():
-        try:
-            profile = store.get(name)
-        except (ClassifierFileInvalid, InputInvalid):
-            continue
-        if set(profile.labels) == set(spec.labels):
-            matches.append((profile.trained is not None, profile.updated, profile.name, profile))
+    matches = [(p.trained is not None, p.updated, p.name, p) for p in store.profiles()
+               if set(p.labels) == set(spec.labels)]
     if not matches:
         raise ClassifierMissing(
             f"No classifier has the labels {', '.join(spec.labels)}.",

@@ -21,16 +21,13 @@ Which classify requests use a trained head (``find_for_spec``, called by ``Engin
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 
-from app import paths
 from app.classifier_files import (
+    KIND,
     MAX_EXAMPLE_CHARS,
     MAX_LABEL_CHARS,
     MAX_LABELS,
@@ -39,7 +36,6 @@ from app.classifier_files import (
     Example,
     Profile,
     TrainedHead,
-    check_name,
     examples_digest,
     parse_profile,
     profile_to_json,
@@ -52,11 +48,11 @@ from app.classifier_learning import (
     read_examples,
     suggest_for_labelling,
 )
-from app.profile_files import atomic_write
+from app.profile_store import ProfileStore, StoreKind, TrainProgress, now
 from inference.classifier_head import TrainReport, check_counts, fit_head
 from inference.embedding import Embedder
 from inference.engine import CancelToken
-from inference.errors import ClassifierFileInvalid, ClassifierMissing, ClassifierNotTrained, InputInvalid
+from inference.errors import ClassifierMissing, ClassifierNotTrained, InputInvalid
 from inference.tasks.base import ClassifySpec
 
 __all__ = [
@@ -64,7 +60,7 @@ __all__ = [
     "TrainProgress", "classify_text", "escalation_rate", "read_examples", "suggest_for_labelling",
 ]  # fmt: skip
 
-TrainProgress = Callable[[str, int, int], None]  # (stage: "embedding" | "fitting" | "done", done, total)
+# TrainProgress stages: "embedding" | "fitting" | "done"
 
 
 @dataclass(frozen=True)
@@ -90,66 +86,18 @@ class AddedExamples:
     unchanged: int
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+class ClassifierStore(ProfileStore[Profile, ProfileSummary]):
+    """Classifier profiles on disk (``app.profile_store``: atomic writes, list, import, export)."""
 
+    kind = StoreKind(KIND, "classifiers", ClassifierMissing, parse_profile, profile_to_json)
 
-class ClassifierStore:
-    """Profiles on disk. Safe to share between threads; every write replaces the file atomically."""
+    def _summary(self, p: Profile) -> ProfileSummary:
+        t = p.trained
+        return ProfileSummary(p.name, p.labels, p.counts(), t is not None, p.stale, p.revision,
+                              t.fingerprint if t else "", t.report if t else None, len(p.candidates))
 
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self._lock = threading.RLock()
-        self._loaded: dict[str, tuple[tuple[int, int], Profile]] = {}
-
-    @classmethod
-    def open_default(cls) -> ClassifierStore:
-        return cls(paths.current().data_dir / "classifiers")
-
-    @property
-    def cache_dir(self) -> Path:
-        return self.root / "cache"
-
-    def path(self, name: str) -> Path:
-        return self.root / f"{check_name(name)}.json"
-
-    # -- reading ------------------------------------------------------------------------------------
-    def names(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        return sorted(p.stem for p in self.root.glob("*.json") if p.is_file())
-
-    def get(self, name: str) -> Profile:
-        path = self.path(name)
-        with self._lock:
-            try:
-                stat = path.stat()
-            except FileNotFoundError:
-                raise ClassifierMissing(f"There is no classifier named '{name}'.") from None
-            stamp = (stat.st_mtime_ns, stat.st_size)
-            cached = self._loaded.get(name)
-            if cached and cached[0] == stamp:
-                return cached[1]
-            profile = parse_profile(path.read_bytes(), path.name)
-            if profile.name != name:
-                raise ClassifierFileInvalid(f"{path.name} holds the classifier '{profile.name}', not '{name}'.")
-            self._loaded[name] = (stamp, profile)
-            return profile
-
-    def summaries(self) -> list[ProfileSummary]:
-        """Every profile, damaged files included (with their error), for the list and the UI page."""
-        result = []
-        for name in self.names():
-            try:
-                p = self.get(name)
-            except (ClassifierFileInvalid, InputInvalid) as err:
-                result.append(ProfileSummary(name, error=str(err)))
-                continue
-            t = p.trained
-            result.append(ProfileSummary(
-                p.name, p.labels, p.counts(), t is not None, p.stale, p.revision, t.fingerprint if t else "",
-                t.report if t else None, len(p.candidates)))
-        return result
+    def _damaged(self, name: str, error: str) -> ProfileSummary:
+        return ProfileSummary(name, error=error)
 
     def find_for_spec(self, spec: ClassifySpec, model_key: str) -> Profile | None:
         """The trained profile a classify request should use, or None for zero-shot (see module doc)."""
@@ -161,25 +109,15 @@ class ClassifierStore:
                                    f"not {', '.join(spec.labels)}.", hint="Leave out --labels, or match them.")
             return profile
         wanted = set(spec.labels)
-        matches = []
-        for name in self.names():
-            try:
-                profile = self.get(name)
-            except (ClassifierFileInvalid, InputInvalid):
-                continue  # a damaged file must not break classification; `classifiers list` shows it
-            if profile.trained and set(profile.labels) == wanted and profile.trained.embedding.key == model_key:
-                matches.append((profile.trained.trained, profile.name, profile))
-        return max(matches)[2] if matches else None
+        return self.latest_trained(lambda p: set(p.labels) == wanted and p.trained is not None
+                                   and p.trained.embedding.key == model_key)
 
     # -- changing -----------------------------------------------------------------------------------
     def create(self, name: str, labels: Iterable[str]) -> Profile:
         clean = _check_labels([label.strip() for label in labels])
         with self._lock:
-            taken = {n.casefold() for n in self.names()}
-            if check_name(name).casefold() in taken:
-                raise InputInvalid(f"A classifier named '{name}' already exists.",
-                                   hint="Choose another name, or remove it first.")
-            return self._write(Profile(name, clean, created=_now()), bump=False)
+            self._check_free(name)
+            return self._write(Profile(name, clean, created=now()), bump=False)
 
     def add_examples(self, name: str, examples: Iterable[tuple[str, str]], source: str = "user") -> AddedExamples:
         if source not in SOURCES:
@@ -211,15 +149,6 @@ class ClassifierStore:
                 self._write(replace(profile, examples=tuple(by_text.values())))
             return AddedExamples(added, relabelled, unchanged)
 
-    def remove_examples(self, name: str, texts: Iterable[str]) -> int:
-        drop = {t.strip() for t in texts}
-        with self._lock:
-            profile = self.get(name)
-            kept = tuple(e for e in profile.examples if e.text not in drop)
-            if len(kept) != len(profile.examples):
-                self._write(replace(profile, examples=kept))
-            return len(profile.examples) - len(kept)
-
     def add_label(self, name: str, label: str) -> Profile:
         with self._lock:
             profile = self.get(name)
@@ -236,12 +165,6 @@ class ClassifierStore:
             return self._write(replace(
                 profile, labels=labels, trained=None, examples=tuple(e for e in profile.examples if e.label != label),
                 candidates=tuple(c for c in profile.candidates if c.label != label)))
-
-    def remove(self, name: str) -> None:
-        with self._lock:
-            self.get(name)  # a clear error when it does not exist
-            self.path(name).unlink()
-            self._loaded.pop(name, None)
 
     # -- training -----------------------------------------------------------------------------------
     def train(
@@ -260,42 +183,11 @@ class ClassifierStore:
         if progress:
             progress("fitting", 0, 1)
         head, report = fit_head(vectors, y, labels)
-        trained = TrainedHead(head, embedder.model, _now(), examples_digest(profile.examples), report)
-        with self._lock:
-            current = self.get(name)
-            if current.labels != labels:
-                raise InputInvalid(f"The labels of '{name}' changed during training.", hint="Train it again.")
-            saved = self._write(replace(current, trained=trained))
+        trained = TrainedHead(head, embedder.model, now(), examples_digest(profile.examples), report)
+        saved = self._save_trained(name, trained, lambda current: current.labels == labels, "labels")
         if progress:
             progress("done", 1, 1)
         return saved, report
-
-    # -- sharing ------------------------------------------------------------------------------------
-    def export(self, name: str, path: Path, *, include_examples: bool = True) -> Path:
-        """Write the profile as one file; without examples the receiver can classify but not retrain."""
-        profile = self.get(name)
-        atomic_write(Path(path), _dump(profile, include_examples=include_examples))
-        return Path(path)
-
-    def import_file(self, path: Path, *, name: str | None = None, replace_existing: bool = False) -> Profile:
-        """Validate a classifier file and add it (as ``name``, else under its own name)."""
-        path = Path(path)
-        if not path.is_file():
-            raise InputInvalid(f"No such file: {path}")
-        if path.stat().st_size > 64 * 1024 * 1024:
-            raise ClassifierFileInvalid(f"{path.name} is too large to be a classifier file.")
-        profile = parse_profile(path.read_bytes(), path.name)
-        if name is not None:
-            profile = replace(profile, name=check_name(name))
-        with self._lock:
-            taken = {n.casefold(): n for n in self.names()}
-            existing = taken.get(profile.name.casefold())
-            if existing is not None and not replace_existing:
-                raise InputInvalid(f"A classifier named '{existing}' already exists.",
-                                   hint="Import it under another name (--name), or replace it (--replace).")
-            if existing is not None and existing != profile.name:
-                self.remove(existing)
-            return self._write(profile, bump=False)
 
     # -- learning from use --------------------------------------------------------------------------
     def add_candidate(self, name: str, text: str, label: str, source: str = "frontier") -> bool:
@@ -307,7 +199,7 @@ class ClassifierStore:
                 return False
             if any(e.text == text for e in profile.examples) or any(c.text == text for c in profile.candidates):
                 return False
-            self._write(replace(profile, candidates=(*profile.candidates, Candidate(text, label, _now(), source))))
+            self._write(replace(profile, candidates=(*profile.candidates, Candidate(text, label, now(), source))))
             return True
 
     def accept_candidates(self, name: str, texts: Iterable[str] | None = None) -> int:
@@ -327,17 +219,6 @@ class ClassifierStore:
             if chosen:
                 self._write(replace(profile, candidates=tuple(c for c in profile.candidates if c not in chosen)))
             return len(chosen)
-
-    # -- internals ----------------------------------------------------------------------------------
-    def _write(self, profile: Profile, *, bump: bool = True) -> Profile:
-        if bump:
-            profile = replace(profile, revision=profile.revision + 1)
-        profile = replace(profile, updated=_now(), created=profile.created or _now())
-        path = self.path(profile.name)
-        atomic_write(path, _dump(profile))
-        stat = path.stat()
-        self._loaded[profile.name] = ((stat.st_mtime_ns, stat.st_size), profile)
-        return profile
 
 
 def _check_usable(profile: Profile, model_key: str) -> None:
@@ -366,10 +247,3 @@ def _pick(candidates: tuple[Candidate, ...], texts: Iterable[str] | None) -> lis
         return list(candidates)
     wanted = {t.strip() for t in texts}
     return [c for c in candidates if c.text in wanted]
-
-
-def _dump(profile: Profile, *, include_examples: bool = True) -> bytes:
-    import json
-
-    data = profile_to_json(profile, include_examples=include_examples)
-    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
