@@ -7,7 +7,8 @@
   ``inhouse batch classify`` over a .txt of the same lines: seconds per message each way, and the ratio.
   (A local daemon could at best bring a separate command down to the batch's per-message time plus the
   client's start-up: this is the figure the choice "batch, no daemon" in README.md rests on.)
-A fresh INHOUSE_HOME is used; its first command (which creates the database) is not timed.
+A fresh INHOUSE_HOME is used; its first command (which creates the database and writes any missing bytecode
+caches: a PYTHONDONTWRITEBYTECODE in the environment is dropped, as bench_gui.py explains) is not timed.
 Prints a table, then one JSON line.
 """
 
@@ -94,6 +95,7 @@ def main() -> None:
         home = Path(tmp)
         env = {**os.environ, "INHOUSE_HOME": str(home)}
         env.pop("ANTHROPIC_API_KEY", None)  # a local-only measurement: nothing may leave
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # commands run with bytecode caches, as an installed app has
         results: dict[str, object] = bench_one_line(env, 1 if quick else RUNS)
         results.update(bench_batch(env, home, 3 if quick else BATCH_N))
     results["machine"] = {**info, "loadavg_after": load_average()}

@@ -29,6 +29,7 @@ from app.task_types import MAX_BULLETS, TLDR_WORDS, ClassifySpec, ExtractSpec, S
 from ui.assets import label_sets
 from ui.ui_state import UiState
 from ui.wheel import guard_wheel
+from ui.worker import TaskDone, run_task
 
 SCHEMA_TEMPLATES = ("invoice", "contact", "meeting")
 LABEL_LINES_MAX = 4
@@ -245,8 +246,12 @@ class SchemaEditor(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        if self._stale:
-            QTimer.singleShot(0, self.problem)
+        if self._stale:  # the first check loads jsonschema (~0.1 s): in the pool, then again here, at once
+            text = self.editor.toPlainText()
+            run_task(lambda: schema_problem(text), self._checked_in_pool)
+
+    def _checked_in_pool(self, _done: TaskDone[object]) -> None:
+        self.problem()
 
     def _edited(self) -> None:
         text = self.editor.toPlainText()
