@@ -103,3 +103,33 @@ def test_a_month_with_no_data_says_so(qtbot: QtBot, inhouse_home: Path) -> None:
     assert window.pages.currentWidget() is window.review
     wait_for_all()
     a.close()
+
+
+def test_saving_the_review_starts_at_home_then_where_the_last_file_went(
+        qtbot: QtBot, assistant: Assistant, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The review's Save and Export use the app's file dialogs (ui/file_dialogs), not the folder the app was
+    started from; a folder that can't be written to says so instead of a traceback. Qt's modal dialog is
+    replaced by one that records where it opened and answers as a person would."""
+    from PySide6.QtWidgets import QFileDialog, QWidget
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    answers = [str(reports / "march.html"), str(reports / "aggregate.json"), str(tmp_path / "missing" / "r.html")]
+    opened_at: list[str] = []
+
+    def pick(parent: QWidget, title: str, where: str, file_filter: str) -> tuple[str, str]:
+        opened_at.append(where)
+        return answers[len(opened_at) - 1], file_filter
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(pick))
+    page = ReviewPage(assistant)
+    qtbot.addWidget(page)
+    _loaded(qtbot, page)
+    page.save_html.click()
+    assert opened_at == [str(Path.home() / f"inhouse-review-{current_month()}.html")]
+    assert "<svg" in (reports / "march.html").read_text("utf-8") and page.message.text().startswith("Saved")
+    page.export.click()
+    assert opened_at[1] == str(reports / "inhouse-aggregate.json")
+    assert (reports / "aggregate.json").exists() and page.message.text().startswith("Exported")
+    page.save_html.click()  # a folder that does not exist
+    assert page.message.text().startswith("Not saved:") and "another folder" in page.message.text()

@@ -14,7 +14,6 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -32,8 +31,10 @@ from ui.explain import error_text
 from ui.file_dialogs import save_file
 from ui.formatting import local_time, task_title, usd
 from ui.page import page_header
+from ui.tables import fit_columns
 
 COLUMNS = ("#", "When", "Task", "Sent to", "Consent", "Tokens", "Cost", "Outcome")
+WRAPPING = (3, 4, 7)  # the long columns share the width left and wrap: the table never scrolls sideways
 CONSENT_WORDS = {"allow_once": "Allowed once", "allow_session": "Allowed for the session",
                  "auto": "Automatic (admin policy)", "deny": "Denied",
                  "admin_org": "Not needed: organisation's server (admin policy)"}
@@ -143,10 +144,7 @@ class AuditView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        header = self.table.horizontalHeader()
-        for col in range(len(COLUMNS)):
-            mode = QHeaderView.ResizeMode.Stretch if col == 7 else QHeaderView.ResizeMode.ResizeToContents
-            header.setSectionResizeMode(col, mode)
+        fit_columns(self.table, wrapping=WRAPPING)
         self.table.itemSelectionChanged.connect(self._show_selected)
         return self.table
 
@@ -164,7 +162,9 @@ class AuditView(QWidget):
             cells = (str(e.id), local_time(e.created, short=True), task_title(e.task), where, consent_text(e.consent),
                      f"{e.input_tokens} + {e.output_tokens}", usd(e.cost_usd), outcome_text(e, e.id in unknown))
             for col, text in enumerate(cells):
-                self.table.setItem(row, col, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(text if col in WRAPPING else "")
+                self.table.setItem(row, col, item)
         n = len(self.entries)
         self.count.setText(f"{n} escalation{'' if n == 1 else 's'}" if n else
                            "Nothing has left this device yet.")

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QFontDatabase, QGuiApplication, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -30,12 +29,14 @@ from app.outcome import Outcome
 from app.task_types import FieldConfidence
 from ui.extract_correction import FieldCorrectionDialog
 from ui.formatting import confidence_pair
+from ui.tables import fit_columns
 
 WEAK = QColor("#b45309")  # a field the model is unsure of, or did not find in the text
 MUTED = QColor("#6b7280")
 SPAN = QColor("#fef3c7")  # every copied value
 CURRENT = QColor("#fcd34d")  # the selected field's value
 NOT_FOUND = "not found"
+NOT_IN_TEXT = "(not in your text)"
 
 def value_at(answer: Any, path: str) -> Any:
     node = answer
@@ -96,18 +97,14 @@ class ExtractBody(QWidget):
         QGuiApplication.clipboard().setText(self.json.toPlainText())
 
     def _table(self) -> QTableWidget:
-        table = QTableWidget(0, 4)
-        table.setHorizontalHeaderLabels(["Field", "Value", "Confidence", "In the text"])
+        table = QTableWidget(0, 3)
+        table.setHorizontalHeaderLabels(["Field", "Value", "Confidence"])
         table.setAccessibleName("Extracted fields")
         table.verticalHeader().setVisible(False)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.setTextElideMode(Qt.TextElideMode.ElideNone)  # a narrow window scrolls; no value is cut
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col in (0, 2, 3):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        fit_columns(table, wrapping=(1,), share=0.35)  # the value takes the room left and wraps: no sideways scroll
         table.itemSelectionChanged.connect(self._highlight)
         return table
 
@@ -131,13 +128,17 @@ class ExtractBody(QWidget):
         found = evidence.found if evidence is not None else value is not None
         shown = value_text(value) if found else NOT_FOUND
         confidence = confidence_pair(evidence.confidence, threshold)[0] if evidence else "—"
-        where = "—" if evidence is None or not found else "yes" if evidence.span is not None else "no"
+        elsewhere = found and evidence is not None and evidence.span is None  # a value not copied from the text
         weak = evidence is not None and (evidence.confidence < threshold or (found and not evidence.grounded))
-        for col, text in enumerate((name, shown, confidence, where)):
+        cells = (name, shown + ("\n" + NOT_IN_TEXT if elsewhere else ""), confidence)
+        for col, text in enumerate(cells):
             item = QTableWidgetItem(text)
             if col == 1 and not found:
                 item.setForeground(MUTED)
                 item.setToolTip("Not in the text" + (" (the confidence is that it is absent)" if evidence else ""))
+            elif col == 1:
+                item.setToolTip("Not found as written in your text" if elsewhere else
+                                "Select the row to see where it is in your text")
             if weak:
                 item.setForeground(WEAK)
                 item.setToolTip("Uncertain: below the threshold. Check it, or correct it with “This field should "

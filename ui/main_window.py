@@ -416,6 +416,7 @@ class MainWindow(QMainWindow):
         if "settings" in built:
             self.settings.model.chooser.cancel()  # a download stops at its next chunk; nothing half-done is kept
         self.first_run.chooser.cancel()
+        self.hide()  # gone for the user now; the jobs end at their next step (a model run, a crfsuite step)
         wait_for_all(15_000)
         super().closeEvent(event)
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -102,6 +103,10 @@ class SummaryBody(QWidget):
         self.text.setReadOnly(True)
         self.text.setObjectName("summaryText")
         self.text.setAccessibleName("Summary")
+        # it fills the room under the answer (at least four lines) and scrolls itself: its default height
+        # would make the whole panel scroll, over empty space, under a short summary
+        self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        self.text.setMinimumHeight(4 * self.text.fontMetrics().lineSpacing() + 24)
         layout.addWidget(self.text, 1)
         bar = QHBoxLayout()
         self.words = _caption("")

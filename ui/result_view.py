@@ -151,11 +151,11 @@ class _OutcomePanel(QWidget):
         line.setFrameShape(QFrame.Shape.HLine)
         line.setObjectName("divider")
         layout.addWidget(line)
-        self.bodies = QStackedWidget()
         self.classify, self.extract, self.summary = ClassifyBody(), ExtractBody(), SummaryBody()
-        for body in (self.classify, self.extract, self.summary):
-            self.bodies.addWidget(body)
-        layout.addWidget(self.bodies, 1)
+        self.bodies: tuple[QWidget, ...] = (self.classify, self.extract, self.summary)
+        for body in self.bodies:  # one shown at a time; not a stacked widget, which is as tall as its tallest
+            body.hide()           # page and would scroll a short answer over the Extract table's empty room
+            layout.addWidget(body, 1)
         self.meta = _label("", "caption")
         layout.addWidget(self.meta)
 
@@ -232,8 +232,12 @@ class _OutcomePanel(QWidget):
             body.show_outcome(outcome, threshold)
         else:
             body.show_outcome(outcome)
-        self.bodies.setCurrentWidget(body)
+        self._show_body(body)
         self.meta.setText(self._meta(outcome))
+
+    def _show_body(self, body: QWidget) -> None:
+        for other in self.bodies:
+            other.setVisible(other is body)
 
     @staticmethod
     def _headline(outcome: Outcome) -> str:

@@ -17,7 +17,6 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -36,6 +35,7 @@ from app.review_charts import histogram_chart, png, trend_chart
 from app.review_export import export_aggregate, write_aggregate
 from app.review_report import HEAD, NO_DATA, bill_rows, render_html
 from app.review_thresholds import ThresholdReview
+from ui.file_dialogs import save_file
 from ui.page import page_header
 from ui.worker import TaskDone, run_task
 
@@ -194,20 +194,24 @@ class ReviewPage(QWidget):
     def _save_html(self) -> None:
         if self.built is None:
             return
-        name, _ = QFileDialog.getSaveFileName(self, "Save the review", f"inhouse-review-{self.built.review.month}.html",
-                                              "HTML (*.html)")
-        if name:
-            self.save_report(Path(name))
+        path = save_file(self, "Save the review", f"inhouse-review-{self.built.review.month}.html", "HTML (*.html)")
+        if path is not None:
+            self.save_report(path)
 
     def save_report(self, path: Path) -> None:
-        if self.built is not None:
+        if self.built is None:
+            return
+        try:
             path.write_text(render_html(self.built.review), encoding="utf-8")
-            self.message.setText(f"Saved {path}.")
+        except OSError as err:  # a read-only folder or a full disk: say so, the review stays on screen
+            self.message.setText(f"Not saved: {err.strerror or err}. Choose another folder.")
+            return
+        self.message.setText(f"Saved {path}.")
 
     def _export(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export the aggregate", "inhouse-aggregate.json", "JSON (*.json)")
-        if name:
-            self.export_to(Path(name))
+        path = save_file(self, "Export the aggregate", "inhouse-aggregate.json", "JSON (*.json)")
+        if path is not None:
+            self.export_to(path)
 
     def export_to(self, path: Path) -> None:
         effective = self.assistant.effective

@@ -1,0 +1,84 @@
+"""At the smallest window (900×600) the tables fit their width (no sideways scrolling, no cell cut at its
+edge: long words wrap) and the answer panel scrolls only when its answer is longer than the room it has.
+Measured from the widgets' sizes, offscreen, with real store rows and outcomes as the assistant returns."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QTableView
+from pytestqt.qtbot import QtBot
+
+from tests.test_ui_layout import VIEWS, assistant, window  # noqa: F401 - the fixtures, shared
+from ui.main_window import MainWindow
+from ui.tables import BREAK, breakable
+
+pytestmark = pytest.mark.gui
+
+LONG_HOST = "llm.intranet.acme-corporation.example:8443"
+
+
+def long_audit_rows(window: MainWindow) -> None:
+    """Rows as long as they get: an organisation's server with a long host, its outcome with attempts, a
+    request whose outcome is unknown (the app ended while it was in flight)."""
+    store = window.assistant.store
+    sent = store.append_intent(task="extract", tier="org", provider="openai-compatible", model="llama-3.1-70b-instruct",
+                               host=LONG_HOST, consent="admin_org", body=b'{"messages": []}', payload_mode="full")
+    store.append_outcome(sent, outcome="answered", attempts=[{"status": 503}, {"status": 200}], input_tokens=1200,
+                         output_tokens=88)
+    store.append_intent(task="summarize", tier="cloud", provider="anthropic", model="claude-haiku-4-5",
+                        host="api.anthropic.com", consent="allow_session", body=b"{}", payload_mode="hash")
+    VIEWS["audit"](window)
+
+
+def sideways(table: QTableView) -> dict[str, int]:
+    """What would make a person scroll sideways or miss text; empty when the table fits."""
+    header, found = table.horizontalHeader(), {}
+    if header.length() > table.viewport().width():
+        found["columns wider than the table by"] = header.length() - table.viewport().width()
+    if table.horizontalScrollBar().maximum() > 0:
+        found["horizontal scroll range"] = table.horizontalScrollBar().maximum()
+    model = table.model()
+    for row in range(model.rowCount()):
+        if table.sizeHintForRow(row) > table.rowHeight(row):
+            found[f"row {row} cut at the bottom by"] = table.sizeHintForRow(row) - table.rowHeight(row)
+        for col in range(model.columnCount()):
+            text = str(model.index(row, col).data() or "")
+            words = breakable(text).replace(BREAK, " ").split() if table.itemDelegateForColumn(col) else text.split()
+            widest = max((table.fontMetrics().horizontalAdvance(w) for w in words), default=0)
+            if widest > header.sectionSize(col) - 6:  # the cell's margins
+                found[f"cell {row},{col} wider than its column"] = widest
+    return found
+
+
+def test_at_900_by_600_the_fields_and_audit_tables_do_not_scroll_sideways(qtbot: QtBot, window: MainWindow) -> None:
+    window.resize(900, 600)
+    VIEWS["extract"](window)
+    qtbot.wait(100)
+    fields = window.assistant_page.result.outcome.extract.table
+    assert fields.isVisible() and fields.rowCount() == 5
+    assert sideways(fields) == {}
+    assert fields.model().index(1, 1).data().startswith("priya.natarajan@northwind.example")  # the text as it is
+    long_audit_rows(window)
+    qtbot.wait(100)
+    audit = window.audit.table
+    assert audit.rowCount() == 4 and any(LONG_HOST in str(audit.model().index(r, 3).data()) for r in range(4))
+    assert sideways(audit) == {}
+    window.resize(1240, 800)
+    qtbot.wait(100)
+    assert sideways(audit) == {}
+
+
+def test_a_short_answer_does_not_scroll_over_empty_space(qtbot: QtBot, window: MainWindow) -> None:
+    """After a long Extract answer, a short summary: the panel is as tall as what it shows, not as tall as
+    the tallest answer it could show."""
+    window.resize(900, 600)
+    area = window.assistant_page.result.outcome_area
+    VIEWS["extract"](window)
+    qtbot.wait(100)
+    assert area.verticalScrollBar().maximum() > 0  # a long answer scrolls at this size
+    window.assistant_page.result.outcome.show_correction("")
+    for view in ("summarize", "cloud-answer"):
+        VIEWS[view](window)
+        window.assistant_page.result.outcome.show_correction("")  # the views add a long banner; a short answer
+        qtbot.wait(100)
+        assert area.verticalScrollBar().maximum() == 0, view

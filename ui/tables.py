@@ -1,0 +1,68 @@
+"""Tables that never scroll sideways: short columns as wide as their contents, long ones share the width
+left over and wrap their text onto more lines (rows grow to fit), long words (an e-mail address, a host
+name, a file path) included. At 900×600 a person reads every cell without a horizontal scrollbar and
+without "…"."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTableView
+
+BREAK = "\u200b"  # zero-width space: a place a line may break, drawn as nothing
+_AFTER_PUNCTUATION = re.compile(r"([./\\@_:\-])(?=\S)")
+_LONG_RUN = re.compile(r"[^\s\u200b]{16}(?=[^\s\u200b])")
+
+
+def breakable(text: str) -> str:
+    """``text`` as drawn in a wrapping cell: it may break after . / @ _ : - and inside any run of 16
+    characters without one (Qt wraps at spaces only and would cut such a word at the cell's edge)."""
+    return _LONG_RUN.sub(lambda m: m.group(0) + BREAK, _AFTER_PUNCTUATION.sub(r"\1" + BREAK, text))
+
+
+class _Wrapping(QStyledItemDelegate):
+    """Draws (and measures) a cell's text with break points; the item's own text stays as it is."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        option.text = breakable(option.text)
+
+
+class _Cap(QObject):
+    """Keeps the columns sized to their contents under ``share`` of the table's width (a long field name
+    wraps instead of leaving no room for its value), never under what their header needs."""
+
+    def __init__(self, table: QTableView, share: float, fitted: list[int]) -> None:
+        super().__init__(table)
+        self.table, self.share, self.fitted = table, share, fitted
+        table.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Resize:
+            header = self.table.horizontalHeader()
+            titles = max((header.sectionSizeFromContents(c).width() for c in self.fitted), default=0)
+            cap = max(header.minimumSectionSize(), titles, int(self.table.viewport().width() * self.share))
+            header.setMaximumSectionSize(cap)
+        return False
+
+
+def fit_columns(table: QTableView, wrapping: Collection[int], *, share: float | None = None) -> None:
+    """Columns in ``wrapping`` share the width left and wrap; the others fit their contents (each at most
+    ``share`` of the width when given, and then wrapping too). Call it once the table has its columns."""
+    header = table.horizontalHeader()
+    model = table.model()
+    columns = range(model.columnCount() if model is not None else 0)
+    delegate = _Wrapping(table)
+    for col in columns:
+        mode = QHeaderView.ResizeMode.Stretch if col in wrapping else QHeaderView.ResizeMode.ResizeToContents
+        header.setSectionResizeMode(col, mode)
+        if col in wrapping or share is not None:
+            table.setItemDelegateForColumn(col, delegate)
+    header.setStretchLastSection(False)
+    table.setWordWrap(True)
+    table.setTextElideMode(Qt.TextElideMode.ElideNone)  # a cell wraps; nothing is cut with "…"
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    if share is not None:
+        _Cap(table, share, [c for c in columns if c not in wrapping])
