@@ -205,6 +205,11 @@ def test_shortcuts_switch_pages_and_tasks(qtbot: QtBot, window: MainWindow) -> N
     assert panel.task() == "classify"
     qtbot.keyClick(panel.input, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)  # type: ignore[no-untyped-call]
     assert window.pages.currentWidget() is window.extractors
-    qtbot.keyClick(panel.input, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)  # type: ignore[no-untyped-call]
+    assert window.nav.hasFocus()  # a page of settings: no control under the wheel
+    qtbot.keyClick(window.nav, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)  # type: ignore[no-untyped-call]
     assert window.pages.currentWidget() is window.settings
+    qtbot.keyClick(window.nav, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)  # type: ignore[no-untyped-call]
+    assert window.pages.currentWidget() is window.history and window.history.query.hasFocus()  # type to search
+    qtbot.keyClick(window.history.query, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)  # type: ignore[no-untyped-call]
+    assert window.pages.currentIndex() == 0 and panel.input.hasFocus()  # type the text
     assert all("Alt+" in b.toolTip() for b in panel.task_buttons.buttons())  # the shortcut is discoverable

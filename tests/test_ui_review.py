@@ -96,6 +96,8 @@ def test_a_month_with_no_data_says_so(qtbot: QtBot, inhouse_home: Path) -> None:
     _loaded(qtbot, page)
     assert page.message.text() == NO_DATA.format(month=current_month())
     assert not page.chart_labels and page.table.rowCount() == 0
+    assert page.thresholds.count() == 0  # said once, not again for each task
+    assert not page.save_html.isEnabled() and page.save_html.toolTip()  # nothing to save, and why
     window = MainWindow(a, load_model=False)
     qtbot.addWidget(window)
     assert window.nav.item(window.nav.count() - 1).text() == "Review"

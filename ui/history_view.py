@@ -173,6 +173,7 @@ class HistoryView(QWidget):
             self.count.setText(f"{len(self.entries)} match{'' if len(self.entries) == 1 else 'es'}")
         else:
             self.count.setText(f"{len(self.entries)} run{'' if len(self.entries) == 1 else 's'}")
+        self.clear_button.setEnabled(bool(self.entries) or bool(query))  # nothing to clear: a button that does nothing
         self.details.clear()
         self._enable_actions(False)
 

@@ -238,7 +238,7 @@ class MainWindow(QMainWindow):
         self.first_run.retry.connect(self.load_model)
         self.first_run.chooser.model_chosen.connect(self.switch_model)
         for i in range(len(PAGES)):
-            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, lambda i=i: self.nav.setCurrentRow(i))
+            QShortcut(QKeySequence(f"Ctrl+{i + 1}"), self, lambda i=i: self.go_to_page(i))
         self.nav.setCurrentRow(0)
 
     # -- navigation -------------------------------------------------------------------------------
@@ -259,6 +259,17 @@ class MainWindow(QMainWindow):
         focused = QApplication.focusWidget()
         if focused is not None and self.pages.isAncestorOf(focused):
             self.nav.setFocus()  # Qt put focus on the page's first control (a setting the wheel could change)
+
+    def go_to_page(self, index: int) -> None:
+        """Ctrl+1..8: the page, with the cursor where a person types next on it (the text to run, the
+        history search); elsewhere on the sidebar, so no setting sits under the wheel."""
+        self.show_page(index)
+        if self.pages.currentWidget() is self.home and self.home.currentWidget() is self.assistant_page:
+            self.assistant_page.panel.input.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        elif self.lazy.name_at(index) == "history":
+            self.history.query.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        else:
+            self.nav.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def show_key_settings(self) -> None:
         """Settings, scrolled to the API key, with the cursor in the key field."""

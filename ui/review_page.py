@@ -17,6 +17,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -93,6 +94,7 @@ class ReviewPage(QWidget):
         outer.addWidget(self.message)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)  # the page's own background, not a grey box around nothing
         body = QWidget()
         self.body = QVBoxLayout(body)
         scroll.setWidget(body)
@@ -134,8 +136,10 @@ class ReviewPage(QWidget):
         review = built.review
         self.message.setText(NO_DATA.format(month=chosen) if review.empty else
                              f"{review.total.volume} messages in {chosen}.")
+        self.save_html.setEnabled(not review.empty)
+        self.save_html.setToolTip("" if not review.empty else "Nothing to save: no answers in this month.")
         self._fill_table(review)
-        self._fill_thresholds(review.thresholds)
+        self._fill_thresholds(() if review.empty else review.thresholds)  # the message already says "nothing"
         self._fill_charts(charts(review))
 
     def _fill_table(self, review: Review) -> None:

@@ -25,7 +25,8 @@ def tier_summary(tier: Tier, last: bool) -> str:
     where = "this computer" if tier.kind is TierKind.DEVICE else f"{tier.host} · {tier.model or '(no model)'}"
     t = tier.thresholds
     onward = "its answer is kept" if last else (
-        f"goes on below {t.classify:.2f} (classify) · {t.extract:.2f} (extract) · {t.summarize:.2f} (summarize)")
+        f"the next one is asked when its confidence is below {t.classify:.2f} (classify) · {t.extract:.2f} "
+        f"(extract) · {t.summarize:.2f} (summarize)")
     return f"{where} — {_CONSENT_WORDS[tier.consent]} — {onward}"
 
 
