@@ -15,91 +15,21 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING
 
 from app.classifiers import ClassifierStore, Profile, ProfileSummary, read_examples
-from app.cli.progress import progress_bar
+from app.cli import profiles
+from app.cli.profiles import SubParsers
 from inference.classifier_head import TrainReport
 
-SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+if TYPE_CHECKING:
+    from inference.tasks.base import TaskSpec
 
 
-def register(sub: SubParsers) -> None:
-    group = sub.add_parser("classifiers", help="classifiers you teach by example").add_subparsers(
-        dest="classifiers_command", metavar="ACTION", required=True
-    )
-    p = group.add_parser("list", help="the classifier profiles, with example counts and figures")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_list)
-    p = group.add_parser("show", help="one profile: labels, examples per label, training figures")
-    p.add_argument("name")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_show)
-    p = group.add_parser("create", help="a new profile with a label set")
-    p.add_argument("name")
-    p.add_argument("--labels", required=True, help="comma-separated labels, e.g. billing,bug,feature")
-    p.set_defaults(func=cmd_create)
-    p = group.add_parser("add-examples", help="add labelled examples from a CSV (text,label) or JSONL file")
-    p.add_argument("name")
-    p.add_argument("file", type=Path)
-    p.set_defaults(func=cmd_add_examples)
-    p = group.add_parser("train", help="train the profile on its examples (on this device)")
-    p.add_argument("name")
-    p.add_argument("--json", action="store_true", help="print the figures as JSON")
-    p.set_defaults(func=cmd_train)
-    _register_classify(group)
-    p = group.add_parser("candidates", help="frontier answers kept as possible examples")
-    p.add_argument("name")
-    choice = p.add_mutually_exclusive_group()
-    choice.add_argument("--accept", action="store_true", help="make them all examples")
-    choice.add_argument("--reject", action="store_true", help="drop them all")
-    p.set_defaults(func=cmd_candidates)
-    p = group.add_parser("export", help="write the profile to one file, to share")
-    p.add_argument("name")
-    p.add_argument("path", type=Path)
-    p.add_argument("--without-examples", action="store_true",
-                   help="leave the examples out (the receiver can classify, not retrain)")
-    p.set_defaults(func=cmd_export)
-    p = group.add_parser("import", help="add a profile from an exported file (checked first)")
-    p.add_argument("path", type=Path)
-    p.add_argument("--name", help="import under this name")
-    p.add_argument("--replace", action="store_true", help="replace a profile of the same name")
-    p.set_defaults(func=cmd_import)
-    p = group.add_parser("remove", help="delete a profile")
-    p.add_argument("name")
-    p.set_defaults(func=cmd_remove)
+def _spec(profile: Profile) -> TaskSpec:
+    from inference.tasks.base import ClassifySpec
 
-
-def _register_classify(group: SubParsers) -> None:
-    p = group.add_parser("classify", help="classify text with a trained profile")
-    p.add_argument("name")
-    p.add_argument("text", nargs="?", help="the text, or - to read standard input")
-    p.add_argument("--file", type=Path, help="read the text from a file (.txt, .md, .eml)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--consent", choices=("yes", "no"), help="answer the escalation question ahead (scripts)")
-    p.add_argument("--local-only", action="store_true", help="never offer escalation for this run")
-    p.set_defaults(func=cmd_classify)
-
-
-def _store() -> ClassifierStore:
-    return ClassifierStore.open_default()
-
-
-def cmd_list(args: argparse.Namespace) -> int:
-    summaries = _store().summaries()
-    if args.json:
-        print(json.dumps([_summary_json(s) for s in summaries], ensure_ascii=False))
-        return 0
-    if not summaries:
-        print("No classifiers yet. Create one with `inhouse classifiers create NAME --labels a,b,c`.")
-    for s in summaries:
-        if s.error:
-            print(f"{s.name:<20} DAMAGED: {s.error}")
-            continue
-        total = sum((s.counts or {}).values())
-        state = _state(s)
-        print(f"{s.name:<20} r{s.revision:<4} {len(s.labels)} labels, {total} examples, {state}")
-    return 0
+    return ClassifySpec(labels=profile.labels, classifier=profile.name)
 
 
 def _state(s: ProfileSummary) -> str:
@@ -109,16 +39,52 @@ def _state(s: ProfileSummary) -> str:
     return f"trained ({figures}){', examples changed: train again' if s.stale else ''}"
 
 
+def _line(s: ProfileSummary) -> str:
+    return f"{len(s.labels)} labels, {sum((s.counts or {}).values())} examples, {_state(s)}"
+
+
 def _summary_json(s: ProfileSummary) -> dict[str, object]:
     return {"name": s.name, "labels": list(s.labels), "examples": s.counts, "trained": s.trained,
             "stale": s.stale, "revision": s.revision, "fingerprint": s.fingerprint or None,
             "report": s.report.to_json() if s.report else None, "candidates": s.candidates, "error": s.error}
 
 
+COMMANDS = profiles.ProfileCommands(
+    "classifier", "classify", ClassifierStore.open_default,
+    "No classifiers yet. Create one with `inhouse classifiers create NAME --labels a,b,c`.", _line, _summary_json,
+    lambda p: f"{len(p.labels)} labels", _spec)
+
+
+def register(sub: SubParsers) -> None:
+    group = sub.add_parser("classifiers", help="classifiers you teach by example").add_subparsers(
+        dest="classifiers_command", metavar="ACTION", required=True
+    )
+    profiles.add_list_show(group, COMMANDS, "labels, examples per label", cmd_show)
+    p = group.add_parser("create", help="a new profile with a label set")
+    p.add_argument("name")
+    p.add_argument("--labels", required=True, help="comma-separated labels, e.g. billing,bug,feature")
+    p.set_defaults(func=cmd_create)
+    p = group.add_parser("add-examples", help="add labelled examples from a CSV (text,label) or JSONL file")
+    p.add_argument("name")
+    p.add_argument("file", type=Path)
+    p.set_defaults(func=cmd_add_examples)
+    profiles.add_train(group, cmd_train)
+    profiles.add_run(group, COMMANDS, "classify text with a trained profile")
+    p = group.add_parser("candidates", help="frontier answers kept as possible examples")
+    p.add_argument("name")
+    choice = p.add_mutually_exclusive_group()
+    choice.add_argument("--accept", action="store_true", help="make them all examples")
+    choice.add_argument("--reject", action="store_true", help="drop them all")
+    p.set_defaults(func=cmd_candidates)
+    profiles.add_sharing(group, COMMANDS)
+
+
+def _store() -> ClassifierStore:
+    return ClassifierStore.open_default()
+
+
 def cmd_show(args: argparse.Namespace) -> int:
-    store = _store()
-    profile = store.get(args.name)
-    summary = next(s for s in store.summaries() if s.name == profile.name)
+    profile, summary = profiles.lookup(COMMANDS, args.name)
     if args.json:
         print(json.dumps(_summary_json(summary), ensure_ascii=False))
         return 0
@@ -154,21 +120,9 @@ def _print_counts(profile: Profile) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from app.engine_host import EngineHost
-
-    host = EngineHost()
-    try:
-        with progress_bar("embedding examples", enabled=not args.json) as bar:
-
-            def progress(stage: str, done: int, total: int) -> None:
-                if stage == "embedding":
-                    bar(done, total)
-                elif stage == "fitting" and not args.json:
-                    bar.note("fitting and calibrating the head...")
-
-            _, report = host.classifiers.train(args.name, host.embedder(), progress=progress)
-    finally:
-        host.close()
+    _, report = profiles.train(args, "embedding", "fitting and calibrating the head...",
+                               lambda host, progress: host.classifiers.train(args.name, host.embedder(),
+                                                                             progress=progress))
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
@@ -188,20 +142,6 @@ def _print_report(name: str, report: TrainReport) -> None:
         print(f"warning: {warning}", file=sys.stderr)
 
 
-def cmd_classify(args: argparse.Namespace) -> int:
-    from app.cli.output import print_outcome
-    from app.cli.tasks import read_input
-    from app.runtime import run_request
-    from inference.tasks.base import ClassifySpec, TaskRequest
-
-    profile = _store().get(args.name)
-    spec = ClassifySpec(labels=profile.labels, classifier=profile.name)
-    outcome = run_request(TaskRequest(read_input(args), spec), consent=args.consent, local_only=args.local_only,
-                          as_json=args.json)
-    print_outcome(outcome, as_json=args.json)
-    return 0
-
-
 def cmd_candidates(args: argparse.Namespace) -> int:
     store = _store()
     profile = store.get(args.name)
@@ -213,23 +153,4 @@ def cmd_candidates(args: argparse.Namespace) -> int:
         print("No candidate examples.")
     for c in profile.candidates if not (args.accept or args.reject) else ():
         print(f"  {c.label:<24} {c.text[:70]!r}  ({c.source}, {c.created})")
-    return 0
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    path = _store().export(args.name, args.path, include_examples=not args.without_examples)
-    print(f"Exported '{args.name}' to {path}.")
-    return 0
-
-
-def cmd_import(args: argparse.Namespace) -> int:
-    profile = _store().import_file(args.path, name=args.name, replace_existing=args.replace)
-    state = f"trained, id {profile.trained.fingerprint[:12]}" if profile.trained else "not trained"
-    print(f"Imported '{profile.name}' ({len(profile.labels)} labels, {len(profile.examples)} examples, {state}).")
-    return 0
-
-
-def cmd_remove(args: argparse.Namespace) -> int:
-    _store().remove(args.name)
-    print(f"Removed '{args.name}'.")
     return 0
