@@ -15,8 +15,8 @@ from ui.wheel import guard_wheel
 from ui.worker import TaskDone, run_task
 
 
-class CandidatesTab(QWidget):
-    """Labels the cloud model gave escalated messages, kept (where policy allows) until accepted."""
+class ProfileTab(QWidget):
+    """A tab below the classifier list: it works on the selected profile and says when it changed it."""
 
     changed = Signal()
 
@@ -25,6 +25,13 @@ class CandidatesTab(QWidget):
         self.assistant = assistant
         self.banner = banner
         self.profile: Profile | None = None
+
+
+class CandidatesTab(ProfileTab):
+    """Labels the cloud model gave escalated messages, kept (where policy allows) until accepted."""
+
+    def __init__(self, assistant: Assistant, banner: Banner, parent: QWidget | None = None) -> None:
+        super().__init__(assistant, banner, parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(caption("When Settings allow it (Learning: “Keep cloud answers as training examples”), the "
@@ -77,16 +84,11 @@ class CandidatesTab(QWidget):
         self.changed.emit()
 
 
-class LabelFirstTab(QWidget):
+class LabelFirstTab(ProfileTab):
     """Paste messages; the ones the classifier is least sure of come first, with a label to add them as."""
 
-    changed = Signal()
-
     def __init__(self, assistant: Assistant, banner: Banner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.assistant = assistant
-        self.banner = banner
-        self.profile: Profile | None = None
+        super().__init__(assistant, banner, parent)
         self.suggestions: list[Suggestion] = []
         self.busy = False
         layout = QHBoxLayout(self)

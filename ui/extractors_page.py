@@ -5,7 +5,8 @@ The list shows every extractor profile (damaged files with their error); below i
 fields with their examples and cross-validated figures. "New extractor…" takes a JSON Schema file (or a
 ready-made template), "Add examples…" a JSONL file; corrections made on the Assistant page ("This field
 should be…") arrive as examples too. Reading the examples with the model and training run in the thread
-pool (``ui.worker.run_task``) with a progress bar; the GUI thread only shows the results.
+pool (``ui.worker.run_task``) with a progress bar; the GUI thread only shows the results. The list, the
+toolbar, import, export and remove are ``ui.profiles_page``'s.
 """
 
 from __future__ import annotations
@@ -13,16 +14,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
-    QMessageBox,
     QProgressBar,
     QPushButton,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -30,78 +27,40 @@ from PySide6.QtWidgets import (
 from app.assistant import Assistant
 from app.extractor_files import Profile
 from app.extractor_learning import read_examples
-from app.extractors import Cancelled, CancelToken, ExtractorSummary, TaggerReport
-from ui.classifiers_common import Banner, caption, cell, section, table
-from ui.page import page_header
+from app.extractors import Cancelled, CancelToken, ExtractorStore, ExtractorSummary, TaggerReport
+from ui.classifiers_common import caption, cell, section, table
+from ui.classifiers_training import ProgressRelay
+from ui.profiles_page import ProfilesPage, state_text
 from ui.worker import TaskDone, run_task
 
 COLUMNS = ("Extractor", "Fields", "Examples", "State", "Revision", "CV F1")
 FIGURES = ("Field", "Examples with a value", "Precision", "Recall", "F1")
-FILE_FILTER = "Inhouse extractor (*.json)"
 STAGES = {"reading": "Reading the examples with the local model…", "fitting": "Fitting and calibrating the tagger…",
           "done": "Saving…"}
-
-
-def state_text(s: ExtractorSummary) -> str:
-    if s.error is not None:
-        return "Damaged"
-    if not s.trained:
-        return "Not trained"
-    return "Examples changed" if s.stale else "Trained"
 
 
 def _r(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
-class _Relay(QObject):
-    moved = Signal(str, int, int)  # (stage, done, total), queued from the pool thread
+class ExtractorsPage(ProfilesPage[Profile, ExtractorSummary]):
+    columns = COLUMNS
 
-
-class ExtractorsPage(QWidget):
     def __init__(self, assistant: Assistant, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.assistant = assistant
-        self.summaries: list[ExtractorSummary] = []
-        self.profile: Profile | None = None
+        super().__init__(assistant, "Extractors", "Teach a schema by example: mark where each value is written in "
+                                                  "real messages, and a small tagger is trained on this device. A "
+                                                  "request with the same fields is then answered by it.", parent)
         self.busy = False
         self._cancel: CancelToken | None = None
-        self.relay = _Relay(self)
-        self.relay.moved.connect(self._progress)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        page_header(layout, "Extractors", "Teach a schema by example: mark where each value is written in real "
-                                          "messages, and a small tagger is trained on this device. A request "
-                                          "with the same fields is then answered by it.")
-        self.banner = Banner()
-        layout.addWidget(self.banner)
-        layout.addLayout(self._toolbar())
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setChildrenCollapsible(False)
-        self.table = table(COLUMNS, "Extractors", stretch=1)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.itemSelectionChanged.connect(self._selection_changed)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self._details())
-        splitter.setSizes([140, 420])
-        layout.addWidget(splitter, 1)
+        self.splitter.setSizes([140, 420])
         self.refresh()
 
-    def _toolbar(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        self.new_button = QPushButton("New extractor…")
-        self.import_button = QPushButton("Import…")
-        self.export_button = QPushButton("Export…")
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.setObjectName("danger")
-        for button, slot in ((self.new_button, self.choose_new), (self.import_button, self.choose_import),
-                             (self.export_button, self.choose_export), (self.remove_button, self.confirm_remove)):
-            button.clicked.connect(slot)
-            row.addWidget(button)
-        row.addStretch(1)
-        return row
+    def store(self) -> ExtractorStore:
+        return self.assistant.host.extractors
 
     def _details(self) -> QWidget:
+        self.relay = ProgressRelay(self)
+        self.relay.moved.connect(self._progress)
         box = QWidget()
         layout = QVBoxLayout(box)
         layout.setContentsMargins(12, 12, 12, 12)
@@ -131,49 +90,14 @@ class ExtractorsPage(QWidget):
         layout.addWidget(self.stage)
         return box
 
-    # -- the list -----------------------------------------------------------------------------------
-    def refresh(self) -> None:
-        keep = self.selected_name()
-        self.summaries = self.assistant.host.extractors.summaries()
-        self.table.blockSignals(True)
-        self.table.clearSpans()
-        self.table.setRowCount(len(self.summaries))
-        for row, s in enumerate(self.summaries):
-            self.table.setItem(row, 0, cell(s.name, tip=s.fingerprint and f"id {s.fingerprint[:12]}"))
-            if s.error is not None:
-                self.table.setItem(row, 1, cell(s.error, tip=s.error))
-                self.table.setSpan(row, 1, 1, len(COLUMNS) - 1)
-                continue
-            f1 = _r(s.report.f1) if s.report else "—"
-            values = (", ".join(s.fields), str(s.examples), state_text(s), str(s.revision), f1)
-            for col, text in enumerate(values, start=1):
-                self.table.setItem(row, col, cell(text, right=col >= 4))
-        self.table.blockSignals(False)
-        names = [s.name for s in self.summaries]
-        self.select(keep if keep in names else next((s.name for s in self.summaries if s.error is None), None))
+    def _fill_values(self, row: int, s: ExtractorSummary) -> None:
+        f1 = _r(s.report.f1) if s.report else "—"
+        values = (", ".join(s.fields), str(s.examples), state_text(s), str(s.revision), f1)
+        for col, text in enumerate(values, start=1):
+            self.table.setItem(row, col, cell(text, right=col >= 4))
 
-    def select(self, name: str | None) -> None:
-        rows = [r for r, s in enumerate(self.summaries) if s.name == name]
-        if rows:
-            self.table.selectRow(rows[0])
-        else:
-            self.table.clearSelection()
-        self._selection_changed()
-
-    def selected_name(self) -> str | None:
-        row = self.table.currentRow() if self.table.selectedItems() else -1
-        return self.summaries[row].name if 0 <= row < len(self.summaries) else None
-
-    def _selection_changed(self) -> None:
-        name = self.selected_name()
-        summary = next((s for s in self.summaries if s.name == name), None)
-        self.profile = None
-        if summary is not None and summary.error is None:
-            try:
-                self.profile = self.assistant.host.extractors.get(summary.name)
-            except Exception as err:  # changed on disk since the list was read
-                self.banner.error(err)
-        self._show_profile()
+    def _contents(self, profile: Profile) -> str:
+        return f"{len(profile.fields)} fields"
 
     def _show_profile(self) -> None:
         p = self.profile
@@ -215,7 +139,7 @@ class ExtractorsPage(QWidget):
     def create_profile(self, name: str, schema_path: Path) -> bool:
         try:
             schema = json.loads(schema_path.read_text(encoding="utf-8"))
-            self.assistant.host.extractors.create(name, schema)
+            self.store().create(name, schema)
         except Exception as err:  # not JSON, a schema it cannot learn, a taken name: say what to change
             self.banner.error(err)
             return False
@@ -232,7 +156,7 @@ class ExtractorsPage(QWidget):
     def add_examples(self, path: Path) -> None:
         if self.profile is None:
             return
-        profile, store = self.profile, self.assistant.host.extractors
+        profile, store = self.profile, self.store()
         run_task(lambda: store.add_examples(profile.name, read_examples(path, profile)), self._added)
 
     def _added(self, done: TaskDone[object]) -> None:
@@ -281,58 +205,3 @@ class ExtractorsPage(QWidget):
     def cancel(self) -> None:
         if self._cancel is not None:
             self._cancel.cancel()
-
-    def choose_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import an extractor", "", FILE_FILTER + ";;All files (*)")
-        if path:
-            self.import_path(Path(path))
-
-    def import_path(self, path: Path, *, replace: bool = False) -> None:
-        store = self.assistant.host.extractors
-        run_task(lambda: store.import_file(path, replace_existing=replace), lambda done: self._imported(done, path))
-
-    def _imported(self, done: TaskDone[Profile], path: Path) -> None:
-        if done.error is not None or done.result is None:
-            self.banner.error(done.error or RuntimeError("nothing was imported"))
-            return
-        p = done.result
-        trained = f"trained, id {p.trained.fingerprint[:12]}" if p.trained else "not trained"
-        self.banner.say(f"Imported “{p.name}” from {path.name}: {len(p.fields)} fields, {len(p.examples)} examples, "
-                        f"{trained}.")
-        self.refresh()
-        self.select(p.name)
-
-    def choose_export(self) -> None:
-        if self.profile is None:
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export the extractor",
-                                              f"{self.profile.name}.inhouse-extractor.json", FILE_FILTER)
-        if path:
-            self.export_to(Path(path))
-
-    def export_to(self, path: Path) -> None:
-        if self.profile is None:
-            return
-        name, store = self.profile.name, self.assistant.host.extractors
-        run_task(lambda: store.export(name, path), self._exported)
-
-    def _exported(self, done: TaskDone[Path]) -> None:
-        if done.error is not None or done.result is None:
-            self.banner.error(done.error or RuntimeError("nothing was exported"))
-        else:
-            self.banner.say(f"Exported to {done.result}. Import it on another device to get the same extractor.")
-
-    def confirm_remove(self) -> None:
-        name = self.selected_name()
-        if name and QMessageBox.question(self, "Remove", f"Remove the extractor “{name}” and its examples? "
-                                         "Export it first to keep a copy.") == QMessageBox.StandardButton.Yes:
-            self.remove_profile(name)
-
-    def remove_profile(self, name: str) -> None:
-        try:
-            self.assistant.host.extractors.remove(name)
-        except Exception as err:  # e.g. already gone
-            self.banner.error(err)
-            return
-        self.banner.say(f"Removed “{name}”.")
-        self.refresh()
