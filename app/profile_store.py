@@ -59,8 +59,30 @@ class StoredProfile(Protocol):
     def trained(self) -> _Trained | None: ...
 
 
+class StoredSummary(Protocol):
+    """What the CLI and the UI need of a kind's list line (``error`` set for a damaged file)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def revision(self) -> int: ...
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    @property
+    def trained(self) -> bool: ...
+
+    @property
+    def stale(self) -> bool: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+
 P = TypeVar("P", bound=StoredProfile)
-S = TypeVar("S")
+S = TypeVar("S", bound=StoredSummary)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ export run in the thread pool (``ui.worker.run_task``); the GUI thread only show
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -25,39 +25,20 @@ from PySide6.QtWidgets import (
 
 from app.assistant import Assistant
 from app.errors import InputInvalid
+from app.profile_store import ProfileStore, StoredProfile, StoredSummary
 from ui.classifiers_common import Banner, cell, table
 from ui.file_dialogs import open_file, save_file
 from ui.page import page_header
 from ui.worker import TaskDone, run_task
 
-if TYPE_CHECKING:
-    from app.profile_store import ProfileStore, StoredProfile
-
 DAMAGED = QColor("#b91c1c")
 
 
-class Summary(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def trained(self) -> bool: ...
-
-    @property
-    def stale(self) -> bool: ...
-
-    @property
-    def fingerprint(self) -> str: ...
-
-    @property
-    def error(self) -> str | None: ...
+P = TypeVar("P", bound=StoredProfile)
+S = TypeVar("S", bound=StoredSummary)
 
 
-P = TypeVar("P", bound="StoredProfile")
-S = TypeVar("S", bound=Summary)
-
-
-def state_text(s: Summary) -> str:
+def state_text(s: StoredSummary) -> str:
     if s.error is not None:
         return "Damaged"
     if not s.trained:

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 from app.cli.progress import progress_bar
-from app.profile_store import ProfileStore, StoredProfile, TrainProgress
+from app.profile_store import ProfileStore, StoredProfile, StoredSummary, TrainProgress
 
 if TYPE_CHECKING:
     from app.engine_host import EngineHost
@@ -23,19 +23,8 @@ if TYPE_CHECKING:
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-class Summary(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def revision(self) -> int: ...
-
-    @property
-    def error(self) -> str | None: ...
-
-
 P = TypeVar("P", bound=StoredProfile)
-S = TypeVar("S", bound=Summary)
+S = TypeVar("S", bound=StoredSummary)
 R = TypeVar("R")
 
 
