@@ -3,6 +3,8 @@
     python bench/derive_pii_eval.py presidio PATH/synth_dataset_v2.json [--limit 288]
     python bench/derive_pii_eval.py nlupp [PATH/nlupp-banking-slots.jsonl]
     python bench/derive_pii_eval.py fresh [--limit 400]     # needs presidio-evaluator importable
+    python bench/derive_pii_eval.py wnut PATH/emerging.test.annotated
+    python bench/derive_pii_eval.py phones
 
 fresh: a second held-out set, made because the presidio test split above had been measured and its
 errors read. presidio-research's own sentence generator (``presidio_evaluator.data_generator.
@@ -21,6 +23,23 @@ sentence shares a template with a dev sentence.
 nlupp: the messages of NLU++ (banking domain; Casanueva et al., 2022; CC BY 4.0) that name a person
 (slot ``person_name``), with the name's span; plus as many messages with no slot at all, as negatives.
 Split by a hash of the text: ``test`` when sha256(text) is odd.
+
+wnut: tweets of the WNUT-17 "Emerging and Rare Entities" test set (Derczynski, Nichols, van Erp,
+Limsopatham, 2017; CC BY 4.0), CoNLL format (token TAB BIO tag), made the third held-out set before any
+tuning for it. The tokens are put back together (``detokenize``: no space before closing punctuation, "don ' t"
+-> "don't", "& amp ;" -> "&", "@ x _ y" -> "@x_y"), the spans follow. person -> PERSON, location -> GPE,
+corporation -> ORGANIZATION; a span that is a user handle or a hashtag ("@jaketapper", "#SachaBaronCohen")
+-> USERNAME, and group, creative-work, product -> don't care kinds. Left out: explicit spam (a token in
+``_EXPLICIT``), tweets with fewer than three words besides links, handles and punctuation, repeats.
+Split by a hash of the text: ``test`` when sha256(text) is odd; the dev half may be read, the test half is
+measured once, at the end.
+
+phones: every region of libphonenumber (``phonenumbers.SUPPORTED_REGIONS``) and its example numbers for
+fixed lines, mobiles and toll-free numbers, each written in the three formats (E.164, international,
+national), put into the four sentences with a phone number of presidio-research's ``templates.txt``
+(Microsoft, MIT; text nobody here wrote) in turn. No labelled running text with phone numbers of many
+countries was found; this tests the matcher on the world's numbering plans, in someone else's sentences.
+Split by region: ``test`` when sha256(region code) is odd.
 """
 
 from __future__ import annotations
@@ -30,6 +49,7 @@ import hashlib
 import json
 import random
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,9 +119,125 @@ def fresh(limit: int) -> list[dict[str, object]]:
     return rows
 
 
+_EXPLICIT = frozenset(["porn", "porno", "xxx", "sex", "nude", "naked", "anal", "cum", "teen", "teenporn", "asshole"])
+_ENTITY = {"person": "PERSON", "location": "GPE", "corporation": "ORGANIZATION", "group": "GROUP",
+           "creative-work": "CREATIVE_WORK", "product": "PRODUCT"}
+_NO_SPACE_BEFORE = frozenset(",.!?:;)]%…")
+_NO_SPACE_AFTER = frozenset("([$“@")
+_CONTRACTION = frozenset(["s", "t", "m", "d", "ll", "re", "ve"])
+_HTML = {("&", "amp", ";"): "&", ("&", "gt", ";"): ">", ("&", "lt", ";"): "<"}
+
+
+def _conll_tweets(path: Path) -> Iterator[list[tuple[str, str]]]:
+    tweet: list[tuple[str, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        if line.strip():
+            token, tag = line.rsplit("\t", 1)
+            tweet.append((token, tag))
+        elif tweet:
+            yield tweet
+            tweet = []
+
+
+def _unescape(tweet: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(tweet):
+        key = tuple(t for t, _ in tweet[i : i + 3])
+        if key in _HTML:
+            out.append((_HTML[key], tweet[i][1]))
+            i += 3
+        else:
+            out.append(tweet[i])
+            i += 1
+    return out
+
+
+def detokenize(tokens: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    """Text with the tokens' (start, end) offsets; spacing as tweets are usually written."""
+    text, spans = "", list[tuple[int, int]]()
+    for i, tok in enumerate(tokens):
+        prev = tokens[i - 1] if i else ""
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        glue = (not text or tok in _NO_SPACE_BEFORE or tok == "_" or prev in _NO_SPACE_AFTER or prev == "_"
+                or (tok in "'’" and nxt.lower() in _CONTRACTION and prev[-1:].isalpha())
+                or (prev in "'’" and tok.lower() in _CONTRACTION and len(spans) > 1
+                    and text[spans[-2][1] - 1 : spans[-2][1]].isalpha() and spans[-1][0] == spans[-2][1]))
+        if text and not glue:
+            text += " "
+        spans.append((len(text), len(text) + len(tok)))
+        text += tok
+    return text, spans
+
+
+def _words(tokens: list[str]) -> int:
+    return sum(any(c.isalpha() for c in t) and not t.startswith(("http", "@", "#")) for t in tokens)
+
+
+def wnut(path: Path) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    seen: set[str] = set()
+    for tweet in _conll_tweets(path):
+        tweet = _unescape(tweet)
+        tokens = [t for t, _ in tweet]
+        if any(t.lower().lstrip("#@") in _EXPLICIT for t in tokens) or _words(tokens) < 3:
+            continue
+        text, offsets = detokenize(tokens)
+        if text in seen:
+            continue
+        seen.add(text)
+        entities: list[dict[str, int | str]] = []
+        for i, (_, tag) in enumerate(tweet):
+            if tag.startswith("B-") or (tag.startswith("I-") and (not entities or tweet[i - 1][1] == "O")):
+                entities.append({"start": offsets[i][0], "end": offsets[i][1], "kind": _ENTITY[tag[2:]]})
+            elif tag.startswith("I-"):
+                entities[-1]["end"] = offsets[i][1]
+        for e in entities:
+            if text[int(e["start"]) :].startswith(("@", "#")) and e["kind"] == "PERSON":
+                e["kind"] = "USERNAME"
+        odd = int(hashlib.sha256(text.encode()).hexdigest(), 16) % 2
+        rows.append({"id": len(rows) + 1, "split": "test" if odd else "dev", "text": text, "entities": entities})
+    return rows
+
+
+_PHONE_SENTENCES = (  # presidio-research templates.txt (MIT), the lines with a phone number and nothing else
+    "I have done an online order but didn't get any message on my registered {}. Could you please look into it ?",
+    "I would like to stop receiving messages to {}",
+    "Can someone call me on {}? I have some questions about opening an account.",
+    "How can we reach you? You can call {}",
+)
+
+
+def phones() -> list[dict[str, object]]:
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat as F
+    from phonenumbers import PhoneNumberType as T
+
+    rows: list[dict[str, object]] = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        odd = int(hashlib.sha256(region.encode()).hexdigest(), 16) % 2
+        seen: set[str] = set()
+        for kind in (T.FIXED_LINE, T.MOBILE, T.TOLL_FREE):
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is None:
+                continue
+            for fmt in (F.E164, F.INTERNATIONAL, F.NATIONAL):
+                written = phonenumbers.format_number(number, fmt)
+                if written in seen:
+                    continue
+                seen.add(written)
+                sentence = _PHONE_SENTENCES[len(rows) % len(_PHONE_SENTENCES)]
+                start = sentence.index("{}")
+                rows.append({"id": len(rows) + 1, "split": "test" if odd else "dev", "region": region,
+                             "format": {F.E164: "e164", F.INTERNATIONAL: "international", F.NATIONAL: "national"}[fmt],
+                             "text": sentence.format(written),
+                             "entities": [{"start": start, "end": start + len(written), "kind": "PHONE_NUMBER"}]})
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("source", choices=("presidio", "nlupp", "fresh"))
+    parser.add_argument("source", choices=("presidio", "nlupp", "fresh", "wnut", "phones"))
     parser.add_argument("path", type=Path, nargs="?")
     parser.add_argument("--limit", type=int)
     args = parser.parse_args()
@@ -109,6 +245,12 @@ def main() -> int:
         if args.path is None:
             parser.error("presidio needs the path of synth_dataset_v2.json")
         rows, out = presidio(args.path, args.limit or 288), OUT / "pii_presidio.jsonl"
+    elif args.source == "wnut":
+        if args.path is None:
+            parser.error("wnut needs the path of WNUT-17's emerging.test.annotated (CoNLL)")
+        rows, out = wnut(args.path), OUT / "pii_wnut.jsonl"
+    elif args.source == "phones":
+        rows, out = phones(), OUT / "pii_phones.jsonl"
     elif args.source == "fresh":
         rows, out = fresh(args.limit or 400), OUT / "pii_presidio_fresh.jsonl"
     else:
