@@ -43,10 +43,11 @@ _DATE_LIKE = re.compile(
     r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{1,2}:\d{2}(?::\d{2})?)$"
 )
 _INTERNATIONAL = re.compile(r"^(?:\+|00[1-9])")
-_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]:[0-9]{2}")  # "2000-04-16 11:34:35" is no phone
-# A digit run with the separators phone numbers use, an optional extension; 7 digits at least.
+# "2000-04-16 11:34:35" is no phone; "1660-01-01234" (a Korean number) is
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])|[0-9]:[0-9]{2}")
+# A digit run with the separators phone numbers use, an optional extension; 5 characters at least.
 _RUN = re.compile(
-    r"(?:\+|\b)[0-9(][0-9 ()./\-\u00a0]{5,32}[0-9](?:[ ]*(?:ext\.?|extension|x|#)[ ]*[0-9]{1,6})?",
+    r"(?:\+|\b)[0-9(][0-9 ()./\-\u00a0]{3,32}[0-9](?:[ ]*(?:ext\.?|extension|x|#)[ ]*[0-9]{1,6})?",
     re.IGNORECASE,
 )
 _GROUPS = re.compile(r"[0-9]+")
@@ -73,10 +74,17 @@ def _valid_somewhere(raw: str) -> bool:
     return False
 
 
+_MIN_DIGITS = 7  # a shorter number is a phone number only right after a phone word
+_MIN_DIGITS_CUED = 5  # small numbering plans (Niue 4002, Falklands 31234): "call me on 31234"
+_SHORT_CUE = 16  # characters between that word and the number at most ("messages to", "call me on")
+
+
 def _keep(text: str, start: int, end: int, raw: str) -> bool:
     digits = sum(ch.isdigit() for ch in raw)
     glued = start > 0 and (text[start - 1].isalnum() or text[start - 1] in "/.")  # "A123456789", "/users/8812"
-    if digits < 7 or glued or _DATE_LIKE.match(raw.strip()) or _TIMESTAMP.search(text, start, min(len(text), end + 3)):
+    if digits < _MIN_DIGITS:
+        return digits >= _MIN_DIGITS_CUED and not glued and _short_number_cued(text, start, end, raw)
+    if glued or _DATE_LIKE.match(raw.strip()) or _TIMESTAMP.search(text, start, min(len(text), end + 3)):
         return False
     window = text[max(0, start - 40) : start].lower()
     phone_cue = _nearest(_PHONE_BEFORE, window)
@@ -93,6 +101,16 @@ def _keep(text: str, start: int, end: int, raw: str) -> bool:
     return grouped and digits >= 9 and _valid_somewhere(raw)
 
 
+def _short_number_cued(text: str, start: int, end: int, raw: str) -> bool:
+    """A 5-6 digit number kept only right after a phone word and standing alone: not a date, time,
+    amount, or part of a longer run ("call me on 31234", not "call 3 times in 2024")."""
+    after = text[end : end + 3].lstrip(" \t")
+    if not re.fullmatch(r"[0-9][0-9 \-]*[0-9]", raw.strip()) or (after[:1].isalnum()):
+        return False  # "a taxi to 90696 Fagotstraat": a house number, an amount in "12500 EUR"
+    window = text[max(0, start - 40) : start].lower()
+    return _nearest(_PHONE_BEFORE, window) <= _SHORT_CUE and _nearest(_ID_BEFORE, window) > _SHORT_CUE
+
+
 def _windows(text: str) -> Iterator[tuple[int, int]]:
     """Stretches that may hold a phone number, each at most ~40 characters, so libphonenumber's matcher
     never scans a long run of digits (it is quadratic there)."""
@@ -104,7 +122,7 @@ def _windows(text: str) -> Iterator[tuple[int, int]]:
 
 def find_phone_numbers(text: str) -> Iterator[Detection]:
     """Phone numbers proposed by libphonenumber's matcher and kept by the rules above."""
-    if sum(ch.isdigit() for ch in text) < 7:
+    if sum(ch.isdigit() for ch in text) < _MIN_DIGITS_CUED:
         return
     ibans = [m.span() for m in _IBAN_RUN.finditer(text)]  # the digits of an IBAN (even a wrong one)
     for a, b in _windows(text):

@@ -33,6 +33,10 @@ ENTITY_KINDS = (PERSON, ORG, ADDRESS, CITY)
 
 _L = r"[^\W\d_]"
 TOKEN = re.compile(rf"\n|{_L}[\w]*(?:['’\-]{_L}[\w]*)*|[0-9]+[A-Za-z]*|[^\s]")
+# A link, a user handle or a hashtag ("https://t.co/Xy3Kq", "@jane_d", "#NowPlaying") is never part of a
+# name, organisation or place: ``find_entities`` drops a span that overlaps one (WNUT-17 dev tweets: "RT
+# @handle" was taken for a name).
+_NOT_WORDS = re.compile(r"(?:https?://|www\.)[^\s<>\"]+|(?<![\w@#])[@#]\w+")
 _OFFSETS = (-2, -1, 0, 1, 2)
 
 _TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev", "herr", "frau", "mme",
@@ -370,6 +374,9 @@ def find_entities(text: str) -> Iterator[Detection]:
         return
     words = [text[a:b] for a, b in offsets]
     case = text_case(words)
+    not_words = [m.span() for m in _NOT_WORDS.finditer(text)]
     for found in spans_from_bio(tagger().tag(words), offsets):
+        if any(a < found.end and found.start < b for a, b in not_words):
+            continue  # a link, handle or hashtag is never part of a name, organisation or place
         if plausible(text, found, case):
             yield found

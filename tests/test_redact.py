@@ -425,6 +425,8 @@ NEW_FOUND = [
     ("PHONE", "Reach me at +49 30 901820 or by mail.", "+49 30 901820"),
     ("PHONE", "Office: 020 7946 0958 ext. 214", "020 7946 0958 ext. 214"),
     ("PHONE", "Call +33 1 42 68 53 00 tomorrow.", "+33 1 42 68 53 00"),
+    ("PHONE", "Can someone call me on 31234? I have a question.", "31234"),  # small plans (Falklands: 5 digits)
+    ("PHONE", "Our hotline 1660-01-01234 is free.", "1660-01-01234"),  # a Korean number, no date
     ("CARD", "What is the limit on my card 501864667909?", "501864667909"),
     ("PERSON", "Svenja and Torben will draft the reply.", "Svenja"),
     ("PERSON", "The lease was signed by Kateryna Bondarenko last week.", "Kateryna Bondarenko"),
@@ -452,6 +454,8 @@ def test_new_detectors(kind: str, text: str, value: str) -> None:
         "Order 1029384756 shipped; tracking 0044 5532 0130.",
         "Chrome 123.0.6312.86 crashes on Windows 11.",
         "Logged at 2000-04-16 11:34:35 by the batch job.",  # a time stamp (found after the held-out run)
+        "Please call a taxi to 90696 Fagotstraat 55.",  # a short number after "call" that is a house number
+        "I called 3 times in 2024 and twice in 12500 ms.",
     ],
 )
 def test_new_detectors_leave_ordinary_numbers_alone(text: str) -> None:
@@ -509,3 +513,20 @@ def test_damaged_model_refuses_to_run(tmp_path: Path) -> None:
     bad.write_bytes(b"not gzip")
     with pytest.raises(RedactionUnavailable, match="damaged"):
         load_model(bad)
+
+
+def test_links_handles_and_hashtags_are_never_part_of_a_name() -> None:
+    """Social posts: the WNUT-17 dev tweets showed "RT @handle" taken for a person's name."""
+    from inference.redact_tagger import find_entities
+
+    texts = [
+        "RT @news_desk: Maria Lopez joins the board https://t.co/Xy3KqPw #BoardNews",
+        "RT @cIits: Being tired is the worst",
+        "RT @TheVidSpot: This invention is a treadmill rock climbing wall https://t.co/rduhyjvMGq",
+    ]
+    for text in texts:
+        for found in find_entities(text):
+            value = text[found.start : found.end]
+            assert not any(mark in value for mark in ("@", "#", "http", "t.co")), (text, value)
+    r = pseudonymize("Write to maria.lopez@mail.example.com or call Maria Lopez.")
+    assert "maria.lopez@mail.example.com" not in r.text and "Maria Lopez" not in r.text, r.text  # e-mails stay
