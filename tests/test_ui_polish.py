@@ -30,3 +30,57 @@ def test_the_tiers_say_when_the_next_one_is_asked(window: MainWindow) -> None:
     first, *rest = window.assistant.tiers()
     text = tier_summary(first, last=False)
     assert "the next one is asked when its confidence is below" in text and "goes on" not in text
+
+
+def test_the_threshold_caption_fits_a_narrow_meter(qtbot: QtBot) -> None:
+    """At 900×600 the meter is ~160 px wide: "threshold 0.65 · uncalibrated" was cut to "reshold …"."""
+    from ui.meter import ConfidenceMeter
+
+    meter = ConfidenceMeter()
+    qtbot.addWidget(meter)
+    meter.set_values(0.51, 0.65, calibrated=False)
+    width_of = meter.fontMetrics().horizontalAdvance
+    for width, expected in ((600, "threshold 0.65 · uncalibrated"), (150, "0.65 · uncalibrated"), (60, "0.65")):
+        meter.resize(width, 34)
+        assert meter.caption(width_of) == expected and width_of(expected) <= width
+        assert not meter.grab().isNull()  # it paints at that width
+    meter.set_values(0.8, 0.65)
+    meter.resize(150, 34)
+    assert meter.caption(width_of) == "threshold 0.65"
+
+
+def test_an_uncalibrated_answer_is_explained_in_words_with_the_figures_a_hover_away(
+        qtbot: QtBot, window: MainWindow) -> None:
+    """The why line said "uncalibrated" three times and sent people to "run an eval set" (a CLI command);
+    with no key it said nothing of the key the button next to it offers to add."""
+    from dataclasses import replace
+
+    from app.label_calibration import NO_EVIDENCE
+    from app.outcome import Action
+    from inference.tasks.base import Calibration
+    from tests.test_ui_layout import classify
+
+    outcome = classify(0.51, Action.DENY)
+    outcome = replace(outcome, local=replace(outcome.local, calibration=Calibration("uncalibrated", NO_EVIDENCE)))
+    result = window.assistant_page.result
+    result.show_outcome(outcome, 0.65, key_missing=True)
+    why = result.outcome.why
+    assert "no API key is set" in why.text() and result.outcome.key_button.isVisibleTo(window)
+    assert "eval set" not in why.text() and "AUROC" not in why.text() and why.text().count("uncalibrated") <= 1
+    assert "confirmed" in why.text() and why.toolTip() == NO_EVIDENCE
+
+
+def test_a_tier_the_admin_turned_off_is_not_said_to_keep_its_answer(inhouse_home: object) -> None:
+    from app import paths
+    from app.assistant import Assistant
+    from app.engine_host import EngineHost
+    from tests.conftest import write_policy
+
+    write_policy(paths.admin_policy_path(), '[escalation]\nmode = "off"\n')
+    assistant = Assistant(host=EngineHost(model_path="/nonexistent/model.gguf"))
+    try:
+        walk = assistant.tiers()
+        cloud = tier_summary(walk[-1], last=True)
+        assert cloud.endswith("turned off: never asked") and "answer is kept" not in cloud
+    finally:
+        assistant.store.close()

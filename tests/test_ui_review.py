@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from app import paths
@@ -135,3 +136,23 @@ def test_saving_the_review_starts_at_home_then_where_the_last_file_went(
     assert (reports / "aggregate.json").exists() and page.message.text().startswith("Exported")
     page.save_html.click()  # a folder that does not exist
     assert page.message.text().startswith("Not saved:") and "another folder" in page.message.text()
+
+
+def test_at_the_smallest_window_the_review_scrolls_down_only(qtbot: QtBot, assistant: Assistant) -> None:
+    """At 900×600 the page is ~690 px wide: the sentences wrap and the charts fit (scaled or one under the
+    other) instead of the whole page scrolling sideways with the sentences cut at its edge."""
+    page = ReviewPage(assistant)
+    qtbot.addWidget(page)
+    page.resize(690, 500)
+    page.show()
+    qtbot.waitExposed(page)
+    _loaded(qtbot, page)
+    qtbot.wait(100)
+    room = page.area.viewport().width()
+    body = page.area.widget()
+    assert body.width() <= room and page.area.horizontalScrollBar().maximum() == 0
+    assert page.chart_labels and all(label.pixmap().width() <= room for label in page.chart_labels)
+    assert all(label.geometry().right() <= room for label in page.chart_labels)
+    sentences = [w for w in body.findChildren(QLabel) if w.wordWrap() and w.isVisible()]
+    assert sentences and all(w.mapTo(body, w.rect().topRight()).x() <= room for w in sentences)
+    assert page.table.verticalScrollBar().maximum() == 0  # as tall as its rows

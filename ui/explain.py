@@ -96,8 +96,10 @@ def why(outcome: Outcome, threshold: float, *, key_missing: bool = False) -> str
         known = "its confidence is unknown" if remote.confidence is None else f"confidence {remote.confidence:.2f}"
         return f"The answer before it was not confident enough, so {remote.model} answered {where} ({known})."
     if remote is None and outcome.local.uncalibrated and _uncalibrated_stop(outcome):
+        stays = f"It stays on this device: {nxt} can't be asked yet, no API key is set." if key_missing else \
+            "It stays on this device, marked uncalibrated."
         then = {Action.ASK: f"You can ask {nxt}; nothing is sent without your consent.",
-                Action.DENY: "It stays on this device, marked uncalibrated.",
+                Action.DENY: stays,
                 Action.QUEUE: f"The request waits in the queue for {nxt}."}.get(outcome.action, "")
         conf = f"{outcome.local.confidence:.2f}"
         return f"Confidence {conf} is uncalibrated, so it is not treated as confident. {then}".strip()
@@ -115,6 +117,20 @@ def why(outcome: Outcome, threshold: float, *, key_missing: bool = False) -> str
         return f"{below}, but {nxt} can't be asked yet: no API key is set."
     words = _DENIED[deny] if deny else "your policy does not allow it"
     return f"{below}, but it was not sent to {nxt}: {words}."
+
+
+def calibration_words(state: str, evidence: int) -> str:
+    """What backs a classification's confidence, in words (the figures are in the sentence's tooltip).
+    From the typed state and the number of confirmed answers, never from the CLI's sentence."""
+    if state == "trained":
+        return "Answered by a classifier trained on your examples."
+    if state == "calibrated":
+        return f"Its confidence is checked against {evidence} answers whose right label you confirmed."
+    if evidence == 0:
+        return ("No answer with these labels has been confirmed yet, so the confidence is the model's own guess. "
+                "Correct a few answers (“This should be…”) or teach a classifier.")
+    return (f"The confidence is the model's own guess until more answers are confirmed ({evidence} so far), or "
+            "it does not yet tell right from wrong answers. Correct answers or teach a classifier.")
 
 
 # What to do, said for the window: the errors' own hints name command-line commands (they are shared

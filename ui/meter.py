@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
@@ -69,10 +71,19 @@ class ConfidenceMeter(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() - 1))
         p.setFont(font)
-        caption = f"threshold {self.threshold:.2f}" + ("" if self.calibrated else " · uncalibrated")
+        caption = self.caption(p.fontMetrics().horizontalAdvance)
         text_w = p.fontMetrics().horizontalAdvance(caption)
-        left = min(max(0.0, x - text_w / 2), self.width() - text_w)
+        left = max(0.0, min(x - text_w / 2, self.width() - text_w))
         p.drawText(QRectF(left, 4 + self.BAR_H + 3, text_w + 2, 16), Qt.AlignmentFlag.AlignLeft, caption)
+
+
+    def caption(self, width_of: Callable[[str], int]) -> str:
+        """The longest caption that fits the meter's width (a narrow answer panel cut "threshold" to
+        "reshold"); the tooltip and the sentence under the answer always say all of it."""
+        t = f"{self.threshold or 0.0:.2f}"
+        captions = [f"threshold {t}", t] if self.calibrated else [
+            f"threshold {t} · uncalibrated", f"{t} · uncalibrated", f"threshold {t}", t]
+        return next((c for c in captions if width_of(c) <= self.width()), captions[-1])
 
 
 class Bar(QWidget):

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.outcome import Action, Outcome
 from ui.assets import icon
-from ui.explain import badge, describe_error, next_tier_name, why
+from ui.explain import badge, calibration_words, describe_error, next_tier_name, why
 from ui.extract_body import ExtractBody
 from ui.flow_layout import FlowLayout
 from ui.formatting import short_model
@@ -215,8 +215,9 @@ class _OutcomePanel(QWidget):
         calibrated = outcome.remote is not None or not outcome.local.uncalibrated
         self.meter.set_values(confidence or 0.0, threshold, calibrated=calibrated)
         calibration = outcome.local.calibration if outcome.remote is None else None
-        basis = f" {calibration.basis}" if calibration is not None else ""
-        self.why.setText(why(outcome, threshold, key_missing=key_missing) + basis)
+        words = f" {calibration_words(calibration.state, calibration.evidence)}" if calibration is not None else ""
+        self.why.setText(why(outcome, threshold, key_missing=key_missing) + words)
+        self.why.setToolTip(calibration.basis if calibration is not None else "")  # the figures, one hover away
         self.ask.setText(f" Ask {next_tier_name(outcome)}…")
         self.ask.setVisible(outcome.action is Action.ASK)
         self.key_button.setVisible(key_missing and outcome.action is Action.DENY)

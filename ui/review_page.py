@@ -12,15 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
     QComboBox,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QPushButton,
     QScrollArea,
     QTableWidget,
@@ -37,6 +39,7 @@ from app.review_export import export_aggregate, write_aggregate
 from app.review_report import HEAD, NO_DATA, bill_rows, render_html
 from app.review_thresholds import ThresholdReview
 from ui.file_dialogs import save_file
+from ui.flow_layout import FlowLayout
 from ui.page import page_header
 from ui.worker import TaskDone, run_task
 
@@ -92,9 +95,10 @@ class ReviewPage(QWidget):
         self.message.setWordWrap(True)
         self.message.setObjectName("reviewMessage")
         outer.addWidget(self.message)
-        scroll = QScrollArea()
+        self.area = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)  # the page's own background, not a grey box around nothing
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # sentences wrap, charts fit
         body = QWidget()
         self.body = QVBoxLayout(body)
         scroll.setWidget(body)
@@ -105,10 +109,13 @@ class ReviewPage(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setAccessibleName("The bill")
+        # as tall as its rows; its twelve columns scroll inside it at a small size, not the whole page
+        self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.body.addWidget(self.table)
         self.thresholds = QVBoxLayout()
         self.body.addLayout(self.thresholds)
-        self.charts = QHBoxLayout()
+        self.charts = FlowLayout(spacing=12)  # side by side when there is room, else one under the other
         self.body.addLayout(self.charts)
         self.body.addStretch(1)
         self.apply_buttons: dict[str, QPushButton] = {}
@@ -172,14 +179,16 @@ class ReviewPage(QWidget):
     def _fill_charts(self, images: list[bytes]) -> None:
         _clear(self.charts)
         self.chart_labels = []
+        room = max(200, self.area.viewport().width() - 24)
         for data in images:
             pixmap = QPixmap()
             pixmap.loadFromData(data, "PNG")
+            if pixmap.width() > room:  # a chart wider than the page is scaled down, not cut
+                pixmap = pixmap.scaledToWidth(room, Qt.TransformationMode.SmoothTransformation)
             label = QLabel()
             label.setPixmap(pixmap)
-            self.charts.addWidget(label)
+            self.charts.add(label)
             self.chart_labels.append(label)
-        self.charts.addStretch(1)
 
     # -- actions ------------------------------------------------------------------------------------
     def apply(self, review: ThresholdReview) -> None:
@@ -230,7 +239,7 @@ class ReviewPage(QWidget):
         self.message.setText(f"Exported {path} (counts, costs and thresholds; no text).")
 
 
-def _clear(layout: QVBoxLayout | QHBoxLayout) -> None:
+def _clear(layout: QLayout) -> None:
     while layout.count():
         item = layout.takeAt(0)
         if item is None:
@@ -239,5 +248,5 @@ def _clear(layout: QVBoxLayout | QHBoxLayout) -> None:
         inner = item.layout()
         if widget is not None:
             widget.deleteLater()
-        elif isinstance(inner, QVBoxLayout | QHBoxLayout):
+        elif inner is not None:
             _clear(inner)

@@ -15,7 +15,6 @@ _CONSENT_WORDS = {
     TierConsent.ASK: "asks you each time (or for the session)",
     TierConsent.ADMIN_NO_CONSENT: "no consent needed (inside your organisation)",
     TierConsent.ADMIN_AUTO: "sent automatically",
-    TierConsent.OFF: "turned off",
 }
 _LOCK_KEYS = {TierKind.DEVICE: "thresholds.classify", TierKind.ORG: "org.endpoint", TierKind.CLOUD: "escalation.mode"}
 
@@ -23,6 +22,8 @@ _LOCK_KEYS = {TierKind.DEVICE: "thresholds.classify", TierKind.ORG: "org.endpoin
 def tier_summary(tier: Tier, last: bool) -> str:
     """One line: where it goes, how it is allowed, and when the walk goes on past it."""
     where = "this computer" if tier.kind is TierKind.DEVICE else f"{tier.host} · {tier.model or '(no model)'}"
+    if tier.consent is TierConsent.OFF:
+        return f"{where} — turned off: never asked"
     t = tier.thresholds
     onward = "its answer is kept" if last else (
         f"the next one is asked when its confidence is below {t.classify:.2f} (classify) · {t.extract:.2f} "
