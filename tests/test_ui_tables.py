@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.test_ui_layout import VIEWS, assistant, window  # noqa: F401 - the fixtures, shared
 from ui.main_window import MainWindow
-from ui.tables import BREAK, breakable
+from ui.tables import BREAK, CELL_MARGINS, fitted
 
 pytestmark = pytest.mark.gui
 
@@ -43,9 +43,11 @@ def sideways(table: QTableView) -> dict[str, int]:
             found[f"row {row} cut at the bottom by"] = table.sizeHintForRow(row) - table.rowHeight(row)
         for col in range(model.columnCount()):
             text = str(model.index(row, col).data() or "")
-            words = breakable(text).replace(BREAK, " ").split() if table.itemDelegateForColumn(col) else text.split()
-            widest = max((table.fontMetrics().horizontalAdvance(w) for w in words), default=0)
-            if widest > header.sectionSize(col) - 6:  # the cell's margins
+            wraps, width_of = table.itemDelegateForColumn(col) is not None, table.fontMetrics().horizontalAdvance
+            room = header.sectionSize(col) - (CELL_MARGINS if wraps else 6)  # 6: Qt's own margins, fitted columns
+            shown = fitted(text, room, width_of) if wraps else text
+            widest = max((width_of(w) for w in shown.replace(BREAK, " ").split()), default=0)
+            if widest > room:
                 found[f"cell {row},{col} wider than its column"] = widest
     return found
 
@@ -82,3 +84,16 @@ def test_a_short_answer_does_not_scroll_over_empty_space(qtbot: QtBot, window: M
         window.assistant_page.result.outcome.show_correction("")  # the views add a long banner; a short answer
         qtbot.wait(100)
         assert area.verticalScrollBar().maximum() == 0, view
+
+
+def test_at_900_by_600_the_batch_results_do_not_scroll_sideways(qtbot: QtBot, window: MainWindow) -> None:
+    window.resize(900, 600)
+    window.show_page(window.pages.indexOf(window.batch))
+    results = window.batch.results
+    results.add({"id": "msg1.txt", "output": "positive", "confidence": 0.57, "tier": "device"})
+    results.add({"id": "<20261130.4471@mail.northwind.example>", "output": "negative", "confidence": 0.41,
+                 "tier": "device", "queued": True})
+    results.add({"id": "scan.pdf", "error": "The file scan.pdf has no text layer: it is a scanned image."})
+    qtbot.wait(100)
+    assert results.rows()[1][3] == "On this device · queued for later"
+    assert sideways(results.view) == {}

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QTableWidget, QVBoxLayout, QWidget
 from app.batch import BatchProgress
 from app.batch_export import records
 from ui.classifiers_common import cell, table
+from ui.tables import fit_columns
 
 COLUMNS = ("Item", "Answer", "Confidence", "Where")
 
@@ -60,6 +61,7 @@ class ResultsTable(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.view: QTableWidget = table(COLUMNS, "Batch results", stretch=1)
+        fit_columns(self.view, wrapping=(0, 1, 3))  # at 900×600 the answer was cut to "p…" and scrolled sideways
         layout.addWidget(self.view)
 
     def clear_rows(self) -> None:

@@ -6,7 +6,7 @@ without "…"."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTableView
@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QHeaderView, QStyledItemDelegate, QStyleOptionView
 BREAK = "\u200b"  # zero-width space: a place a line may break, drawn as nothing
 _AFTER_PUNCTUATION = re.compile(r"([./\\@_:\-])(?=\S)")
 _LONG_RUN = re.compile(r"[^\s\u200b]{16}(?=[^\s\u200b])")
+_PIECES = re.compile(r"([\s\u200b])")
+CELL_MARGINS = 8  # the style's text margins on both sides of a cell
 
 
 def breakable(text: str) -> str:
@@ -22,12 +24,20 @@ def breakable(text: str) -> str:
     return _LONG_RUN.sub(lambda m: m.group(0) + BREAK, _AFTER_PUNCTUATION.sub(r"\1" + BREAK, text))
 
 
+def fitted(text: str, room: int, width_of: Callable[[str], int]) -> str:
+    """``breakable(text)``, and a piece still wider than ``room`` pixels may break after any character."""
+    pieces = _PIECES.split(breakable(text))
+    return "".join(BREAK.join(p) if p.strip() and width_of(p) > room else p for p in pieces)
+
+
 class _Wrapping(QStyledItemDelegate):
     """Draws (and measures) a cell's text with break points; the item's own text stays as it is."""
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
         super().initStyleOption(option, index)
-        option.text = breakable(option.text)
+        room = option.rect.width() - CELL_MARGINS  # the column's width, when measuring and when painting
+        text = option.text
+        option.text = fitted(text, room, option.fontMetrics.horizontalAdvance) if room > 0 else breakable(text)
 
 
 class _Cap(QObject):
