@@ -97,3 +97,12 @@ def test_at_900_by_600_the_batch_results_do_not_scroll_sideways(qtbot: QtBot, wi
     qtbot.wait(100)
     assert results.rows()[1][3] == "On this device · queued for later"
     assert sideways(results.view) == {}
+
+
+def test_at_900_by_600_the_examples_per_label_show_whole_labels(qtbot: QtBot, window: MainWindow) -> None:
+    window.resize(900, 600)
+    VIEWS["classifiers"](window)
+    qtbot.wait(100)
+    labels = window.classifiers.training.labels
+    assert labels.rowCount() == 3 and labels.model().index(2, 0).data() == "get_disposable_virtual_card"
+    assert sideways(labels) == {}

@@ -27,6 +27,7 @@ from ui.file_dialogs import open_file
 from ui.flow_layout import FlowLayout
 from ui.formatting import local_time
 from ui.page import scrolling
+from ui.tables import fit_columns
 from ui.worker import TaskDone, run_task
 
 STAGES = {"embedding": "Embedding the examples on this device…", "fitting": "Fitting and calibrating…",
@@ -83,6 +84,7 @@ class TrainingTab(QWidget):
         side = QVBoxLayout()
         side.addWidget(section("Examples per label"))
         self.labels = table(("Label", "Examples", "How often right"), "Examples per label")
+        fit_columns(self.labels, wrapping=(0,))  # a long label wraps (at 900×600 it was cut to "get_disposable_v…")
         header = self.labels.horizontalHeaderItem(2)
         if header is not None:
             header.setToolTip("Share of this label's examples the classifier gets right when it has not seen them "
