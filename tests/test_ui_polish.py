@@ -84,3 +84,14 @@ def test_a_tier_the_admin_turned_off_is_not_said_to_keep_its_answer(inhouse_home
         assert cloud.endswith("turned off: never asked") and "answer is kept" not in cloud
     finally:
         assistant.store.close()
+
+
+def test_the_batch_clear_button_is_offered_only_with_inputs(window: MainWindow, tmp_path: object) -> None:
+    from pathlib import Path
+
+    batch = window.batch
+    assert not batch.clear_button.isEnabled()
+    batch.add_paths([Path(str(tmp_path))])
+    assert batch.clear_button.isEnabled()
+    batch.clear_button.click()
+    assert batch.paths() == [] and not batch.clear_button.isEnabled()

@@ -90,6 +90,7 @@ class BatchPage(QWidget):
             button = QPushButton(title)
             button.clicked.connect(slot)
             row.addWidget(button)
+        self.clear_button = button  # the last: offered only when there is something to clear
         col.addLayout(row)
         self.inputs = QListWidget()
         self.inputs.setAccessibleName("Folders and files to run over")
@@ -189,6 +190,7 @@ class BatchPage(QWidget):
         self.run_button.setToolTip(self.problem() or "Run on this device")
         self.pause_button.setEnabled(busy)
         self.cancel_button.setEnabled(busy)
+        self.clear_button.setEnabled(not busy and self.inputs.count() > 0)
         self.export_button.setEnabled(not busy and self.job is not None and self.job.results.exists())
         self.resume_button.setEnabled(not busy)
 
