@@ -23,7 +23,18 @@ from typing import Any
 
 import numpy as np
 
-from app.profile_files import ARRAY_SCHEMA, FileKind, array_from_json, array_to_json, read_document
+from app.profile_files import (
+    ARRAY_SCHEMA,
+    STAMP_SCHEMA,
+    FileKind,
+    array_from_json,
+    array_to_json,
+    envelope_json,
+    envelope_schema,
+    read_document,
+)
+from app.profile_files import MAX_EXAMPLE_CHARS as MAX_EXAMPLE_CHARS
+from app.profile_files import SOURCES as SOURCES
 from app.profile_files import check_name as _check_name
 from inference.calibration import FloatArray
 from inference.classifier_head import Head, LabelFigures, TrainReport
@@ -33,8 +44,6 @@ from inference.errors import ClassifierFileInvalid
 FORMAT = "inhouse-classifier"
 FORMAT_VERSION = 1
 KIND = FileKind("classifier", "a", FORMAT, FORMAT_VERSION, ClassifierFileInvalid)
-SOURCES = ("user", "correction", "frontier", "import")
-MAX_EXAMPLE_CHARS = 20_000
 MAX_LABEL_CHARS = 200
 MAX_LABELS = 1000
 
@@ -113,8 +122,8 @@ def check_name(name: str) -> str:
 
 def profile_to_json(profile: Profile, *, include_examples: bool = True) -> dict[str, Any]:
     return {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "name": profile.name, "revision": profile.revision,
-        "created": profile.created, "updated": profile.updated, "labels": list(profile.labels),
+        **envelope_json(KIND, profile.name, profile.revision, profile.created, profile.updated),
+        "labels": list(profile.labels),
         "examples": [{"text": e.text, "label": e.label, "source": e.source}
                      for e in (profile.examples if include_examples else ())],
         "candidates": [{"text": c.text, "label": c.label, "created": c.created, "source": c.source}
@@ -184,7 +193,6 @@ def _report_from_json(data: dict[str, Any]) -> TrainReport:
 
 
 _TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_EXAMPLE_CHARS}
-_STAMP = {"type": "string", "maxLength": 64}
 _NUMBER = {"type": "number"}
 _REPORT = {
     "type": "object",
@@ -204,7 +212,7 @@ _HEAD = {
     "required": ["trained", "embedding", "c", "temperature", "coef", "intercept", "examples_sha256", "sha256",
                  "report"],
     "properties": {
-        "trained": _STAMP, "c": _NUMBER, "temperature": _NUMBER, "coef": ARRAY_SCHEMA, "intercept": ARRAY_SCHEMA,
+        "trained": STAMP_SCHEMA, "c": _NUMBER, "temperature": _NUMBER, "coef": ARRAY_SCHEMA, "intercept": ARRAY_SCHEMA,
         "examples_sha256": {"type": "string"}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         "embedding": {"type": "object", "required": ["name", "size_bytes", "dim", "pooling"], "properties": {
             "name": {"type": "string"}, "size_bytes": {"type": "integer", "minimum": 0},
@@ -212,22 +220,15 @@ _HEAD = {
         "report": _REPORT,
     },
 }  # fmt: skip
-_SCHEMA = {
-    "type": "object",
-    "required": ["format", "format_version", "name", "revision", "created", "updated", "labels", "examples",
-                 "candidates", "head"],
-    "properties": {
-        "format": {"const": FORMAT}, "format_version": {"const": FORMAT_VERSION}, "name": {"type": "string"},
-        "revision": {"type": "integer", "minimum": 1}, "created": _STAMP, "updated": _STAMP,
-        "labels": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": MAX_LABEL_CHARS},
-                   "minItems": 2, "maxItems": MAX_LABELS},
-        "examples": {"type": "array", "items": {
-            "type": "object", "required": ["text", "label", "source"],
-            "properties": {"text": _TEXT, "label": {"type": "string"}, "source": {"enum": list(SOURCES)}}}},
-        "candidates": {"type": "array", "items": {
-            "type": "object", "required": ["text", "label", "created", "source"],
-            "properties": {"text": _TEXT, "label": {"type": "string"}, "created": _STAMP,
-                           "source": {"enum": list(SOURCES)}}}},
-        "head": {"oneOf": [{"type": "null"}, _HEAD]},
-    },
-}  # fmt: skip
+_SCHEMA = envelope_schema(KIND, ["labels", "examples", "candidates", "head"], {
+    "labels": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": MAX_LABEL_CHARS},
+               "minItems": 2, "maxItems": MAX_LABELS},
+    "examples": {"type": "array", "items": {
+        "type": "object", "required": ["text", "label", "source"],
+        "properties": {"text": _TEXT, "label": {"type": "string"}, "source": {"enum": list(SOURCES)}}}},
+    "candidates": {"type": "array", "items": {
+        "type": "object", "required": ["text", "label", "created", "source"],
+        "properties": {"text": _TEXT, "label": {"type": "string"}, "created": STAMP_SCHEMA,
+                       "source": {"enum": list(SOURCES)}}}},
+    "head": {"oneOf": [{"type": "null"}, _HEAD]},
+})  # fmt: skip

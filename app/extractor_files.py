@@ -25,7 +25,18 @@ from typing import Any
 
 import numpy as np
 
-from app.profile_files import ARRAY_SCHEMA, FileKind, array_from_json, array_to_json, read_document
+from app.profile_files import (
+    ARRAY_SCHEMA,
+    STAMP_SCHEMA,
+    FileKind,
+    array_from_json,
+    array_to_json,
+    envelope_json,
+    envelope_schema,
+    read_document,
+)
+from app.profile_files import MAX_EXAMPLE_CHARS as MAX_EXAMPLE_CHARS
+from app.profile_files import SOURCES as SOURCES
 from inference.errors import ExtractorFileInvalid, SchemaInvalid, SchemaUnsupported
 from inference.extractor_tagger import FEATURES, FieldCalibration, FieldReport, Tagger, TaggerReport
 from inference.tasks.extract import check_schema
@@ -35,8 +46,6 @@ from inference.token_features import TokenModel
 FORMAT = "inhouse-extractor"
 FORMAT_VERSION = 1
 KIND = FileKind("extractor", "an", FORMAT, FORMAT_VERSION, ExtractorFileInvalid)
-MAX_EXAMPLE_CHARS = 20_000
-SOURCES = ("user", "correction", "frontier", "import")
 Span = tuple[int, int]
 
 
@@ -110,8 +119,8 @@ def tagger_fingerprint(tagger: Tagger, encoder: TokenModel) -> str:
 
 def profile_to_json(profile: Profile, *, include_examples: bool = True) -> dict[str, Any]:
     return {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "name": profile.name, "revision": profile.revision,
-        "created": profile.created, "updated": profile.updated, "schema": profile.schema,
+        **envelope_json(KIND, profile.name, profile.revision, profile.created, profile.updated),
+        "schema": profile.schema,
         "fields": list(profile.fields),
         "examples": [{"text": e.text, "source": e.source,
                       "values": {k: list(v) if v else None for k, v in e.values.items()}}
@@ -192,7 +201,6 @@ def _report(data: dict[str, Any]) -> TaggerReport:
                         float(data.get("seconds", 0.0)))
 
 
-_STAMP = {"type": "string", "maxLength": 64}
 _NUM = {"type": "number"}
 _OPT = {"type": ["number", "null"]}
 _PAIR = {"type": "array", "items": _NUM, "minItems": 2, "maxItems": 2}
@@ -212,7 +220,7 @@ _TAGGER = {
     "required": ["trained", "encoder", "coef", "intercept", "extend", "features", "calibration", "examples_sha256",
                  "sha256", "report"],
     "properties": {
-        "trained": _STAMP, "coef": ARRAY_SCHEMA, "intercept": ARRAY_SCHEMA, "extend": _NUM,
+        "trained": STAMP_SCHEMA, "coef": ARRAY_SCHEMA, "intercept": ARRAY_SCHEMA, "extend": _NUM,
         "features": {"const": FEATURES}, "examples_sha256": {"type": "string"},
         "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "report": _REPORT,
         "calibration": {"type": "object", "additionalProperties": {
@@ -224,19 +232,12 @@ _TAGGER = {
             "view": {"enum": ["echo"]}}},
     },
 }  # fmt: skip
-_SCHEMA = {
-    "type": "object",
-    "required": ["format", "format_version", "name", "revision", "created", "updated", "schema", "fields",
-                 "examples", "tagger"],
-    "properties": {
-        "format": {"const": FORMAT}, "format_version": {"const": FORMAT_VERSION}, "name": {"type": "string"},
-        "revision": {"type": "integer", "minimum": 1}, "created": _STAMP, "updated": _STAMP,
-        "schema": {"type": "object"}, "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-        "examples": {"type": "array", "items": {
-            "type": "object", "required": ["text", "values", "source"],
-            "properties": {"text": {"type": "string", "minLength": 1, "maxLength": MAX_EXAMPLE_CHARS},
-                           "values": {"type": "object", "additionalProperties": _SPAN},
-                           "source": {"enum": list(SOURCES)}}}},
-        "tagger": {"oneOf": [{"type": "null"}, _TAGGER]},
-    },
-}  # fmt: skip
+_SCHEMA = envelope_schema(KIND, ["schema", "fields", "examples", "tagger"], {
+    "schema": {"type": "object"}, "fields": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    "examples": {"type": "array", "items": {
+        "type": "object", "required": ["text", "values", "source"],
+        "properties": {"text": {"type": "string", "minLength": 1, "maxLength": MAX_EXAMPLE_CHARS},
+                       "values": {"type": "object", "additionalProperties": _SPAN},
+                       "source": {"enum": list(SOURCES)}}}},
+    "tagger": {"oneOf": [{"type": "null"}, _TAGGER]},
+})  # fmt: skip

@@ -21,6 +21,8 @@ import numpy as np
 from inference.errors import InhouseError, InputInvalid
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_EXAMPLE_CHARS = 20_000
+SOURCES = ("user", "correction", "frontier", "import")  # where an example came from (a frontier one: accepted)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 F32Array = np.ndarray[Any, np.dtype[np.float32]]
 
@@ -82,6 +84,27 @@ class FileKind:
     @property
     def a_noun(self) -> str:
         return f"{self.article} {self.noun}"
+
+
+STAMP_SCHEMA = {"type": "string", "maxLength": 64}
+
+
+def envelope_json(kind: FileKind, name: str, revision: int, created: str, updated: str) -> dict[str, Any]:
+    """The fields every profile file starts with (the kind's own follow)."""
+    return {"format": kind.format, "format_version": kind.version, "name": name, "revision": revision,
+            "created": created, "updated": updated}
+
+
+def envelope_schema(kind: FileKind, required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of a kind's file: the envelope's fields, then the kind's ``properties``."""
+    return {
+        "type": "object", "required": ["format", "format_version", "name", "revision", "created", "updated", *required],
+        "properties": {
+            "format": {"const": kind.format}, "format_version": {"const": kind.version}, "name": {"type": "string"},
+            "revision": {"type": "integer", "minimum": 1}, "created": STAMP_SCHEMA, "updated": STAMP_SCHEMA,
+            **properties,
+        },
+    }  # fmt: skip
 
 
 def read_document(raw: bytes, origin: str, kind: FileKind, schema: dict[str, Any]) -> dict[str, Any]:
