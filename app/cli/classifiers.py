@@ -120,14 +120,9 @@ def _print_counts(profile: Profile) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    _, report = profiles.train(args, "embedding", "fitting and calibrating the head...",
-                               lambda host, progress: host.classifiers.train(args.name, host.embedder(),
-                                                                             progress=progress))
-    if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False))
-    else:
-        _print_report(args.name, report)
-    return 0
+    return profiles.train(args, "embedding", "fitting and calibrating the head...",
+                          lambda host, progress: host.classifiers.train(args.name, host.embedder(), progress=progress),
+                          _print_report)
 
 
 def _print_report(name: str, report: TrainReport) -> None:

@@ -117,14 +117,10 @@ def cmd_add_examples(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    _, report = profiles.train(args, "reading", "fitting and calibrating the tagger...",
-                               lambda host, progress: host.extractors.train(args.name, host.token_encoder(),
-                                                                            progress=progress))
-    if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False))
-    else:
-        print_report(args.name, report)
-    return 0
+    return profiles.train(args, "reading", "fitting and calibrating the tagger...",
+                          lambda host, progress: host.extractors.train(args.name, host.token_encoder(),
+                                                                       progress=progress),
+                          print_report)
 
 
 def print_report(name: str, report: TaggerReport) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar
 
 from app.cli.progress import progress_bar
 from app.profile_store import ProfileStore, StoredProfile, StoredSummary, TrainProgress
@@ -25,7 +25,6 @@ SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 P = TypeVar("P", bound=StoredProfile)
 S = TypeVar("S", bound=StoredSummary)
-R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -110,8 +109,17 @@ def lookup(c: ProfileCommands[P, S], name: str) -> tuple[P, S]:
     return profile, next(s for s in store.summaries() if s.name == profile.name)
 
 
-def train(args: argparse.Namespace, stage: str, note: str, fit: Callable[[EngineHost, TrainProgress], R]) -> R:
-    """Run ``fit`` on a fresh engine host with a progress bar for ``stage`` (quiet with --json)."""
+class Report(Protocol):
+    def to_json(self) -> dict[str, Any]: ...
+
+
+Rep = TypeVar("Rep", bound=Report)
+
+
+def train(args: argparse.Namespace, stage: str, note: str,
+          fit: Callable[[EngineHost, TrainProgress], tuple[object, Rep]], show: Callable[[str, Rep], None]) -> int:
+    """Run ``fit`` on a fresh engine host with a progress bar for ``stage`` (quiet with --json), then print
+    the report: as JSON, or with ``show``."""
     from app.engine_host import EngineHost
 
     host = EngineHost()
@@ -124,9 +132,14 @@ def train(args: argparse.Namespace, stage: str, note: str, fit: Callable[[Engine
                 elif now == "fitting" and not args.json:
                     bar.note(note)
 
-            return fit(host, progress)
+            _, report = fit(host, progress)
     finally:
         host.close()
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        show(args.name, report)
+    return 0
 
 
 def cmd_run(args: argparse.Namespace, c: ProfileCommands[Any, Any]) -> int:
