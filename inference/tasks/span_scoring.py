@@ -125,12 +125,20 @@ def _number_starts(text: str, starts: list[Start]) -> list[Start]:
     return [Start(a, (b,)) for a, b, _ in number_spans(text) if (a, b) not in known]
 
 
+def _extra_starts(starts: list[Start], extra: Sequence[tuple[int, int]]) -> list[Start]:
+    known = {(s.start, e) for s in starts for e in s.ends}
+    return [Start(a, (b,)) for a, b in dict.fromkeys(extra) if (a, b) not in known and b > a]
+
+
 def score_spans(
     engine: LocalEngine, text: str, questions: Sequence[str], cancel: CancelToken | None = None,
+    extra: Sequence[tuple[int, int]] = (),
 ) -> SpanScores:
-    """Score every candidate span of ``text`` under the neutral question and each of ``questions``."""
+    """Score every candidate span of ``text`` under the neutral question and each of ``questions``;
+    ``extra``: spans a field's type proposes (``typed_candidates``), scored too when not already there."""
     starts = candidate_starts(text, MAX_WORDS, MAX_STARTS)
-    spans, paths = _paths(engine, text, starts + _number_starts(text, starts))
+    starts += _number_starts(text, starts)
+    spans, paths = _paths(engine, text, starts + _extra_starts(starts, extra))
     watch = _end_tokens(engine)
     result = SpanScores(spans, _score(engine, prompt_for(engine, text, NEUTRAL), paths, len(spans), watch, cancel))
     for question in dict.fromkeys(questions):
