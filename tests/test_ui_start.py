@@ -73,7 +73,7 @@ def test_the_key_store_is_read_after_the_first_paint(qtbot: QtBot, assistant: As
     assert asked == [] and window.status.network.property("state") == "checking"
     window.show()
     qtbot.waitUntil(lambda: window.status.network.text() == "Cloud: no API key", timeout=10_000)
-    assert asked and set(asked) == {TierKind.CLOUD}
+    assert asked and set(asked) == {TierKind.CLOUD} and window.key_checked
 
 
 def test_the_model_load_starts_after_the_first_paint(qtbot: QtBot, assistant: Assistant) -> None:

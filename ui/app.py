@@ -55,12 +55,17 @@ def save_screenshot(widget: QWidget, path: Path) -> None:
 
 
 def wait_for_model(window: MainWindow, timeout_ms: int = MODEL_WAIT_MS) -> None:
-    if window.model_loaded or window.home.currentWidget() is window.first_run:
-        return
-    loop = QEventLoop()
-    window.model_settled.connect(loop.quit)
-    QTimer.singleShot(timeout_ms, loop.quit)
-    loop.exec()
+    """Until the model has loaded (or failed to) and the status bar knows whether there is a key: both
+    start after the window's first paint (#11); a screenshot shows the app once they are done."""
+    if not (window.model_loaded or window.home.currentWidget() is window.first_run):
+        loop = QEventLoop()
+        window.model_settled.connect(loop.quit)
+        QTimer.singleShot(timeout_ms, loop.quit)
+        loop.exec()
+    for _ in range(timeout_ms // 20):
+        if window.key_checked:
+            break
+        wait(20)
 
 
 def main(screenshot: Path | None = None) -> int:

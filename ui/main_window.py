@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self._connect()
         self._restore()
+        self.key_checked = False  # the status bar says what it found once this is True
         self.status.refresh(assistant, key_checked=False)
         self.after_first_paint(self._check_key)
         self.model_loaded = False
@@ -369,7 +370,11 @@ class MainWindow(QMainWindow):
         """The first read of the key store finds its backend (100+ ms, more with a desktop keyring): done in
         the background after the first paint; the status bar then reads the key again, now quickly."""
         source = self.assistant.key_source
-        run_task(lambda: source(TierKind.CLOUD), lambda _done: self._refresh_status())
+        run_task(lambda: source(TierKind.CLOUD), self._key_checked)
+
+    def _key_checked(self, _done: TaskDone[str | None]) -> None:
+        self.key_checked = True
+        self._refresh_status()
 
     def send_queued(self) -> None:
         if self.assistant_page.busy:
