@@ -7,6 +7,7 @@ which modules the real ``inhouse gui`` has imported when its window first paints
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -109,3 +110,22 @@ def test_a_hidden_schema_editor_checks_its_template_when_shown_or_asked(qtbot: Q
     qtbot.addWidget(shown)
     shown.show()
     qtbot.waitUntil(lambda: shown.status.text().startswith("Valid schema"), timeout=5000)
+
+
+def test_a_key_read_that_ends_after_the_window_closed_reads_nothing_more(qtbot: QtBot) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def slow_key_store(_kind: TierKind) -> str | None:  # a desktop keyring that takes its time
+        started.set()
+        release.wait(10)
+        return None
+
+    assistant = Assistant(host=EngineHost(model_path="/nonexistent/model.gguf"), key_source=slow_key_store)
+    window = MainWindow(assistant, load_model=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(started.is_set, timeout=10_000)  # the read began after the first paint
+    threading.Timer(0.2, release.set).start()  # it ends while the window is closing (close waits for jobs)
+    window.close()
+    assistant.store.close()  # as the app does once its window has closed
+    qtbot.waitUntil(lambda: window.key_checked, timeout=10_000)  # delivered now: the closed store is not read

@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.resize(*DEFAULT)
         self.ui_state = UiState()
         self._after_paint: list[Callable[[], None]] | None = []  # None once the window has painted
+        self._closing = False  # closed: start-up work not yet begun is dropped, late results not shown
         self.gate = DialogConsentGate(self)
         self.assistant_page = AssistantPage(assistant, self.gate)
         self.first_run = FirstRunPage()
@@ -317,7 +318,7 @@ class MainWindow(QMainWindow):
 
     def _painted(self) -> None:
         pending, self._after_paint = self._after_paint or [], None
-        for work in pending:
+        for work in [] if self._closing else pending:
             work()
 
     def switch_model(self) -> None:
@@ -374,7 +375,8 @@ class MainWindow(QMainWindow):
 
     def _key_checked(self, _done: TaskDone[str | None]) -> None:
         self.key_checked = True
-        self._refresh_status()
+        if not self._closing:  # else the store may be closed by now
+            self._refresh_status()
 
     def send_queued(self) -> None:
         if self.assistant_page.busy:
@@ -420,6 +422,7 @@ class MainWindow(QMainWindow):
 
     # -- closing ----------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self._closing = True
         self.save_state()
         self.gate.deny_all()
         self.assistant_page.cancel()
