@@ -95,3 +95,23 @@ def test_the_batch_clear_button_is_offered_only_with_inputs(window: MainWindow, 
     assert batch.clear_button.isEnabled()
     batch.clear_button.click()
     assert batch.paths() == [] and not batch.clear_button.isEnabled()
+
+
+def test_the_extractors_file_dialogs_start_at_home_not_in_the_app_folder(
+        window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """They were the last two QFileDialog calls outside ui/file_dialogs (they opened where the app was
+    started). Qt's modal dialog is replaced by one that records where it opened and is cancelled."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QFileDialog, QWidget
+
+    opened_in: list[str] = []
+
+    def cancel(parent: QWidget, title: str, folder: str, file_filter: str) -> tuple[str, str]:
+        opened_in.append(folder)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(cancel))
+    window.extractors.choose_new()
+    window.extractors.choose_examples()
+    assert opened_in == [str(Path.home())] * 2

@@ -15,7 +15,6 @@ import json
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QProgressBar,
@@ -30,6 +29,7 @@ from app.extractor_learning import read_examples
 from app.extractors import Cancelled, CancelToken, ExtractorStore, ExtractorSummary, TaggerReport
 from ui.classifiers_common import caption, cell, section, table
 from ui.classifiers_training import ProgressRelay
+from ui.file_dialogs import open_file
 from ui.profiles_page import ProfilesPage, state_text
 from ui.worker import TaskDone, run_task
 
@@ -127,14 +127,13 @@ class ExtractorsPage(ProfilesPage[Profile, ExtractorSummary]):
 
     # -- actions ------------------------------------------------------------------------------------
     def choose_new(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "A JSON Schema for the new extractor", "",
-                                              "JSON Schema (*.json);;All files (*)")
-        if not path:
+        path = open_file(self, "A JSON Schema for the new extractor", "JSON Schema (*.json);;All files (*)")
+        if path is None:
             return
         name, ok = QInputDialog.getText(self, "New extractor", "Name (letters, digits, - _ .):",
-                                        text=Path(path).stem.split(".")[0])
+                                        text=path.stem.split(".")[0])
         if ok and name.strip():
-            self.create_profile(name.strip(), Path(path))
+            self.create_profile(name.strip(), path)
 
     def create_profile(self, name: str, schema_path: Path) -> bool:
         try:
@@ -149,9 +148,9 @@ class ExtractorsPage(ProfilesPage[Profile, ExtractorSummary]):
         return True
 
     def choose_examples(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Examples", "", "JSON lines (*.jsonl *.ndjson);;All files (*)")
-        if path:
-            self.add_examples(Path(path))
+        path = open_file(self, "Examples", "JSON lines (*.jsonl *.ndjson);;All files (*)")
+        if path is not None:
+            self.add_examples(path)
 
     def add_examples(self, path: Path) -> None:
         if self.profile is None:
