@@ -70,6 +70,7 @@ class RemoteAnswer:
 
 
 DEVICE_LABEL = "On this device"
+PARTIAL_INPUT = 0.995  # a share of the input tokens read below this is said with the answer
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,21 @@ class Outcome:
     def threshold(self) -> float | None:
         return self.decision.threshold if self.decision else None
 
+    @property
+    def input_note(self) -> str:
+        """Said with a device answer that read only the start of a long text (the model's context is small),
+        so a confident answer about the first pages is not taken for an answer about the whole text."""
+        kept = self.local.signals.get("input_kept", 1.0)
+        if self.remote is not None or kept >= PARTIAL_INPUT:
+            return ""
+        return (f"Only the first {max(kept, 0.01):.0%} of the text was read: it is longer than the model's context, "
+                "so this answer and its confidence are about that part.")
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What is said under the answer, in the CLI and the app."""
+        return tuple(note for note in (self.notice, self.input_note) if note)
+
     def to_json(self) -> dict[str, Any]:
         data = self.local.to_json()
         remote = self.remote
@@ -140,4 +156,6 @@ class Outcome:
                 data[key] = getattr(self, key)
         if self.notice:
             data["notice"] = self.notice
+        if self.input_note:
+            data["input_note"] = self.input_note
         return data

@@ -222,7 +222,7 @@ class _OutcomePanel(QWidget):
         self.ask.setVisible(outcome.action is Action.ASK)
         self.key_button.setVisible(key_missing and outcome.action is Action.DENY)
         self.queue_button.setVisible(outcome.action is Action.QUEUE)
-        notice = QUEUED_NOTICE if outcome.action is Action.QUEUE else outcome.notice
+        notice = QUEUED_NOTICE if outcome.action is Action.QUEUE else " ".join(outcome.notes)
         self.notice.setText(notice)
         self.notice.setVisible(bool(notice))
         self._show_corrections(outcome)

@@ -74,7 +74,7 @@ def print_outcome(outcome: Outcome, *, as_json: bool, out: Any = None) -> None:
         print(local.calibration.basis, file=out)
     if outcome.reason:
         print(f"{outcome.reason}", file=out)
-    if outcome.notice:
-        print(f"note: {outcome.notice}", file=out)
+    for note in outcome.notes:
+        print(f"note: {note}", file=out)
     if hint(outcome):
         print(hint(outcome), file=out)
