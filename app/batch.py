@@ -4,7 +4,8 @@ Items come from ``app.batch_sources`` (folders, files, mailboxes, record files),
 Output: JSONL, one line per item, appended, flushed and fsynced as each finishes. On restart the ids
 already in the output are skipped (a last line cut off by a kill is dropped and its item redone), so a
 run killed mid-batch, or paused, or on a laptop whose lid closed, picks up where it stopped. An item that
-fails gets an ``error`` line and the batch goes on.
+fails gets an ``error`` line and the batch goes on. The task spec is kept next to the output and an
+output that is not a results file of this spec is refused untouched (``app.batch_output``).
 
 ``process_item`` is the one function that turns one item into one record. With an organisation's server
 in the policy, ``org.max_in_flight`` items run at once (``app.inflight.map_in_order``: their requests to
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from app.assistant import Assistant
+from app.batch_output import claim, done_ids
 from app.batch_sources import BatchItem, BatchSource, Pending, line_items, record_items
 from app.consent import FixedAnswer
 from app.inflight import map_in_order
@@ -96,28 +98,6 @@ def read_items(path: Path) -> list[BatchItem]:
     return record_items(path) if path.suffix.lower() in (".jsonl", ".ndjson", ".csv") else line_items(path)
 
 
-def done_ids(output: Path) -> set[str]:
-    """Ids already written; a last line cut off by a kill is dropped (and its item redone)."""
-    if not output.exists():
-        return set()
-    ids: set[str] = set()
-    good_bytes = 0
-    with output.open("rb") as f:
-        for line in f:
-            try:
-                ids.add(str(json.loads(line)["id"]))
-            except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
-                break
-            if not line.endswith(b"\n"):
-                ids.discard(str(json.loads(line)["id"]))  # complete JSON but no newline: redo it
-                break
-            good_bytes += len(line)
-    if good_bytes != output.stat().st_size:
-        with output.open("r+b") as f:
-            f.truncate(good_bytes)
-    return ids
-
-
 def process_item(
     assistant: Assistant, item: Pending, spec: TaskSpec, escalation: Escalation = "no",
     cancel: CancelToken | None = None,
@@ -143,13 +123,14 @@ def run_batch(
     control: BatchControl | None = None,
 ) -> BatchReport:
     """Run ``spec`` over ``items`` (``total`` of them, for progress), appending to ``output``; items whose
-    ids are there already are skipped without being read."""
+    ids are there already are skipped without being read. ``output`` must be new or a results file of
+    this same ``spec`` (``app.batch_output.claim``: anything else is refused, untouched)."""
+    claim(output, spec)
     seen = done_ids(output)
     control = control or BatchControl()
     done_before = len(seen)
     processed = failed = queued = 0
     start = time.monotonic()
-    output.parent.mkdir(parents=True, exist_ok=True)
     def fresh() -> Iterator[Pending]:
         for item in items:
             if item.id not in seen:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from app.output_paths import same_file
 from inference.errors import InputInvalid
 
 FORMATS = (".csv", ".jsonl", ".xlsx")
@@ -66,6 +67,8 @@ def export(results: Path, target: Path) -> int:
         raise InputInvalid(f"Cannot export to {target.name}: choose a .csv, .jsonl or .xlsx file.")
     if not results.exists():
         raise InputInvalid(f"No results at {results}.", hint="Run the batch first.")
+    if same_file(results, target):
+        raise InputInvalid(f"Cannot export {results.name} onto itself.", hint="Choose another file to export to.")
     if suffix == ".jsonl":
         shutil.copyfile(results, target)
         return sum(1 for _ in records(results))

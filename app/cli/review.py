@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import TypeAlias
 
+from app.output_paths import writable_file
 from app.policy import EffectivePolicy, load_policy
 from app.review import ReviewData, apply_threshold, parse_month, review_store, thresholds_in_force
 from app.review_export import combine, export_aggregate, load_aggregate, write_aggregate
@@ -41,6 +42,10 @@ def register(sub: SubParsers) -> None:
 
 def run_review(args: argparse.Namespace) -> int:
     args.month = parse_month(args.month) if args.month else None
+    if args.html is not None:
+        writable_file(args.html, "--html")
+    if args.export_aggregate is not None:
+        writable_file(args.export_aggregate, "--export-aggregate")
     if args.combine:
         return _combine(args)
     effective = load_policy()

@@ -19,22 +19,33 @@ SCHEMA_TEMPLATES = ("invoice", "contact", "meeting")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("classify", help="choose one label for the text")
-    p.add_argument("--labels", required=True, help="comma-separated labels, e.g. positive,negative,neutral")
-    p.add_argument("--examples", type=Path, help="few-shot examples: CSV with columns text,label")
-    _common(p)
-    p = sub.add_parser("extract", help="pull JSON that validates against a schema out of the text")
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("--schema", type=Path, help="a JSON Schema file")
-    group.add_argument("--template", choices=SCHEMA_TEMPLATES, help="a ready-made schema")
-    p.add_argument("--extractor", help="use this trained extractor profile (its schema, unless one is given)")
-    _common(p)
-    p = sub.add_parser("summarize", help="summarize the text")
-    p.add_argument("--max-words", type=_positive_int, help="at most this many words (default 60; TLDR 30)")
-    shape = p.add_mutually_exclusive_group()
-    shape.add_argument("--tldr", action="store_true", help="one sentence: the main point")
-    shape.add_argument("--bullets", type=_positive_int, metavar="N", help="N bullet points")
-    _common(p)
+    for task, help_text in TASK_HELP.items():
+        p = sub.add_parser(task, help=help_text)
+        add_task_options(p, task)
+        _common(p)
+
+
+TASK_HELP = {"classify": "choose one label for the text",
+             "extract": "pull JSON that validates against a schema out of the text",
+             "summarize": "summarize the text"}
+
+
+def add_task_options(p: argparse.ArgumentParser, task: str) -> None:
+    """The options that say what ``task`` does (labels, schema, summary shape): one declaration, shared by
+    the single-text commands and ``inhouse batch TASK``; ``build_spec`` reads them."""
+    if task == "classify":
+        p.add_argument("--labels", required=True, help="comma-separated labels, e.g. positive,negative,neutral")
+        p.add_argument("--examples", type=Path, help="few-shot examples: CSV with columns text,label")
+    elif task == "extract":
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--schema", type=Path, help="a JSON Schema file")
+        group.add_argument("--template", choices=SCHEMA_TEMPLATES, help="a ready-made schema")
+        p.add_argument("--extractor", help="use this trained extractor profile (its schema, unless one is given)")
+    else:
+        p.add_argument("--max-words", type=_positive_int, help="at most this many words (default 60; TLDR 30)")
+        shape = p.add_mutually_exclusive_group()
+        shape.add_argument("--tldr", action="store_true", help="one sentence: the main point")
+        shape.add_argument("--bullets", type=_positive_int, metavar="N", help="N bullet points")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
