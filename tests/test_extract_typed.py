@@ -46,6 +46,14 @@ def test_each_type_proposes_what_its_parser_reads() -> None:
     assert [w for w, _ in _found("total", TEXT)][-1] == "1,035.18"
 
 
+def test_a_phone_format_proposes_the_numbers_the_redaction_finds() -> None:
+    schema = {"type": "object", "properties": {"phone": {"type": "string", "format": "phone"}}}
+    plan = plan_fields(schema)[0]
+    assert type_of(plan) == "phone"
+    assert [SIGNATURE[c.span[0] : c.span[1]] for c in candidates(plan, SIGNATURE)] == ["+1 (206) 555-0187"]
+    assert candidates(plan, "Invoice 2024-03-15, order 7781, total 1,035.18") == []
+
+
 def test_untyped_fields_keep_every_span() -> None:
     plans = {p.name: p for p in plan_fields(TYPED)}
     assert type_of(plans["note"]) is None and candidates(plans["note"], TEXT) == []

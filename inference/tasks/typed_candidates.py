@@ -13,6 +13,8 @@ whose type is nowhere in the text is "not found" without asking it.
   ``dateutil`` (an ambiguous 03/04/2024 month first, its default) and emitted in the schema's format
   (RFC 3339) with the written span as the source; a date written without its year is no candidate (the
   year would be invented);
+- phone (``format: phone`` or ``tel``, our own format name): the phone numbers the redaction finds
+  (``redact_phone``: libphonenumber's matcher and its rules);
 - pattern: every match of the schema's own pattern (anchors dropped) that the whole pattern accepts;
 - number / integer: the numbers written in the text (``grounding.number_spans``), as before.
 """
@@ -32,8 +34,9 @@ from dateutil import parser as dateparser
 from inference.grounding import number_spans
 from inference.tasks.extract_plan import FieldPlan
 
-TypeName = Literal["email", "uri", "date", "date-time", "pattern", "number"]
+TypeName = Literal["email", "uri", "date", "date-time", "phone", "pattern", "number"]
 EMAILS = ("email", "idn-email")
+PHONES = ("phone", "tel")  # not a JSON Schema format, but formats are open: ours, as the redaction finds them
 URIS = ("uri", "iri", "uri-reference", "iri-reference")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+%-]+@[\w-]+(?:\.[\w-]+)+(?<!\.)")
 _URI = re.compile(r"(?<![\w@])(?:[a-z][a-z0-9+.-]*://|www\.)[^\s<>\"'()\[\]{}]+", re.IGNORECASE)
@@ -73,6 +76,8 @@ def type_of(plan: FieldPlan) -> TypeName | None:
         return "uri"
     if fmt in ("date", "date-time"):
         return "date" if fmt == "date" else "date-time"
+    if fmt in PHONES:
+        return "phone"
     if isinstance(node.get("pattern"), str):
         return "pattern"
     return None
@@ -87,6 +92,10 @@ def candidates(plan: FieldPlan, text: str) -> list[Candidate]:
         return [Candidate(s, text[s[0] : s[1]]) for s in _spans(_URI, text) if _is_uri(text[s[0] : s[1]])]
     if kind in ("date", "date-time"):
         return [Candidate(s, v) for s in _spans(_DATE, text) if (v := _iso(text[s[0] : s[1]], kind)) is not None]
+    if kind == "phone":
+        from inference.redact_phone import find_phone_numbers
+
+        return [Candidate((d.start, d.end), text[d.start : d.end]) for d in find_phone_numbers(text)]
     if kind == "pattern":
         node = plan.schema.get("items", {}) if plan.array else plan.schema
         return _pattern(str(node.get("pattern", "")), text)
