@@ -423,5 +423,5 @@ class Assistant:
 
     def _prune(self) -> None:
         days = self.effective.policy.privacy.retention_days
-        if days > 0 and not self.store_problem:
+        if days > 0 and not self.store_problem and not self.effective.prune_paused:
             self.store.prune_history(days)

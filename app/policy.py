@@ -155,6 +155,17 @@ class EffectivePolicy:
     def is_locked(self, key: str) -> bool:
         return self.settings[key].locked
 
+    @property
+    def prune_paused(self) -> str:
+        """Why history is not pruned now ("" when it is): a broken policy file must never delete history.
+
+        While any file has a problem, a retention the admin file does not set validly may be a fallback
+        (or a default shorter than the user meant), so nothing is pruned until the problems are fixed."""
+        if not self.problems or self.settings["privacy.retention_days"].source == "admin":
+            return ""
+        return ("history is not pruned while the policy has problems (a broken file never deletes history); "
+                "fix them and pruning resumes")
+
 
 def _build(values: Mapping[str, object]) -> Policy:
     v = values

@@ -35,9 +35,6 @@ class Layer:
         return frozenset(self.values) | self.safest_keys
 
 
-
-
-
 def read_document(path: Path) -> tuple[dict[str, object] | None, str]:
     """``(document, "")``, ``(None, "")`` when the file does not exist, or ``(None, why)`` when unusable.
 
@@ -89,8 +86,15 @@ def file_state(path: Path | None) -> str:
     return why if why else ("present" if doc is not None else "not present")
 
 
+def _ignored(issue: Issue, name: LayerName) -> bool:
+    """A user file's unknown section is reported and ignored: it is no reason to discard the valid rest."""
+    return name == "user" and issue.unknown_section
+
+
 def _consequence(issue: Issue, name: LayerName) -> str:
     locked = " (locked)" if name != "user" else ""
+    if _ignored(issue, name):
+        return "the section is ignored; every other setting in the file applies"
     if len(issue.keys) == 1:
         (key,) = issue.keys
         return f"using the safest value {show(SPECS[key].safest)}{locked} until it is fixed"
@@ -114,8 +118,8 @@ def read_layer(name: LayerName, path: Path) -> Layer:
         f"{label}: {issue.where + ': ' if issue.where else ''}{issue.message}; {_consequence(issue, name)}"
         for issue in parsed.issues
     )
-    return Layer(name, path, parsed.values, parsed.safest_keys, problems)
-
+    tried: frozenset[str] = frozenset().union(*(i.keys for i in parsed.issues if not _ignored(i, name)))
+    return Layer(name, path, parsed.values, tried - parsed.values.keys(), problems)
 
 
 def check_file(path: Path) -> list[str]:

@@ -283,6 +283,7 @@ class Issue:
     where: str  # "escalation.mode", "[escalation]", or "" for the whole file
     message: str
     keys: frozenset[str]
+    unknown_section: bool = False  # a user file's unknown section is ignored, an admin file's locks every key
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,7 @@ def parse_document(doc: dict[str, object]) -> ParsedDocument:
         if section not in SECTIONS:
             where = f"[{section}]" if isinstance(body, dict) else section
             known = ", ".join(f"[{name}]" for name in SECTIONS)
-            issues.append(Issue(where, f"unknown section (known: {known})", ALL_KEYS))
+            issues.append(Issue(where, f"unknown section (known: {known})", ALL_KEYS, unknown_section=True))
         elif not isinstance(body, dict):
             message = f"must be a table such as [{section}] (got {show(body)})"
             issues.append(Issue(f"[{section}]", message, frozenset(SECTIONS[section])))

@@ -278,12 +278,21 @@ def test_an_unknown_key_makes_the_rest_of_its_section_safest(user_file: Path) ->
     assert "escalation.moed: unknown key" in problem and "[escalation]" in problem
 
 
-def test_an_unknown_section_makes_everything_not_set_safest(user_file: Path) -> None:
+def test_an_unknown_section_in_the_user_file_is_reported_and_ignored(user_file: Path) -> None:
     user_file.write_text('[escalaton]\nmode = "auto"\n[privacy]\nretention_days = 30\n')
     effective = load_policy()
     assert effective.settings["privacy.retention_days"].value == 30
-    assert all(s.source == "safest" for k, s in effective.settings.items() if k != "privacy.retention_days")
-    assert "[escalaton]: unknown section" in effective.problems[0]
+    assert all(s.source == "default" for k, s in effective.settings.items() if k != "privacy.retention_days")
+    assert "[escalaton]: unknown section" in effective.problems[0] and "ignored" in effective.problems[0]
+    assert effective.prune_paused  # a typo may hide the retention the user meant: nothing is pruned
+
+
+def test_an_unknown_section_in_the_admin_file_locks_everything_at_safest(user_file: Path) -> None:
+    admin = paths.admin_policy_path()
+    admin.parent.mkdir(parents=True, exist_ok=True)
+    admin.write_text('[escalaton]\nmode = "ask"\n')
+    effective = load_policy()
+    assert all(s.source == "safest" and s.locked for s in effective.settings.values())
 
 
 def test_a_section_that_is_not_a_table(user_file: Path) -> None:

@@ -58,7 +58,9 @@ def _optional_sections() -> dict[str, Any]:
     try:
         from app.policy import load_policy
 
-        out["policy_problems"] = list(load_policy().problems)
+        effective = load_policy()
+        out["policy_problems"] = list(effective.problems)
+        out["history_pruning"] = effective.prune_paused or "on"
     except ImportError:
         pass
     from app.documents import ocr
@@ -179,6 +181,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"escalations go to    {report['destination']['status']}")
     for problem in report.get("policy_problems", []):
         print(f"policy problem       {problem}")
+    if report.get("history_pruning", "on") != "on":
+        print(f"history pruning      paused: {report['history_pruning']}")
     if "ocr" in report:
         print(f"ocr                  {report['ocr']['message']}")
     if "api_key" in report:

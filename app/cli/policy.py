@@ -55,6 +55,7 @@ def as_json(effective: EffectivePolicy) -> dict[str, Any]:
             for key, s in effective.settings.items()
         },
         "problems": list(effective.problems),
+        "history_pruning_paused": effective.prune_paused,
         "files": {"user": str(effective.user_path), "admin": str(effective.admin_path),
                   "admin_override": str(effective.override_path) if effective.override_path else None},
     }
@@ -75,6 +76,8 @@ def render(effective: EffectivePolicy) -> str:
     if effective.problems:
         lines += ["", "Problems (nothing is widened: the safest values are used instead):"]
         lines += [f"  - {problem}" for problem in effective.problems]
+    if effective.prune_paused:
+        lines += ["", f"History pruning is paused: {effective.prune_paused}."]
     return "\n".join(lines)
 
 
