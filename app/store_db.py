@@ -10,6 +10,7 @@ a 10 s busy timeout plus ``BEGIN IMMEDIATE`` for every write makes writers wait 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import sqlite3
@@ -27,6 +28,7 @@ from sqlite_utils import Database
 from app import migrations
 from inference.errors import StorageError
 
+log = logging.getLogger("inhouse.store")
 BUSY_TIMEOUT_S = 10.0
 # SQLite result codes that mean "the environment failed" (disk, locks, damage), not "we have a bug".
 _ENVIRONMENT_ERRORS = (
@@ -58,9 +60,13 @@ class StoreBase:
             )
             try:
                 self._prepare()
-            except BaseException:
+            except BaseException as exc:
                 self._conn.close()
-                raise
+                if isinstance(exc, StorageError) or not isinstance(exc, Exception):
+                    raise
+                log.debug("could not prepare the database %s", self.path, exc_info=True)
+                raise DamagedDatabase(f"The database {self.path} could not be opened: it looks damaged "
+                                      f"({type(exc).__name__}: {exc}).") from exc
 
     def _prepare(self) -> None:
         self._conn.execute("PRAGMA foreign_keys = ON")
@@ -118,6 +124,14 @@ class StoreBase:
 class EmptyDatabase(StorageError):
     hint = ("The file may have been truncated (a full disk, a sync tool, a crash). Inhouse did not replace it: "
             "restore it from a backup, or move it aside and Inhouse will start a new, empty one.")
+
+
+class DamagedDatabase(StorageError):
+    """Any failure while opening or preparing the file (Python's sqlite3 raises UnicodeDecodeError for a
+    corrupt schema text, for example): the store is unusable, never a traceback."""
+
+    hint = ("Inhouse did not change the file. Restore it from a backup, or move it aside and Inhouse will start "
+            "a new, empty one; local answers work meanwhile, without history or the audit log.")
 
 
 def _create_atomically(path: Path) -> None:
@@ -225,5 +239,7 @@ def _environment_errors(path: Path) -> Iterator[None]:
         if not name.startswith(_ENVIRONMENT_ERRORS):
             raise
         raise StorageError(f"Could not use the database {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:  # text that is not UTF-8 inside the file: damage, not a bug of ours
+        raise DamagedDatabase(f"Could not use the database {path}: it holds damaged text ({exc}).") from exc
     except OSError as exc:
         raise StorageError(f"Could not use the database {path}: {exc}") from exc

@@ -106,3 +106,33 @@ def test_a_valid_admin_retention_still_prunes_despite_a_broken_user_file(
     admin.write_text("[privacy]\nretention_days = 3\n", encoding="utf-8")
     _user_policy("[privcy]\nretention_days = 365\n")
     assert _history_ids(capsys) == []  # the admin's retention is authoritative
+
+
+# --- 2. a database with scattered corrupt bytes is an unusable store, not a traceback -------------
+
+
+def _scatter_corruption(path: Path) -> bytes:
+    data = bytearray(path.read_bytes())
+    for offset in range(2000, len(data), 997):
+        data[offset] = 0xAB
+    path.write_bytes(bytes(data))
+    return bytes(data)
+
+
+def test_a_database_with_corrupt_bytes_is_reported_and_local_answers_go_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _history_row(days_old=0)
+    database = paths.current().database
+    damaged = _scatter_corruption(database)
+    capsys.readouterr()
+    assert main(["classify", "--labels", "a,b", "--local-only", "--json", "hi"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["output"] in ("a", "b")
+    assert main(["history", "list"]) != 0
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and "database" in (out + err).lower()
+    assert main(["doctor", "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["database"]["ok"] is False and str(database) in report["database"]["status"]
+    assert database.read_bytes() == damaged  # left as it was, for whoever repairs it
