@@ -37,7 +37,7 @@ from app.router import Decision, DecisionKind, RouterState, decide
 from app.store import Store, UnavailableStore, open_or_unavailable
 from app.tiers import Tier, TierKind, tiers
 from app.usage import origin, record_answer, record_correction
-from inference.errors import InhouseError, ProviderUnavailable, RedactionTrainingStopped
+from inference.errors import InhouseError, InsecureEndpoint, ProviderUnavailable, RedactionTrainingStopped
 from inference.providers import Provider, ProviderAnswer, build_provider, estimate
 from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
 from inference.tasks.serialize import request_from_json, request_to_json, result_from_json
@@ -283,7 +283,10 @@ class Assistant:
              ) -> RemoteAnswer | _Stop:
         """Ask (if needed) and send to ``tier``: its answer restored on the device, or why there is none."""
         redaction, sendable = self._sendable(request, tier.redact)  # only now: redaction is slow
-        provider = self.provider_factory(tier, self.key_source(tier.kind) or "")
+        try:
+            provider = self.provider_factory(tier, self.key_source(tier.kind) or "")
+        except InsecureEndpoint as err:  # clear text to another machine: refused before anyone is asked
+            return _Stop(Action.FAILED, ConsentStatus.NOT_ASKED, f"Nothing was sent to {tier.server_name}: {err}")
         payload = provider.build_payload(sendable, model=tier.model, max_output_tokens=tier.max_output_tokens)
         user_mapping: Mapping[str, str] = {}
         if decision.kind is DecisionKind.ASK:

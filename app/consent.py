@@ -80,7 +80,7 @@ class ConsentRequest:
     max_cost_usd: float
     reason: str
     allow_session: bool  # may the user allow this task for the rest of the session?
-    destination: str = ""  # the host the bytes go to (and port when not the default)
+    destination: str = ""  # where the bytes go: scheme://host[:port], "(from ANTHROPIC_BASE_URL)" when that set it
     tier: str = "cloud"  # "org" | "cloud"
     tier_label: str = "Cloud"  # "On Acme's server", "Cloud"
 

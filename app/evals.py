@@ -22,6 +22,7 @@ from app.eval_scoring import EvalReport, ItemResult, JudgeReport, build_report, 
 from app.eval_sets import EvalItem, EvalSet, EvalSetInvalid, load_eval_set
 from app.hops import consent_without_asking
 from app.router import DecisionKind, RouterState, decide
+from app.sending import destination_label
 from inference.errors import InhouseError, InputInvalid
 from inference.metrics import auroc, spearman
 from inference.prices import PriceTable
@@ -114,7 +115,7 @@ def frontier_consent(assistant: Assistant, evalset: EvalSet, gate: ConsentGate, 
         estimated_input_tokens=sum(e.input_tokens for e in estimates),
         estimated_output_tokens=sum(e.output_tokens for e in estimates), estimated_cost_usd=total,
         max_cost_usd=sum(e.max_cost_usd for e in estimates), reason=_reason(evalset, frontier, len(judge)),
-        allow_session=False, destination=provider.host, tier=cloud.kind.value, tier_label=cloud.label,
+        allow_session=False, destination=destination_label(provider), tier=cloud.kind.value, tier_label=cloud.label,
     ))
     return answer.choice.value if answer.allowed else None
 

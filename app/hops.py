@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from app.consent import ConsentRequest, ConsentStatus, Highlight
 from app.outcome import RemoteAnswer
 from app.router import AllowedBy, Decision
+from app.sending import destination_label
 from app.tiers import Tier
 from inference.prices import Estimate
 from inference.providers import Provider, ProviderAnswer
@@ -38,7 +39,7 @@ def consent_question(
         task=sendable.task, text=sendable.text, payload=payload,
         highlights=tuple(Highlight(s.start, s.end, s.kind, s.placeholder) for s in redaction.spans),
         provider=provider.name, model=tier.model, tier=tier.kind.value, tier_label=tier.label,
-        destination=provider.host,
+        destination=destination_label(provider),
         estimated_input_tokens=estimate.input_tokens, estimated_output_tokens=estimate.output_tokens,
         estimated_cost_usd=estimate.cost_usd, max_cost_usd=estimate.max_cost_usd,
         reason=decision.reason, allow_session=True,

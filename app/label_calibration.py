@@ -113,7 +113,7 @@ class CalibrationStore:
         with self._lock:
             try:
                 stat = path.stat()
-            except FileNotFoundError:
+            except OSError:  # none stored, or the data dir is unusable (a plain file, no permission): uncalibrated
                 return None
             stamp = (stat.st_mtime_ns, stat.st_size)
             cached = self._fits.get((path.name, model))

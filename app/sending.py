@@ -40,8 +40,9 @@ from urllib.parse import urlsplit
 
 from app import egress
 from app.store import Store
-from inference.errors import Cancelled, InhouseError, ProviderError, ProviderUnavailable
+from inference.errors import Cancelled, InhouseError, InsecureEndpoint, ProviderError, ProviderUnavailable
 from inference.providers import Provider, ProviderAnswer
+from inference.providers.base import origin_of, require_secure
 from inference.scrub import scrub
 from inference.tasks.base import TaskRequest
 from inference.wire import Attempt, Wire
@@ -287,6 +288,8 @@ class Destination:
     url: str
     host: str
     source: str  # "default" or "ANTHROPIC_BASE_URL"
+    origin: str = ""  # scheme://host[:port]
+    refused: str = ""  # why nothing would be sent there (clear text to another machine); "" when usable
 
 
 DEFAULT_CLOUD_URL = "https://api.anthropic.com"
@@ -298,4 +301,20 @@ def cloud_destination() -> Destination:
     the host each request goes to."""
     env = os.environ.get("ANTHROPIC_BASE_URL", "").strip()
     url = env or DEFAULT_CLOUD_URL
-    return Destination(url, urlsplit(url).netloc or url, "ANTHROPIC_BASE_URL" if env else "default")
+    source = "ANTHROPIC_BASE_URL" if env else "default"
+    try:
+        require_secure(url, source)
+        refused = ""
+    except InsecureEndpoint as err:
+        refused = str(err)
+    return Destination(url, urlsplit(url).netloc or url, source, origin_of(url), refused)
+
+
+def destination_label(provider: Provider) -> str:
+    """Where a provider's requests go, for the consent question: ``scheme://host[:port]``, and
+    "(from ANTHROPIC_BASE_URL)" when that variable moved the cloud tier away from its default."""
+    url = str(getattr(provider, "base_url", "") or "")
+    origin = origin_of(url) if url else provider.host
+    env = os.environ.get("ANTHROPIC_BASE_URL", "").strip()
+    moved = provider.name == "anthropic" and bool(env) and origin_of(env) == origin
+    return f"{origin} (from ANTHROPIC_BASE_URL)" if moved else origin

@@ -49,7 +49,9 @@ class ModelMissing(InhouseError):
 
 
 class ModelCorrupt(InhouseError):
-    hint = "The file is not a complete GGUF model. Delete it and download it again."
+    hint = ("It is not a usable GGUF model; Inhouse changed nothing. Choose a model with `inhouse models use NAME` "
+            "(a catalog model from `inhouse models list`) or the model chooser on the Settings page; a damaged "
+            "catalog download is fetched again with `inhouse models download NAME`.")
 
 
 class ModelLoadFailed(InhouseError):
@@ -102,6 +104,13 @@ class RateLimited(ProviderError):
 
 class KeyMissing(ProviderError):
     hint = "Set your API key with `inhouse key set` (stored in the OS keyring) or the ANTHROPIC_API_KEY variable."
+
+
+class InsecureEndpoint(ProviderError):
+    """A provider's base URL would carry the request and the API key in clear text (http to another machine)."""
+
+    hint = ("Use an https:// URL (plain http only for a server on this machine: 127.0.0.0/8, ::1, localhost), "
+            "or unset ANTHROPIC_BASE_URL to use Anthropic's own https endpoint.")
 
 
 class StorageError(InhouseError):

@@ -73,8 +73,8 @@ def test_consent_yes_sends_one_redacted_request_and_audits_it(
         assert raw not in body
     assert gate.asked[0].payload == fake_anthropic.message_requests[0].body  # what was shown is what was sent
     asked = gate.asked[0]
-    host = fake_anthropic.url.removeprefix("http://")
-    assert (asked.tier, asked.tier_label, asked.destination) == ("cloud", "Cloud", host)
+    where = f"{fake_anthropic.url} (from ANTHROPIC_BASE_URL)"  # the full origin and what set it
+    assert (asked.tier, asked.tier_label, asked.destination) == ("cloud", "Cloud", where)
     assert outcome.tier is TierKind.CLOUD and outcome.remote is not None and outcome.remote.confidence is None
     assert outcome.remote.model == "claude-haiku-4-5" and outcome.remote.latency_ms > 0
     assert "jane.roe@example.com" in outcome.answer and "Jane Roe" in outcome.answer  # restored on the device

@@ -14,10 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from app import paths
+from app import egress, paths
+from app.assistant import Assistant
 from app.cli import main
+from app.consent import FixedAnswer
+from app.engine_host import EngineHost
+from app.policy import load_policy
+from app.secrets import set_api_key
 from app.store import Store
 from app.store_db import utc_iso
+from app.tiers import TierKind
+from inference.engine import LocalEngine
+from inference.tasks.base import ClassifySpec, TaskRequest
 
 
 def _history_row(days_old: int) -> int:
@@ -136,3 +144,84 @@ def test_a_database_with_corrupt_bytes_is_reported_and_local_answers_go_on(
     report = json.loads(capsys.readouterr().out)
     assert report["database"]["ok"] is False and str(database) in report["database"]["status"]
     assert database.read_bytes() == damaged  # left as it was, for whoever repairs it
+
+
+# --- 3. ANTHROPIC_BASE_URL in clear text to another machine is refused --------------------------
+
+
+def test_a_clear_text_cloud_url_is_refused_before_anyone_is_asked(
+    engine: LocalEngine, always_escalate: Path, guard: None, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://10.9.9.9")
+    set_api_key("sk-ant-api03-not-for-clear-text-0123456789")
+    gate = FixedAnswer(allow=True)
+    assistant = Assistant(host=EngineHost(engine=engine), policy=load_policy())
+    try:
+        outcome = assistant.run(TaskRequest("I love it", ClassifySpec(labels=("positive", "negative"))), gate)
+        assert gate.asked == []  # not asked
+        assert egress.allowed_attempts() == egress.blocked_attempts() == []  # not even a connection tried
+        assert outcome.tier is TierKind.DEVICE and outcome.answer == outcome.local.output
+        assert "http://10.9.9.9" in outcome.notice and "ANTHROPIC_BASE_URL" in outcome.notice
+        assert assistant.store.list_audit() == []
+    finally:
+        assistant.close()
+    assert main(["doctor", "--json"]) == 1
+    where = json.loads(capsys.readouterr().out)["destination"]
+    assert where["ok"] is False and where["origin"] == "http://10.9.9.9" and where["source"] == "ANTHROPIC_BASE_URL"
+    assert "clear text" in where["status"]
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.2:9", "http://localhost:9", "http://[::1]:9",
+                                 "https://gateway.example.org:8443/v1"])
+def test_loopback_http_and_any_https_are_allowed(url: str, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
+    main(["doctor", "--json"])
+    where = json.loads(capsys.readouterr().out)["destination"]
+    assert where["ok"] is True and where["origin"] == "/".join(url.split("/")[:3])
+    assert f"{where['origin']} (from ANTHROPIC_BASE_URL)" in where["status"]
+
+
+# --- 4. a plain file as the data dir: the local answer, without stored calibration -------------
+
+
+def test_a_plain_file_as_the_data_dir_still_answers_locally(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder\n")
+    monkeypatch.setenv("INHOUSE_HOME", str(afile))
+    assert main(["classify", "--labels", "a,b", "--json", "hi"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["output"] in ("a", "b") and "Traceback" not in err
+    assert "unavailable" in err and "Not a directory" in err  # said, not hidden
+    assert afile.read_text() == "not a folder\n"
+
+
+# --- 5. a file the user chose that is not a model: never "delete it" -----------------------------
+
+
+def test_using_a_file_that_is_not_a_model_never_advises_deleting_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    mine = tmp_path / "x.bin"
+    mine.write_text("the user's own file\n")
+    assert main(["models", "use", str(mine)]) == 1
+    err = capsys.readouterr().err
+    assert "not a GGUF model" in err and "models use" in err and "elete" not in err
+    assert mine.read_text() == "the user's own file\n"
+
+
+def test_doctor_fails_when_the_chosen_model_is_not_a_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    mine = tmp_path / "passwd"
+    mine.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    settings = paths.current().config_dir / "settings.toml"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(f'model = "{mine}"\n')
+    assert main(["doctor", "--json"]) == 1
+    model = json.loads(capsys.readouterr().out)["model"]
+    assert model["ok"] is False and "not a GGUF model" in model["status"] and "elete" not in model["status"]
+    assert main(["doctor"]) == 1

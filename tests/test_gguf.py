@@ -40,7 +40,7 @@ def test_random_bytes_are_not_a_model(tmp_path: Path) -> None:
     junk.write_bytes(os.urandom(100_000))
     with pytest.raises(ModelCorrupt, match="not a GGUF") as err:
         LocalEngine(EngineConfig(model_path=junk, n_ctx=256))
-    assert "download it again" in err.value.user_message()
+    assert "models use" in err.value.user_message() and "elete" not in err.value.user_message()
 
 
 def test_random_bytes_after_magic_are_corrupt(tmp_path: Path) -> None:

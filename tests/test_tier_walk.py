@@ -136,7 +136,8 @@ def test_org_consent_ask_names_the_tier_and_host_and_no_means_nothing_leaves(
     assistant = assistant_for()
     outcome = assistant.run(TaskRequest(TEXT, LABELS), gate)
     (asked,) = gate.asked
-    assert (asked.tier, asked.tier_label, asked.destination) == ("org", "On Acme's server", org_proxy.url.split("/")[2])
+    origin = "/".join(org_proxy.url.split("/")[:3])  # scheme://host:port
+    assert (asked.tier, asked.tier_label, asked.destination) == ("org", "On Acme's server", origin)
     assert asked.provider == "openai-compatible" and asked.payload["logprobs"] is True
     assert outcome.action is Action.DECLINED and outcome.tier is TierKind.DEVICE
     assert org_proxy.bodies == [] and fake_anthropic.requests == [] and assistant.store.list_audit() == []

@@ -11,7 +11,7 @@ from typing import Any
 
 from app import paths
 from app.policy import file_state
-from inference.errors import InhouseError
+from inference.errors import InhouseError, ModelCorrupt
 
 PACKAGES = (
     "inhouse", "llama-cpp-python", "anthropic", "keyring", "sqlite-utils", "huggingface-hub", "PySide6-Essentials",
@@ -48,6 +48,7 @@ def _model_report() -> dict[str, Any]:
                                context_length=engine.info.context_length, status="ok")
     except InhouseError as err:
         report.setdefault("model", {})["status"] = err.user_message()
+        report["model"]["ok"] = not isinstance(err, ModelCorrupt)  # a file that is not a model: doctor fails
     finally:
         host.close()
     return report
@@ -102,8 +103,10 @@ def _destination_report() -> dict[str, Any]:
     where = cloud_destination()
     proxies = sorted(k for k in os.environ if k.lower() in ("http_proxy", "https_proxy", "all_proxy"))
     note = f" ({', '.join(proxies)} set: not used, Inhouse never sends through a proxy)" if proxies else ""
-    return {"tier": "cloud", "host": where.host, "url": where.url, "source": where.source, "proxies_ignored": proxies,
-            "status": f"cloud: {where.url} ({where.source}){note}"}
+    refused = f"; REFUSED: {where.refused}" if where.refused else ""
+    return {"tier": "cloud", "host": where.host, "url": where.url, "origin": where.origin, "source": where.source,
+            "proxies_ignored": proxies, "ok": not where.refused,
+            "status": f"cloud: {where.origin} (from {where.source}){note}{refused}"}
 
 
 def _org_section() -> dict[str, Any]:
@@ -160,7 +163,8 @@ def _qt_platform() -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     report = collect()
-    code = 0 if report["database"]["ok"] else 1
+    usable = report["database"]["ok"] and report["destination"]["ok"] and report.get("model", {}).get("ok", True)
+    code = 0 if usable else 1
     if args.json:
         print(json.dumps(report, indent=2))
         return code

@@ -23,13 +23,14 @@ answer -> ``MalformedAnswer`` (a ``MalformedOutput`` that still carries the usag
 from __future__ import annotations
 
 import json
+import os
 import time
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from inference.errors import InhouseError, KeyMissing, MalformedOutput
 from inference.prices import Estimate, PriceTable
-from inference.providers.base import ProviderAnswer, host_of
+from inference.providers.base import ProviderAnswer, host_of, require_secure
 from inference.providers.parsing import MalformedAnswer, Reply, is_count, parse_output
 from inference.providers.prompts import check_text, expected_output_tokens, system_prompt
 from inference.providers.sdk_errors import translate
@@ -90,6 +91,12 @@ class AnthropicProvider:
             http_client=self.wire.client(timeout=timeouts),
             **extra,
         )
+        env = "ANTHROPIC_BASE_URL" if not base_url and os.environ.get("ANTHROPIC_BASE_URL", "").strip() else ""
+        try:
+            require_secure(self.base_url, env or "the provider settings")
+        except InhouseError:
+            self._client.close()
+            raise
 
     def __repr__(self) -> str:
         settings = f"timeout={self.timeout:g}, max_retries={self.max_retries}"

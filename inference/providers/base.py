@@ -20,6 +20,7 @@ SDKs are imported only by the modules that implement a provider, and those only 
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -69,6 +70,38 @@ class Provider(Protocol):
               latency_ms: float = 0.0) -> ProviderAnswer: ...
 
     def close(self) -> None: ...
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a base URL (what the consent question and doctor show)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{host_of(url)}" if parts.scheme else url
+
+
+def is_loopback(hostname: str | None) -> bool:
+    """127.0.0.0/8, ::1 or localhost: a server on this machine."""
+    if not hostname:
+        return False
+    if hostname.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def require_secure(url: str, source: str) -> None:
+    """Refuse a base URL that would send in clear text: https, or http only to this machine."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and is_loopback(parts.hostname):
+        return
+    from inference.errors import InsecureEndpoint
+
+    raise InsecureEndpoint(f"Refusing to send to {origin_of(url)} (from {source}): the request and the API key "
+                           "would cross the network in clear text; only https:// is allowed (plain http only to "
+                           "this machine).")
 
 
 def host_of(url: str) -> str:
