@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, cast
 
-import tomli_w
+import tomlkit
 
 from app import paths
 from app.policy_files import Layer, LayerName, check_file, file_state, read_document, read_layer
@@ -339,13 +339,25 @@ def _user_document(path: Path) -> dict[str, object]:
     return doc or {}
 
 
-def _write_document(path: Path, doc: dict[str, object]) -> None:
+def _editable(path: Path) -> tomlkit.TOMLDocument:
+    """The user file as an editable document that keeps its comments, order and unknown sections (validated
+    by ``_user_document`` first: a file that cannot be read is refused, never overwritten)."""
+    _user_document(path)
+    try:
+        return tomlkit.parse(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        doc = tomlkit.document()
+        doc.add(tomlkit.comment("Inhouse user policy, written by Inhouse. Keys and values: docs/policy.md"))
+        doc.add(tomlkit.nl())
+        return doc
+
+
+def _write_document(path: Path, doc: tomlkit.TOMLDocument) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = "# Inhouse user policy, written by Inhouse. Keys and values: docs/policy.md\n\n"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".policy-", suffix=".toml.tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write((header + tomli_w.dumps(doc)).encode("utf-8"))
+            fh.write(tomlkit.dumps(doc).encode("utf-8"))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -372,10 +384,11 @@ def save_user_setting(
         where = effective.admin_path
         raise PolicyLocked(f"{key} is set by your administrator in {where}; it cannot be changed here.")
     path = effective.user_path or paths.current().user_policy
-    doc = _user_document(path)
+    doc = _editable(path)
     section = doc.get(spec.section)
     if not isinstance(section, dict):
-        section = doc[spec.section] = {}
+        section = tomlkit.table()
+        doc[spec.section] = section
     section[spec.name] = list(clean) if isinstance(clean, tuple) else clean
     _write_document(path, doc)
 
@@ -384,7 +397,7 @@ def remove_user_setting(key: str, user_path: Path | None = None) -> bool:
     """Drop ``key`` from the user file (back to the default); True when it was there."""
     spec = _spec(key)
     path = user_path or paths.current().user_policy
-    doc = _user_document(path)
+    doc = _editable(path)
     section = doc.get(spec.section)
     if not isinstance(section, dict) or spec.name not in section:
         return False

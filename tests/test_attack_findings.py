@@ -225,3 +225,20 @@ def test_doctor_fails_when_the_chosen_model_is_not_a_model(
     model = json.loads(capsys.readouterr().out)["model"]
     assert model["ok"] is False and "not a GGUF model" in model["status"] and "elete" not in model["status"]
     assert main(["doctor"]) == 1
+
+
+# --- 6. `policy set` keeps the comments and the sections it does not know ------------------------
+
+
+def test_policy_set_and_unset_keep_comments_and_unknown_sections(capsys: pytest.CaptureFixture[str]) -> None:
+    path = _user_policy('# my notes: keep history a year\n[privacy]\nretention_days = 365  # a year\n\n'
+                        '[myteam]\nowner = "ops"\n')
+    assert main(["policy", "set", "escalation.mode", "never"]) == 0
+    assert main(["policy", "set", "privacy.retention_days", "200"]) == 0
+    assert main(["policy", "unset", "escalation.mode"]) == 0
+    capsys.readouterr()
+    text = path.read_text(encoding="utf-8").rstrip("\n") + "\n"  # a blank line may remain where [escalation] was
+    kept = '[privacy]\nretention_days = 200  # a year\n\n[myteam]\nowner = "ops"\n'
+    assert text == "# my notes: keep history a year\n" + kept
+    assert main(["policy", "show", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["settings"]["privacy.retention_days"]["value"] == 200
