@@ -22,11 +22,10 @@ from app.eval_scoring import EvalReport, ItemResult, JudgeReport, build_report, 
 from app.eval_sets import EvalItem, EvalSet, EvalSetInvalid, load_eval_set
 from app.hops import consent_without_asking
 from app.router import DecisionKind, RouterState, decide
-from app.sending import destination_label
 from inference.errors import InhouseError, InputInvalid
 from inference.metrics import auroc, spearman
 from inference.prices import PriceTable
-from inference.providers import estimate
+from inference.providers import Provider, estimate
 from inference.tasks.base import ClassifySpec, TaskRequest
 
 __all__ = [
@@ -86,6 +85,12 @@ def _planned(evalset: EvalSet, frontier: bool, judge: Sequence[TaskRequest]) -> 
     return own + list(judge)
 
 
+def _destination(provider: Provider) -> str:
+    from app.sending import destination_label  # not at import: app.sending is only for what leaves
+
+    return destination_label(provider)
+
+
 def frontier_consent(assistant: Assistant, evalset: EvalSet, gate: ConsentGate, *, frontier: bool = True,
                      judge: Sequence[TaskRequest] = ()) -> str | None:
     """Ask once for everything that would be sent to the cloud tier (policy first). The consent label, or
@@ -115,7 +120,7 @@ def frontier_consent(assistant: Assistant, evalset: EvalSet, gate: ConsentGate, 
         estimated_input_tokens=sum(e.input_tokens for e in estimates),
         estimated_output_tokens=sum(e.output_tokens for e in estimates), estimated_cost_usd=total,
         max_cost_usd=sum(e.max_cost_usd for e in estimates), reason=_reason(evalset, frontier, len(judge)),
-        allow_session=False, destination=destination_label(provider), tier=cloud.kind.value, tier_label=cloud.label,
+        allow_session=False, destination=_destination(provider), tier=cloud.kind.value, tier_label=cloud.label,
     ))
     return answer.choice.value if answer.allowed else None
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from app.consent import ConsentRequest, ConsentStatus, Highlight
 from app.outcome import RemoteAnswer
 from app.router import AllowedBy, Decision
-from app.sending import destination_label
 from app.tiers import Tier
 from inference.prices import Estimate
 from inference.providers import Provider, ProviderAnswer
@@ -35,6 +34,8 @@ def consent_question(
     estimate: Estimate, decision: Decision,
 ) -> ConsentRequest:
     """The question for the gate: the exact payload, where it goes (tier, host, provider, model), cost, why."""
+    from app.sending import destination_label  # not at import: the local path never loads the send step
+
     return ConsentRequest(
         task=sendable.task, text=sendable.text, payload=payload,
         highlights=tuple(Highlight(s.start, s.end, s.kind, s.placeholder) for s in redaction.spans),
