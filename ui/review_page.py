@@ -18,13 +18,11 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractScrollArea,
     QComboBox,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLayout,
     QPushButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -40,7 +38,7 @@ from app.review_report import HEAD, NO_DATA, bill_rows, render_html
 from app.review_thresholds import ThresholdReview
 from ui.file_dialogs import save_file
 from ui.flow_layout import FlowLayout
-from ui.page import page_header
+from ui.page import page_header, scrolling
 from ui.worker import TaskDone, run_task
 
 
@@ -95,14 +93,12 @@ class ReviewPage(QWidget):
         self.message.setWordWrap(True)
         self.message.setObjectName("reviewMessage")
         outer.addWidget(self.message)
-        self.area = scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)  # the page's own background, not a grey box around nothing
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # sentences wrap, charts fit
         body = QWidget()
         self.body = QVBoxLayout(body)
-        scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
+        # the page's own background, not a grey box around nothing; sentences wrap and charts fit (no sideways
+        # scrolling); Tab goes to the table and buttons inside, not to the area itself
+        self.area = scrolling(body)
+        outer.addWidget(self.area, 1)
         self.table = QTableWidget(0, len(HEAD))
         self.table.setHorizontalHeaderLabels(["", *HEAD[1:]])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -125,7 +121,8 @@ class ReviewPage(QWidget):
     def refresh(self) -> None:
         month = self.month.currentText() or None
         self.message.setText("Reading the aggregates…")
-        run_task(lambda: build(self.assistant, month), self._built)
+        assistant = self.assistant
+        run_task(lambda: build(assistant, month), self._built)
 
     def _built(self, done: TaskDone[Built]) -> None:
         if not done.ok or done.result is None:

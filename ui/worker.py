@@ -11,6 +11,7 @@ meaningful (``error`` is None on success). No widget is ever touched off the GUI
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -32,19 +33,31 @@ class TaskDone(Generic[T]):
 
 
 class _Relay(QObject):
-    """One object living in the GUI thread: jobs emit ``delivered`` from the pool and Qt queues the
-    call here. It is never deleted, so no delivery can race with its destruction."""
+    """One object living in the GUI thread: a job puts its outcome in ``inbox`` and emits ``delivered``
+    from the pool; Qt queues the call here. It is never deleted, so no delivery can race with its
+    destruction.
 
-    delivered = Signal(object, object)  # (on_done, TaskDone)
+    The job's closure and ``on_done`` (which hold widgets) go through ``inbox`` too, so their last
+    references are dropped here, on the GUI thread: a widget's Python wrapper freed in a pool thread is
+    deleted later by a deferred call, which crashed when the widget had been closed meanwhile."""
+
+    delivered = Signal()
 
     def __init__(self) -> None:
         super().__init__()
         self.pending = 0
+        self.inbox: deque[tuple[Callable[[TaskDone[Any]], None], TaskDone[Any], object]] = deque()
         self.delivered.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
-    @Slot(object, object)
-    def _deliver(self, on_done: Callable[[TaskDone[Any]], None], done: TaskDone[Any]) -> None:
-        self.pending -= 1
+    @Slot()
+    def _deliver(self) -> None:
+        while self.inbox:
+            on_done, done, _job = self.inbox.popleft()  # _job: released here, on this thread
+            self.pending -= 1
+            self._call(on_done, done)
+
+    @staticmethod
+    def _call(on_done: Callable[[TaskDone[Any]], None], done: TaskDone[Any]) -> None:
         try:
             on_done(done)
         except RuntimeError as exc:  # the receiving widget was closed and deleted meanwhile
@@ -56,20 +69,24 @@ class _Relay(QObject):
 class _Job(QRunnable):
     def __init__(self, job: Callable[[], Any], on_done: Callable[[TaskDone[Any]], None], relay: _Relay) -> None:
         super().__init__()
-        self._job = job
-        self._on_done = on_done
+        self._work: tuple[Callable[[], Any], Callable[[TaskDone[Any]], None]] | None = (job, on_done)
         self._relay = relay
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        assert self._work is not None
+        job, on_done = self._work
+        self._work = None  # from here the only references are these locals, handed to the relay below
         try:
-            done: TaskDone[Any] = TaskDone(self._job())
+            done: TaskDone[Any] = TaskDone(job())
         except BaseException as exc:  # delivered to the GUI thread, which decides how to show it
             if not isinstance(exc, Exception):
                 log.warning("job interrupted: %r", exc)
             done = TaskDone(None, exc)
+        self._relay.inbox.append((on_done, done, job))
+        del job, on_done, done  # the GUI thread owns them now
         try:
-            self._relay.delivered.emit(self._on_done, done)
+            self._relay.delivered.emit()
         except RuntimeError as exc:  # the application is gone (it ended while this job ran): nobody to tell
             log.info("result dropped at shutdown: %s", exc)
 
