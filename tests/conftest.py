@@ -1,6 +1,6 @@
 """Test set-up shared by the whole suite.
 
-- Qt runs offscreen (must be set before any QApplication exists).
+- Qt runs offscreen (must be set before any QApplication exists), on one 1920×1080 screen.
 - Every test gets its own INHOUSE_HOME and its own admin policy location: no test touches real data.
 - The real ``keyring`` API with an in-memory backend.
 - The real starter model, loaded once per session.
@@ -11,6 +11,9 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if os.environ["QT_QPA_PLATFORM"] == "offscreen":  # Qt's own offscreen screen (800×800) is narrower than the
+    _SCREEN = os.path.join(os.path.dirname(__file__), "data", "offscreen-screen.json")  # window's minimum, and the
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"  # window is sized to fit its screen (#10)
 os.environ.pop("ANTHROPIC_API_KEY", None)
 os.environ.pop("ANTHROPIC_BASE_URL", None)
 os.environ.pop("INHOUSE_MODEL", None)

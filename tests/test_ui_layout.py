@@ -167,6 +167,15 @@ def classifiers(window: MainWindow) -> None:
     window.classifiers.select("banking-support")
 
 
+def extractors(window: MainWindow) -> None:
+    schema = {"type": "object", "properties": {"name": {"type": "string"}, "email": {"type": "string"},
+                                               "company": {"type": "string"}}}
+    window.assistant.host.extractors.create("contacts", schema)
+    window.show_page(window.pages.indexOf(window.extractors))
+    window.extractors.refresh()
+    window.extractors.select("contacts")
+
+
 def audit(window: MainWindow) -> None:
     window.assistant.store.append_audit(
         task="classify", provider="anthropic", model="claude-haiku-4-5", payload='{"messages": []}',
@@ -207,6 +216,8 @@ VIEWS: dict[str, Callable[[MainWindow], None]] = {
     "history": history,
     "classifiers": classifiers,
     "batch": lambda window: window.show_page(window.pages.indexOf(window.batch)),
+    "extractors": extractors,
+    "review": lambda window: window.show_page(window.pages.indexOf(window.review)),
     "audit": audit,
     "settings": settings,
     "settings-bottom": settings_bottom,

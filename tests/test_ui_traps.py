@@ -174,7 +174,8 @@ def test_switching_task_or_template_clears_the_old_answer_and_error(window: Main
     page = window.assistant_page
     result = page.result
     result.show_outcome(classify_outcome(), 0.7)
-    page.panel.choose_task("extract")  # what the Extract button does
+    page.panel.task_buttons.button(1).click()  # the Extract button, as a mouse click (checked before it signals)
+    assert page.panel.task() == "extract"
     assert result.stack.currentWidget() is result.empty and result.current is None
 
     result.show_error(InputInvalid("old problem", hint="old hint"))
@@ -183,7 +184,7 @@ def test_switching_task_or_template_clears_the_old_answer_and_error(window: Main
     assert result.stack.currentWidget() is result.empty
 
     result.show_outcome(classify_outcome(), 0.7)
-    page.panel.choose_task("extract")  # the same task again: nothing to clear
+    page.panel.task_buttons.button(1).click()  # the same task again: nothing to clear
     assert result.stack.currentWidget() is result.outcome_area
 
 

@@ -13,6 +13,7 @@ from app.assistant import Assistant
 from app.errors import InhouseError
 from ui.assets import icon, style_sheet
 from ui.main_window import MainWindow
+from ui.window_geometry import DEFAULT
 
 MODEL_WAIT_MS = 60_000
 
@@ -78,6 +79,8 @@ def main(screenshot: Path | None = None) -> int:
         return 1
     try:
         window = MainWindow(assistant)
+        if screenshot is not None:
+            window.resize(DEFAULT)  # the README's size, whatever the screen (offscreen: 800×800)
         window.show()
         if screenshot is not None:
             wait_for_model(window)

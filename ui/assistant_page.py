@@ -104,6 +104,7 @@ class AssistantPage(QWidget):
         """Another task or template: the answer (or error) on screen belongs to the old one."""
         if not self.busy:
             self.result.show_empty()
+            self.panel.state.set_text("")  # "Done in 2.1 s" was the old task's run
 
     def use_past_run(self, entry: HistoryEntry) -> None:
         """Load a past run's task and text (and its labels, for classify) to run it again."""

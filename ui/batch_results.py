@@ -16,13 +16,21 @@ from ui.tables import fit_columns
 COLUMNS = ("Item", "Answer", "Confidence", "Where")
 
 
+# why an answer below the threshold did not go to (or wait for) the cloud, by the router's typed reason
+NOT_QUEUED = {"no_key": "no API key is set", "over_budget": "the monthly budget is spent",
+              "policy_off": "the cloud is turned off", "model_not_allowed": "the cloud model is not allowed",
+              "audit_unavailable": "the audit log cannot be written"}
+
+
 def where(record: dict[str, Any]) -> str:
     if "error" in record:
         return "Could not run"
     if record.get("queued"):
         return "On this device · queued for later"
     if record.get("tier") in ("device", "local"):  # "local": files written before the org tier
-        return "On this device"
+        decision = record.get("decision")
+        deny = decision.get("deny") if isinstance(decision, dict) else None
+        return f"On this device · cloud not asked: {NOT_QUEUED[deny]}" if deny in NOT_QUEUED else "On this device"
     return str(record.get("tier_label") or "Cloud (with your consent)")
 
 

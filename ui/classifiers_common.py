@@ -69,6 +69,14 @@ def table(columns: Sequence[str], name: str, stretch: int = 0) -> QTableWidget:
     return view
 
 
+def tip_headers(view: QTableWidget, tips: dict[int, str]) -> None:
+    """What a column's figure means, on hover over its header."""
+    for col, tip in tips.items():
+        header = view.horizontalHeaderItem(col)
+        if header is not None:
+            header.setToolTip(tip)
+
+
 def cell(text: str, *, right: bool = False, tip: str = "") -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     if right:

@@ -102,6 +102,7 @@ class LabelFirstTab(ProfileTab):
         left.addWidget(self.paste, 1)
         self.rank_button = QPushButton("Rank by confidence")
         self.rank_button.clicked.connect(self.rank)
+        self.paste.textChanged.connect(self._update_rank)
         left.addWidget(self.rank_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addLayout(left, 2)
         right = QVBoxLayout()
@@ -117,8 +118,12 @@ class LabelFirstTab(ProfileTab):
         if profile is None or self.profile is None or profile.name != self.profile.name:
             self._show([])
         self.profile = profile
-        trained = profile is not None and profile.trained is not None
-        self.rank_button.setEnabled(trained and not self.busy)
+        self._update_rank()
+
+    def _update_rank(self) -> None:
+        """Ranking needs a trained classifier and something pasted to rank."""
+        trained = self.profile is not None and self.profile.trained is not None
+        self.rank_button.setEnabled(trained and not self.busy and bool(self.paste.toPlainText().strip()))
         self.rank_button.setToolTip("" if trained else "Train the classifier first")
 
     def rank(self) -> None:
@@ -134,7 +139,7 @@ class LabelFirstTab(ProfileTab):
     def _ranked(self, done: TaskDone[list[Suggestion]]) -> None:
         self.busy = False
         self.rank_button.setText("Rank by confidence")
-        self.rank_button.setEnabled(self.profile is not None and self.profile.trained is not None)
+        self._update_rank()
         if done.error is not None:
             self.banner.error(done.error)
             return

@@ -14,7 +14,7 @@ from app.assistant import Assistant
 from app.classifier_files import Profile
 from app.classifiers import ClassifierStore, ProfileSummary
 from ui.classifier_dialog import NewClassifierDialog
-from ui.classifiers_common import cell
+from ui.classifiers_common import cell, tip_headers
 from ui.classifiers_learning import CandidatesTab, LabelFirstTab
 from ui.classifiers_training import TrainingTab
 from ui.plain_words import percent, points
@@ -43,10 +43,7 @@ class ClassifiersPage(ProfilesPage[Profile, ProfileSummary]):
                                                    "this device in seconds, on your own messages. It is a file you "
                                                    "own and can hand to your team.", parent)
         self.export_button.setToolTip("One file with the labels, the examples and the trained classifier")
-        for col, tip in COLUMN_TIPS.items():
-            header = self.table.horizontalHeaderItem(col)
-            if header is not None:
-                header.setToolTip(tip)
+        tip_headers(self.table, COLUMN_TIPS)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 5)
         self.splitter.setSizes([120, 480])

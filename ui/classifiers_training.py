@@ -84,6 +84,7 @@ class TrainingTab(QWidget):
         side = QVBoxLayout()
         side.addWidget(section("Examples per label"))
         self.labels = table(("Label", "Examples", "How often right"), "Examples per label")
+        self.labels.itemSelectionChanged.connect(self._enable)
         fit_columns(self.labels, wrapping=(0,))  # a long label wraps (at 900×600 it was cut to "get_disposable_v…")
         header = self.labels.horizontalHeaderItem(2)
         if header is not None:
@@ -194,9 +195,16 @@ class TrainingTab(QWidget):
                                f"{profile.trained.embedding.name}.")
 
     def _enable(self) -> None:
+        """Each button only when it can do something: Train once every label has enough examples, Remove
+        once a label with examples is selected."""
         has = self.profile is not None and not self.busy
-        for button in (self.add_button, self.remove_button, self.train_button):
-            button.setEnabled(has)
+        counts = self.profile.counts() if self.profile is not None else {}
+        ready = bool(counts) and min(counts.values()) >= MIN_EXAMPLES
+        self.add_button.setEnabled(has)
+        self.train_button.setEnabled(has and ready)
+        self.train_button.setToolTip("" if ready or not has else
+                                     f"Every label needs at least {MIN_EXAMPLES} examples first")
+        self.remove_button.setEnabled(has and counts.get(self.selected_label() or "", 0) > 0)
         self.cancel_button.setEnabled(self.busy)
         self.cancel_button.setVisible(self.busy)
 

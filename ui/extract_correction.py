@@ -58,10 +58,18 @@ class FieldCorrectionDialog(QDialog):
         self.value.textEdited.connect(lambda _: self.written.setChecked(True))
         self._field_changed(self.field.currentText())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Keep as an example")
+        self.keep_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.keep_button.setText("Keep as an example")
+        self.value.textChanged.connect(self._update)
+        self.choice.buttonToggled.connect(self._update)
+        self._update()
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _update(self) -> None:
+        """Nothing to keep while "as written in the text" is chosen with the value left empty."""
+        self.keep_button.setEnabled(not (self.written.isChecked() and not self.value.text().strip()))
 
     def _selection_label(self) -> str:
         if self.selection is None:

@@ -2,8 +2,9 @@
 on this device, shared as one file.
 
 The list shows every extractor profile (damaged files with their error); below it, the selected one's
-fields with their examples and cross-validated figures. "New extractor…" takes a JSON Schema file (or a
-ready-made template), "Add examples…" a JSONL file; corrections made on the Assistant page ("This field
+fields with their examples and how well each is found on examples held back during training (precision,
+recall and F1, cross-validated; said in words). "New extractor…" takes a JSON Schema file (or a ready-made
+template), "Add examples…" a JSONL file; corrections made on the Assistant page ("This field
 should be…") arrive as examples too. Reading the examples with the model and training run in the thread
 pool (``ui.worker.run_task``) with a progress bar; the GUI thread only shows the results. The list, the
 toolbar, import, export and remove are ``ui.profiles_page``'s.
@@ -27,14 +28,20 @@ from app.assistant import Assistant
 from app.extractor_files import Profile
 from app.extractor_learning import read_examples
 from app.extractors import Cancelled, CancelToken, ExtractorStore, ExtractorSummary, TaggerReport
-from ui.classifiers_common import caption, cell, section, table
+from ui.classifiers_common import caption, cell, section, table, tip_headers
 from ui.classifiers_training import ProgressRelay
 from ui.file_dialogs import open_file
 from ui.profiles_page import ProfilesPage, state_text
 from ui.worker import TaskDone, run_task
 
-COLUMNS = ("Extractor", "Fields", "Examples", "State", "Revision", "CV F1")
-FIGURES = ("Field", "Examples with a value", "Precision", "Recall", "F1")
+COLUMNS = ("Extractor", "Fields", "Examples", "State", "Revision", "Quality")
+FIGURES = ("Field", "Examples with a value", "Right when given", "Found", "Quality")
+HELD_BACK = "on examples held back during training"
+COLUMN_TIPS = {5: f"How well it finds the values {HELD_BACK}, from 0 to 1 (1 is every value right; F1, "
+                  "cross-validated)"}
+FIGURE_TIPS = {2: f"Of the values it gave, the share that were right, {HELD_BACK} (precision)",
+               3: f"Of the values written in the text, the share it found, {HELD_BACK} (recall)",
+               4: "The two together, from 0 to 1 (F1)"}
 STAGES = {"reading": "Reading the examples with the local model…", "fitting": "Fitting and calibrating the tagger…",
           "done": "Saving…"}
 
@@ -53,6 +60,8 @@ class ExtractorsPage(ProfilesPage[Profile, ExtractorSummary]):
         self.busy = False
         self._cancel: CancelToken | None = None
         self.splitter.setSizes([140, 420])
+        tip_headers(self.table, COLUMN_TIPS)
+        tip_headers(self.figures, FIGURE_TIPS)
         self.refresh()
 
     def store(self) -> ExtractorStore:
@@ -64,7 +73,7 @@ class ExtractorsPage(ProfilesPage[Profile, ExtractorSummary]):
         box = QWidget()
         layout = QVBoxLayout(box)
         layout.setContentsMargins(12, 12, 12, 12)
-        layout.addWidget(section("Fields, examples and cross-validated figures"))
+        layout.addWidget(section(f"Fields, their examples, and how well each is found {HELD_BACK}"))
         self.figures = table(FIGURES, "Fields and figures", stretch=0)
         layout.addWidget(self.figures, 1)
         self.summary = caption()
@@ -111,8 +120,9 @@ class ExtractorsPage(ProfilesPage[Profile, ExtractorSummary]):
             for col, text in enumerate(values):
                 self.figures.setItem(row, col, cell(text, right=col >= 1))
         self.summary.setText(self._summary_text(p, report))
-        for button in (self.export_button, self.remove_button, self.add_button, self.train_button):
+        for button in (self.export_button, self.remove_button, self.add_button):
             button.setEnabled(p is not None and not self.busy)
+        self.train_button.setEnabled(p is not None and bool(p.examples) and not self.busy)  # nothing to learn from
         self.cancel_button.setEnabled(self.busy)
 
     @staticmethod
@@ -122,8 +132,9 @@ class ExtractorsPage(ProfilesPage[Profile, ExtractorSummary]):
         if report is None:
             state = "Examples changed since training: train again." if p.stale else "Not trained yet."
             return f"{len(p.examples)} examples. {state}"
-        return (f"{len(p.examples)} examples. Cross-validated over {report.folds} folds: F1 {_r(report.f1)}, values "
-                f"invented where there was none {_r(report.hallucination_rate)}; fitted in {report.seconds:.1f} s.")
+        return (f"{len(p.examples)} examples. Quality {HELD_BACK}: {_r(report.f1)} (F1 over {report.folds} rounds); "
+                f"a value given where the text had none: {_r(report.hallucination_rate)} of the time. Trained in "
+                f"{report.seconds:.1f} s.")
 
     # -- actions ------------------------------------------------------------------------------------
     def choose_new(self) -> None:
@@ -190,7 +201,7 @@ class ExtractorsPage(ProfilesPage[Profile, ExtractorSummary]):
             self.banner.error(done.error or RuntimeError("training failed"))
         else:
             profile, report = done.result
-            self.banner.say(f"Trained “{profile.name}”: cross-validated F1 {_r(report.f1)}.")
+            self.banner.say(f"Trained “{profile.name}”: quality {HELD_BACK} {_r(report.f1)} (F1).")
         self.refresh()
 
     def _set_busy(self, busy: bool) -> None:

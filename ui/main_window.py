@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -36,6 +36,7 @@ from ui.first_run import FirstRunPage
 from ui.lazy_pages import LazyPages
 from ui.status_bar import StatusBar
 from ui.ui_state import UiState
+from ui.window_geometry import MINIMUM, first_geometry
 from ui.worker import TaskDone, run_task, wait_for_all
 
 if TYPE_CHECKING:  # the other pages are imported when first opened (#11): see ``_build_page``
@@ -47,8 +48,6 @@ if TYPE_CHECKING:  # the other pages are imported when first opened (#11): see `
     from ui.review_page import ReviewPage
     from ui.settings_view import SettingsView
 
-MINIMUM = (900, 600)
-DEFAULT = (1240, 800)
 PAGES = (("Assistant", "assistant"), ("History", "history"), ("Classifiers", "classifiers"), ("Batch", "batch"),
          ("Extractors", "extractors"), ("Audit log", "audit"), ("Settings", "settings"), ("Review", "review"))
 NO_MODEL = (ModelMissing, ModelCorrupt, ModelLoadFailed, OutOfMemory)
@@ -81,8 +80,7 @@ class MainWindow(QMainWindow):
         self.assistant = assistant
         self.setWindowTitle("Inhouse")
         self.setWindowIcon(icon("inhouse"))
-        self.setMinimumSize(*MINIMUM)
-        self.resize(*DEFAULT)
+        self.setMinimumSize(MINIMUM)
         self.ui_state = UiState()
         self._after_paint: list[Callable[[], None]] | None = []  # None once the window has painted
         self._closing = False  # closed: start-up work not yet begun is dropped, late results not shown
@@ -395,17 +393,25 @@ class MainWindow(QMainWindow):
     # -- remembered between starts -------------------------------------------------------------------
     def _restore(self) -> None:
         state = self.ui_state
-        width, height = state.number("window/width", DEFAULT[0]), state.number("window/height", DEFAULT[1])
-        self.resize(max(width, MINIMUM[0]), max(height, MINIMUM[1]))
-        x, y = state.number("window/x", -1), state.number("window/y", -1)
-        if QGuiApplication.screenAt(QPoint(x + 40, y + 12)) is not None:  # its title bar is on a screen now
-            self.move(x, y)
+        self._place(state)
         if state.number("window/maximized", 0):
             self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
         self.assistant_page.panel.restore_state(state)
         left, right = state.number("assistant/left", 0), state.number("assistant/right", 0)
         if left > 0 and right > 0:
             self.assistant_page.splitter.setSizes([left, right])
+
+    def _place(self, state: UiState) -> None:
+        """The remembered size and place if they fit a screen now, else the default cut to the screen."""
+        width, height = state.number("window/width", 0), state.number("window/height", 0)
+        x, y = state.number("window/x", 0), state.number("window/y", 0)
+        saved = QRect(x, y, max(width, MINIMUM.width()), max(height, MINIMUM.height())) if width > 0 else None
+        primary = QGuiApplication.primaryScreen()
+        others = [s for s in QGuiApplication.screens() if s is not primary]
+        screens = [s.availableGeometry() for s in ([primary] if primary is not None else []) + others]
+        where = first_geometry(saved, screens)
+        self.resize(where.size())
+        self.move(where.topLeft())
 
     def save_state(self) -> None:
         state, maximized = self.ui_state, self.isMaximized()

@@ -60,6 +60,7 @@ class KeyBox(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.cloud_off = False  # escalation.mode is "never": the status says no key is used now
         card, layout = _card("Anthropic API key")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -76,7 +77,9 @@ class KeyBox(QFrame):
         row.addWidget(self.field, 1)
         self.save_button = QPushButton("Save key")
         self.save_button.setAccessibleName("Save the key")
+        self.save_button.setEnabled(False)  # until a key is pasted
         self.save_button.clicked.connect(self.save)
+        self.field.textChanged.connect(lambda text: self.save_button.setEnabled(bool(text.strip())))
         row.addWidget(self.save_button)
         self.clear_button = QPushButton("Remove key")
         self.clear_button.setAccessibleName("Remove the key")
@@ -92,8 +95,13 @@ class KeyBox(QFrame):
         self.refresh()
 
     def refresh(self) -> None:
+        """What key there is; with the cloud turned off (``cloud_off``), that no key is used now anyway."""
         status = secrets.key_status()
-        self.status.setText(KEY_STATE[status.source])
+        if self.cloud_off:
+            held = "No key." if status.source == "none" else KEY_STATE[status.source]
+            self.status.setText(f"{held} The cloud is turned off (Ask the cloud model: Never): no key is used now.")
+        else:
+            self.status.setText(KEY_STATE[status.source])
         self.clear_button.setEnabled(status.source in ("keyring", "session"))
 
     def focus_field(self) -> None:
@@ -113,7 +121,7 @@ class KeyBox(QFrame):
         except (secrets.KeyringUnavailable, secrets.PlaintextKeyringRefused) as err:
             self.field.clear()  # never keep the key in the widget
             self._keep_for_session(key, err)
-        except InhouseError as err:  # not a usable key (empty, spaces): leave it there to fix
+        except InhouseError as err:  # not a usable key (Enter in the empty field, spaces inside): leave it to fix
             self._say(error_text(err), good=False)
         else:
             self.field.clear()
@@ -221,6 +229,7 @@ class SettingsView(QScrollArea):
         self.problems.setVisible(bool(problems))
         self.tiers.refresh()
         self.form.refresh()
+        self.key.cloud_off = self.assistant.effective.policy.escalation.mode == "never"
         self.key.refresh()
         self.model.refresh()
 

@@ -71,6 +71,7 @@ class TaskPanel(QFrame):
         layout.addWidget(self.input_error)
         layout.addLayout(self._buttons())
         self._busy = False
+        self._shown: TaskName = "classify"
         self.set_task("classify")
 
     # -- building ---------------------------------------------------------------------------------
@@ -136,12 +137,13 @@ class TaskPanel(QFrame):
         """The user picked ``task`` (a button or Alt+1..3): show its options; an answer on screen is stale."""
         if self._busy:
             return
-        changed = task != self.task()
+        changed = task != self._shown  # a clicked button is already checked: compare with the task shown
         self.set_task(task)
         if changed:
             self.context_changed.emit()
 
     def set_task(self, task: TaskName) -> None:
+        self._shown = task
         index = TASK_NAMES.index(task)
         button = self.task_buttons.button(index)
         button.setChecked(True)
