@@ -100,3 +100,36 @@ def write_sample(rows: list[Row]) -> None:
 
 if __name__ == "__main__":
     write_sample(load())
+
+
+# -- short chat replies (dev only) -----------------------------------------------------------------
+# Written for Inhouse in round 4 as dev data for the zero-shot calibration (public domain): the short
+# replies a booking or support chat gets ("yes", a bare name, a time), which the NLU++ messages lack. A
+# lone candidate span must not look present because it has no rival. Never measured as held-out data.
+BOOKING_SCHEMA: dict[str, Any] = {"title": "Appointment", "type": "object", "properties": {
+    "first_name": {"type": ["string", "null"], "description": "the customer's first name"},
+    "last_name": {"type": ["string", "null"], "description": "the customer's last name"},
+    "day": {"type": ["string", "null"], "description": "the day of the appointment"},
+    "hour": {"type": ["string", "null"], "description": "the time of the appointment"},
+    "guests": {"type": ["string", "null"], "description": "how many people come"}}}
+SHORT_REPLIES: list[tuple[str, dict[str, str]]] = [
+    ("yes", {}), ("no thanks", {}), ("ok", {}), ("Perfect!", {}), ("hello", {}), ("sure", {}), ("nope", {}),
+    ("what?", {}), ("great, thanks a lot", {}), ("sorry?", {}), ("hmm", {}), ("cheers", {}), ("asdfgh", {}),
+    ("Is parking free?", {}), ("do you take cards", {}), ("bye", {}), ("that's fine", {}), ("Not sure yet", {}),
+    ("Tobias", {"first_name": "Tobias"}), ("Mirela Stan", {"first_name": "Mirela", "last_name": "Stan"}),
+    ("Okafor", {"last_name": "Okafor"}), ("it's Henrik", {"first_name": "Henrik"}),
+    ("Name is Ines Duarte", {"first_name": "Ines", "last_name": "Duarte"}), ("Wednesday", {"day": "Wednesday"}),
+    ("next Monday", {"day": "next Monday"}), ("the 14th", {"day": "the 14th"}), ("2:15pm", {"hour": "2:15pm"}),
+    ("around noon", {"hour": "noon"}), ("at 7", {"hour": "7"}),
+    ("tomorrow at 10am", {"day": "tomorrow", "hour": "10am"}),
+    ("just two of us", {"guests": "two"}), ("party of 5", {"guests": "5"}),
+    ("me and my brother", {"guests": "me and my brother"}),
+    ("four people", {"guests": "four"}), ("Friday evening at 6:30", {"day": "Friday", "hour": "6:30"}),
+    ("Can we make it Thursday instead?", {"day": "Thursday"}), ("under the name Baker", {"last_name": "Baker"}),
+    ("Paolo, table for 3", {"first_name": "Paolo", "guests": "3"}), ("thanks, see you then", {}), ("k", {}),
+]
+
+
+def short_replies() -> list[Row]:
+    keys = list(BOOKING_SCHEMA["properties"])
+    return [{"text": t, "expected": {k: v.get(k) for k in keys}} for t, v in SHORT_REPLIES]

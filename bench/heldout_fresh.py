@@ -54,7 +54,8 @@ W200K = [
     "I would like info. on the Sushi Cafe restaurant.", "I wish to have the vegetarian options with a rating above 3",
     "Do they have a website address?", "That is it, thank you, goodbye.",
     "Please look up the Gallery restaurant for me thanks.", "I want Indian food.",
-    "I want to book for Domino's Pizza Hendon.", "I am looking for a restaurant in Neasden with a moderate price range.",
+    "I want to book for Domino's Pizza Hendon.",
+    "I am looking for a restaurant in Neasden with a moderate price range.",
     "I really want the Green Park neighborhood with a rating higher than 0.", "Thank you, good bye",
     "I want a restaurant of Lyonnais cuisine and a rating that is greater than 0.",
     "What is the email and phone number?", "Do they have wheelchair access and parking?",
@@ -138,8 +139,10 @@ W700K: list[tuple[str, dict[str, tuple[int, int]]]] = [
      {F: (31, 35), L: (36, 43), D: (55, 63), T: (48, 54)}),
     ("I have booked us a table for tomorrow for 7pm reserved under the name Shemika Maciejczyk.",
      {F: (70, 77), L: (78, 88), D: (29, 37), T: (42, 45)}),
-    ("I have a table booked tomorrow at 8:15pm for Erna Lounsbery", {D: (22, 30), T: (34, 40), F: (45, 49), L: (50, 59)}),
-    ("i have a booking tomorrow at 8:30pm under the name Astrid Vilar", {T: (29, 35), D: (17, 25), F: (51, 57), L: (58, 63)}),
+    ("I have a table booked tomorrow at 8:15pm for Erna Lounsbery",
+     {D: (22, 30), T: (34, 40), F: (45, 49), L: (50, 59)}),
+    ("i have a booking tomorrow at 8:30pm under the name Astrid Vilar",
+     {T: (29, 35), D: (17, 25), F: (51, 57), L: (58, 63)}),
     ("Tomorrow night at 8:45 I have a reservation for Sherlene Abaloz I think.",
      {T: (9, 22), F: (48, 56), L: (57, 63), D: (0, 8)}),
     ("I have a reservation that I think is for Eula Andreoni at 8:45 tomorrow evening.",
@@ -155,7 +158,8 @@ W700K: list[tuple[str, dict[str, tuple[int, int]]]] = [
 ]
 W1100K: list[tuple[str, dict[str, tuple[int, int]]]] = [
     ("Could we have a table for myself and five others, if there's one available?", {P: (26, 48)}),
-    ("me and my 5 friends", {P: (0, 19)}), ("Do you have a table that will seat me and my four friends?", {P: (35, 57)}),
+    ("me and my 5 friends", {P: (0, 19)}),
+    ("Do you have a table that will seat me and my four friends?", {P: (35, 57)}),
     ("I would like a table for myself plus three", {P: (25, 42)}),
     ("Wait, the table is actually for me my daughter and her husband", {P: (32, 62)}),
     ("I got the wrong number, it will now be only two couples", {P: (44, 55)}),
@@ -227,7 +231,8 @@ def restaurants() -> dict[str, Any]:
             "source": f"Restaurants-8k test split (Coope et al., 2020, PolyAI-LDN/task-specific-datasets), {LICENCE}: "
                       "every utterance inside three fixed windows of span_extraction/restaurant8k/test.json "
                       "(characters 200,000-216,000, 700,000-716,000, 1,100,000-1,116,000), texts and labelled spans "
-                      "unchanged but a sentence-final full stop trimmed from a label; see resources/eval/README.md", "items": items}
+                      "unchanged but a sentence-final full stop trimmed from a label; see resources/eval/README.md",
+            "items": items}
 
 
 def main() -> None:
