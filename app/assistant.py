@@ -306,6 +306,7 @@ class Assistant:
                 payload = provider.build_payload(sendable, model=tier.model, max_output_tokens=tier.max_output_tokens)
         else:
             consent = consent_without_asking(decision)
+        from app.sendable import restored_answer
         from app.sending import SendFailed
         from inference.redact import restore_value
 
@@ -321,7 +322,7 @@ class Assistant:
             return _Stop(Action.FAILED, consent, f"Nothing was sent to {tier.server_name}: {blocked}")
         # the user's own redactions first: a selection they hid may contain our placeholders
         output = restore_value(restore_value(sent.output, user_mapping), redaction.mapping)
-        return remote_answer(tier, provider, sent, output, consent, audit_id)
+        return remote_answer(tier, provider, restored_answer(sent, redaction.mapping), output, consent, audit_id)
 
     def _stopped(self, base: Outcome, step: _Stop) -> Outcome:
         stopped = replace(base, consent=step.consent, audit_id=step.audit_id)
@@ -354,6 +355,7 @@ class Assistant:
         provider = self.provider_factory(tier, self.key_source(tier.kind) or "")
         payload = provider.build_payload(sendable, model=tier.model, max_output_tokens=tier.max_output_tokens)
         status = ConsentStatus(consent)
+        from app.sendable import restored_answer
         from app.sending import SendFailed
         from inference.redact import restore_value
 
@@ -362,24 +364,17 @@ class Assistant:
         except SendFailed as failed:
             raise failed.error from None
         output = restore_value(answer.output, redaction.mapping)
+        answer = restored_answer(answer, redaction.mapping)
         return output, remote_answer(tier, provider, answer, output, status, audit_id)
 
     # -- bookkeeping -----------------------------------------------------------------------------
     def _sendable(self, request: TaskRequest, redact: bool) -> tuple[Redaction, TaskRequest]:
-        """The request as it may leave: text redacted per the tier's policy, and few-shot examples too (user
-        data as well; the answer is a label, so their placeholders never need restoring)."""
-        from inference.redact import Redaction, pseudonymize
+        """The request as it may leave, redacted per the tier's policy (``app.sendable``)."""
+        from app.sendable import sendable_request
 
-        if not redact:
-            return Redaction(text=request.text, mapping={}, spans=()), request
-        self.redaction_learning.ensure_active()  # the tagger retrained with the user's corrections
-        redaction = pseudonymize(request.text)
-        sendable = replace(request, text=redaction.text)
-        spec = request.spec
-        if isinstance(spec, ClassifySpec) and spec.examples:
-            examples = tuple((pseudonymize(text).text, label) for text, label in spec.examples)
-            sendable = replace(sendable, spec=replace(spec, examples=examples))
-        return redaction, sendable
+        if redact:
+            self.redaction_learning.ensure_active()  # the tagger retrained with the user's corrections
+        return sendable_request(request, redact=redact)
 
     def _queue(self, base: Outcome, reason: str) -> Outcome:
         queue_id = base.queue_id
@@ -428,3 +423,4 @@ class Assistant:
         days = self.effective.policy.privacy.retention_days
         if days > 0 and not self.store_problem and not self.effective.prune_paused:
             self.store.prune_history(days)
+

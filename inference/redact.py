@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,7 @@ __all__ = [
     "Span",
     "detect",
     "pseudonymize",
+    "pseudonymize_more",
     "redact_more",
     "restore",
     "restore_value",
@@ -164,12 +165,47 @@ class _Numbering:
 
 def pseudonymize(text: str, kinds: Collection[str] | None = None) -> Redaction:
     """Replace the personal data in ``text`` (all kinds, or only ``kinds``) with placeholders."""
-    numbering = _Numbering(text)
+    return _pseudonymize(text, kinds, _Numbering(text))
+
+
+def pseudonymize_more(
+    redaction: Redaction, texts: Sequence[str], *, context: tuple[str, str] = ("", ""),
+) -> tuple[tuple[str, ...], Redaction]:
+    """``texts`` that leave with ``redaction.text`` (e.g. a classifier's labels), redacted with the same
+    placeholders: a value already hidden keeps its placeholder, new ones are numbered after, and none
+    collides with a placeholder written in any of the texts. Returns the redacted texts and ``redaction``
+    with the mapping grown by theirs (its text and spans unchanged), so ``restore`` maps an answer that
+    repeats one of them back on the device.
+
+    ``context``: words detection reads around each text, not redacted themselves. The tagger learned on
+    sentences; a fragment read alone (a label such as "exchange_rate") looks like a name to it, while the
+    same fragment in a sentence ("The message is about exchange_rate.") does not."""
+    numbering = _Numbering("\n".join((redaction.text, *texts)), redaction.mapping)
+    mapping = dict(redaction.mapping)
+    redacted = []
+    for text in texts:
+        more = _pseudonymize(text, None, numbering, context)
+        mapping.update(more.mapping)
+        redacted.append(more.text)
+    return tuple(redacted), Redaction(redaction.text, mapping, redaction.spans)
+
+
+def _detect_in(text: str, kinds: Collection[str] | None, context: tuple[str, str]) -> Iterable[Detection]:
+    before, after = context
+    if not before and not after:
+        return detect(text, kinds)
+    shift = len(before)
+    return (Detection(d.start - shift, d.end - shift, d.kind) for d in detect(before + text + after, kinds)
+            if d.start >= shift and d.end <= shift + len(text))
+
+
+def _pseudonymize(text: str, kinds: Collection[str] | None, numbering: _Numbering,
+                  context: tuple[str, str] = ("", "")) -> Redaction:
     mapping: dict[str, str] = {}
     parts: list[str] = []
     spans: list[Span] = []
     pos = length = 0
-    for d in detect(text, kinds):
+    for d in _detect_in(text, kinds, context):
         value = text[d.start : d.end]
         placeholder = numbering.placeholder(d.kind, value)
         mapping[placeholder] = value

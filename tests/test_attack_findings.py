@@ -7,6 +7,7 @@ file the user chose is never to be deleted on our advice; `policy set` keeps wha
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from app.store_db import utc_iso
 from app.tiers import TierKind
 from inference.engine import LocalEngine
 from inference.tasks.base import ClassifySpec, TaskRequest
+from tests.fake_anthropic import FakeAnthropic, fake_anthropic  # noqa: F401
 
 
 def _history_row(days_old: int) -> int:
@@ -242,3 +244,36 @@ def test_policy_set_and_unset_keep_comments_and_unknown_sections(capsys: pytest.
     assert text == "# my notes: keep history a year\n" + kept
     assert main(["policy", "show", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["settings"]["privacy.retention_days"]["value"] == 200
+
+
+# --- 7. a classification's labels leave redacted, with the text's placeholders ------------------
+
+
+def test_labels_with_personal_data_leave_redacted_and_come_back_restored(
+    engine: LocalEngine, always_escalate: Path, guard: None, fake_anthropic: FakeAnthropic,
+) -> None:
+    """Labels are user data: "complaint from Jane Smith" leaves as "complaint from [PERSON_1]" (the same
+    placeholder as the name in the text), the audit row holds exactly the bytes sent, and the answer maps
+    back to the user's own label on the device."""
+    set_api_key("sk-ant-api03-labels-0123456789abcdef")
+    fake_anthropic.reply_text("complaint from [PERSON_1]")
+    labels = ("complaint from Jane Smith", "refund for bob.stone@example.org", "exchange_rate", "other")
+    spec = ClassifySpec(labels=labels, descriptions=(("other", "anything else, e.g. from Jane Smith"),),
+                        examples=(("Bob Stone asked, write to bob.stone@example.org", labels[1]),))
+    gate = FixedAnswer(allow=True)
+    assistant = Assistant(host=EngineHost(engine=engine), policy=load_policy())
+    try:
+        outcome = assistant.run(TaskRequest("Jane Smith wrote again: the parcel is late.", spec), gate)
+        audit = assistant.store.list_audit()
+    finally:
+        assistant.close()
+    sent = fake_anthropic.message_requests[0].raw
+    for raw in ("Jane Smith", "bob.stone@example.org", "Bob Stone"):
+        assert raw not in sent.decode()  # not in the text, the labels, the descriptions or the examples
+    assert "complaint from [PERSON_1]" in sent.decode() and "refund for [EMAIL_1]" in sent.decode()
+    assert "exchange_rate" in sent.decode() and "ORG_" not in sent.decode()  # no personal data: as it is
+    assert gate.asked[0].payload == json.loads(sent)  # what the user saw is what left
+    intent = audit[0]
+    assert intent.kind == "intent" and intent.payload == sent.decode()  # the audited payload is the bytes sent
+    assert intent.payload_sha256 == hashlib.sha256(sent).hexdigest()
+    assert outcome.tier is TierKind.CLOUD and outcome.answer == "complaint from Jane Smith"  # restored here

@@ -33,7 +33,7 @@ HEAVY = (
     "keyring", "jsonschema", "phonenumbers", "stdnum", "pycrfsuite",
     # our own modules that only the escalation path needs
     "inference.providers.anthropic", "inference.providers.openai_compat", "inference.redact", "app.sending",
-    "app.secrets",
+    "app.sendable", "app.secrets",
 )
 
 REPORT = (
