@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app import documents
-from app.documents import Document, DocumentUnreadable
+from app.documents import Document
 from app.documents.limits import DEFAULT
 from app.documents.text import decode, read_bytes
 from inference.errors import InputInvalid
@@ -26,8 +26,7 @@ def decode_text(data: bytes, origin: str) -> str:
 def read_text_file(path: Path) -> str:
     """A plain-text file as it is (no format conversion); see ``decode_text`` for encodings."""
     path = Path(path)
-    if not path.is_file():
-        raise DocumentUnreadable(f"No such file: {path}", hint="Check the name and folder.")
+    documents.require_file(path)
     return decode(read_bytes(path, DEFAULT.text_bytes), path.name)[0]
 
 

@@ -15,12 +15,12 @@ from inference.tasks.base import ExtractSpec, SummarizeSpec
 
 def run_if_long(args: argparse.Namespace, spec: ExtractSpec | SummarizeSpec) -> int | None:
     """Run the chunked task when ``--file`` is longer than one prompt; None to let the normal path run."""
+    from app.cli.tasks import read_file_option
     from app.engine_host import DEFAULT_N_CTX
-    from app.inputs import read_document
     from app.longdoc import needs_chunks, run_long_extraction, run_long_summary
     from app.runtime import open_assistant
 
-    document = read_document(args.file)
+    document = read_file_option(args.file, spec.task)
     if not needs_chunks(document, int(os.environ.get("INHOUSE_N_CTX", DEFAULT_N_CTX))):
         return None
     for note in document.notes:

@@ -149,8 +149,8 @@ def cmd_run(args: argparse.Namespace, c: ProfileCommands[Any, Any]) -> int:
     from inference.tasks.base import TaskRequest
 
     spec = c.spec(c.open_store().get(args.name))
-    outcome = run_request(TaskRequest(read_input(args), spec), consent=args.consent, local_only=args.local_only,
-                          as_json=args.json)
+    request = TaskRequest(read_input(args, spec.task), spec)
+    outcome = run_request(request, consent=args.consent, local_only=args.local_only, as_json=args.json)
     print_outcome(outcome, as_json=args.json)
     return 0
 

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.inputs import decode_text, read_document, read_text_file
+from app.documents.errors import IsAFolder
+from app.inputs import Document, decode_text, read_document, read_text_file
 from app.paths import RESOURCES
 from inference.errors import InputInvalid, SchemaInvalid
 from inference.summary_shape import MAX_BULLETS
@@ -64,11 +65,20 @@ def _positive_int(value: str) -> int:
     return n
 
 
-def read_input(args: argparse.Namespace) -> str:
+def read_file_option(path: Path, task: str) -> Document:
+    """The document ``--file`` names; a folder says how to run over one (``inhouse batch``)."""
+    try:
+        return read_document(path)
+    except IsAFolder as err:
+        raise IsAFolder(str(err), hint=f"To run {task} on every document in it, use `inhouse batch {task} "
+                                       f"{path}`; or choose one file in it.") from None
+
+
+def read_input(args: argparse.Namespace, task: str | None = None) -> str:
     if args.file is not None:
         if args.text is not None:
             raise InputInvalid("Give the text either as an argument or with --file, not both.")
-        document = read_document(args.file)
+        document = read_file_option(args.file, task or args.command)
         for note in document.notes:
             print(f"Note: {note}", file=sys.stderr)
         return document.text

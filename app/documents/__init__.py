@@ -9,6 +9,7 @@ Formats, each through a well-kept parser: PDF (pypdf; scans by OCR when Tesserac
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,13 +19,15 @@ from app.documents.errors import (
     DocumentTooLarge,
     DocumentUnreadable,
     FormatUnsupported,
+    IsAFolder,
+    NotARegularFile,
 )
 from app.documents.limits import DEFAULT, Limits
 from app.documents.model import Document, Part
 
 __all__ = [
     "Document", "DocumentIsImage", "DocumentLocked", "DocumentTooLarge", "DocumentUnreadable", "FormatUnsupported",
-    "Limits", "Part", "describe", "each", "kind_of", "read", "suffixes",
+    "IsAFolder", "Limits", "NotARegularFile", "Part", "describe", "each", "kind_of", "read", "require_file", "suffixes",
 ]
 
 KINDS: dict[str, tuple[str, ...]] = {
@@ -79,11 +82,27 @@ def _sniff(path: Path) -> str:
     return "text"
 
 
+def require_file(path: Path) -> None:
+    """Nothing when ``path`` is a regular file (or a link to one); else the error that says what it is: missing,
+    a folder, a named pipe / device / socket (never opened: reading one may wait for ever), not allowed."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise DocumentUnreadable(f"No such file: {path}", hint="Check the name and folder.") from None
+    except OSError as err:
+        raise DocumentUnreadable(f"{path} could not be read: {err.strerror}.",
+                                 hint="Check that the file exists and you may read it.") from None
+    if stat.S_ISDIR(mode):
+        raise IsAFolder(f"{path} is a folder, not a file.")
+    if not stat.S_ISREG(mode):
+        raise NotARegularFile(f"{path} is not a regular file (a named pipe, device or socket); Inhouse reads only "
+                              "files.")
+
+
 def read(path: Path | str, *, limits: Limits = DEFAULT, ocr: bool | None = None) -> Document:
     """Read one file. ``ocr``: None uses Tesseract for scans when it is installed, False never does."""
     path = Path(path)
-    if not path.is_file():
-        raise DocumentUnreadable(f"No such file: {path}", hint="Check the name and folder.")
+    require_file(path)
     kind = kind_of(path)
     if kind == "pdf":
         from app.documents.pdf import read_pdf

@@ -11,6 +11,19 @@ class DocumentUnreadable(InputInvalid):
     hint = "Open it in the program that made it and save it again (or export it as PDF), then try again."
 
 
+class IsAFolder(DocumentUnreadable):
+    """A folder where one file was expected (the command line adds how to run over a folder)."""
+
+    hint = "Choose one file in it."
+
+
+class NotARegularFile(DocumentUnreadable):
+    """A named pipe, device or socket where a file was expected: refused before it is opened (reading one
+    could wait for ever)."""
+
+    hint = "Save the text to a file and give that, or pass it on standard input with -."
+
+
 class DocumentLocked(InputInvalid):
     """The file is password-protected."""
 

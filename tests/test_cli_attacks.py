@@ -1,0 +1,61 @@
+"""The last adversarial review of the command line, each finding written as the attack: the real ``inhouse``
+entry point (in process with captured streams, or a subprocess where the attack is on the process itself),
+real files in tmp_path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def inhouse(*argv: str, timeout: float = 120, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """The real ``python -m app`` in a fresh interpreter (the test's INHOUSE_HOME and model)."""
+    return subprocess.run([sys.executable, "-m", "app", *argv], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, **kwargs)  # type: ignore[call-overload]
+
+
+def refused(code: int, out: str, err: str) -> str:
+    assert code != 0 and out == "" and "Traceback" not in err, err
+    return err
+
+
+# --- 2. --file DIR, --file FIFO, --file /dev/zero --------------------------------------------
+
+
+def test_a_folder_as_file_says_it_is_a_folder_and_names_batch(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    (tmp_path / "a.txt").write_text("hello\n")
+    err = refused(*run_cli(capsys, "summarize", "--file", str(tmp_path)))
+    assert "is a folder" in err and f"inhouse batch summarize {tmp_path}" in err and "No such file" not in err
+    err = refused(*run_cli(capsys, "extract", "--template", "invoice", "--file", str(tmp_path)))
+    assert "is a folder" in err and "inhouse batch extract" in err
+    err = refused(*run_cli(capsys, "classify", "--labels", "a,b", "--examples", str(tmp_path), "hi"))
+    assert "is a folder" in err
+
+
+def test_a_named_pipe_or_a_device_is_refused_without_reading_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)  # nobody ever writes to it: opening it for reading would wait for ever
+    for argv in (["classify", "--labels", "a,b", "--file", str(fifo)],
+                 ["summarize", "--file", str(fifo)],
+                 ["extract", "--schema", str(fifo), "text"],
+                 ["classify", "--labels", "a,b", "--examples", str(fifo), "text"],
+                 ["classify", "--labels", "a,b", "--file", "/dev/zero"]):
+        done = inhouse(*argv, timeout=60)  # a hang fails here (TimeoutExpired), not the whole suite
+        err = refused(done.returncode, done.stdout, done.stderr)
+        assert "not a regular file" in err and "No such file" not in err, argv
