@@ -59,3 +59,33 @@ def test_a_named_pipe_or_a_device_is_refused_without_reading_it(tmp_path: Path) 
         done = inhouse(*argv, timeout=60)  # a hang fails here (TimeoutExpired), not the whole suite
         err = refused(done.returncode, done.stdout, done.stderr)
         assert "not a regular file" in err and "No such file" not in err, argv
+
+
+# --- 3. classify --examples with a file that holds no usable example ---------------------------
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (b"a,b\n1,2\n", "needs a header row with the columns text,label"),  # wrong columns
+    (bytes(range(256)) * 4, "binary"),  # not text at all
+    (b"", "needs a header row"),  # empty
+    (b"text,label\n", "has a header but no examples"),
+    (b"text,label\nWhere is my card?,delivery\nhello,\n", "line 3: an example needs both a text and a label"),
+])
+def test_examples_that_give_no_example_are_an_error_not_zero_examples(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes, says: str,
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    err = refused(*run_cli(capsys, "classify", "--labels", "delivery,other", "--examples", str(bad), "hi"))
+    assert says in err and "bad.csv" in err
+    err = refused(*run_cli(capsys, "batch", "classify", str(tmp_path / "in.txt"), "--labels", "delivery,other",
+                           "--examples", str(bad), "--output", str(tmp_path / "out.jsonl")))
+    assert says in err
+
+
+def test_examples_with_a_quoted_multi_line_text_are_read_whole(tmp_path: Path) -> None:
+    from app.cli.tasks import load_examples
+
+    good = tmp_path / "good.csv"
+    good.write_text('Text,Label\n"first line\nsecond line",delivery\n')
+    assert load_examples(good) == (("first line\nsecond line", "delivery"),)
