@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from app.json_files import JsonTooDeep, loads
 from inference.errors import InputInvalid
 from inference.tasks.base import TaskSpec
 from inference.tasks.serialize import spec_to_json
@@ -93,8 +94,8 @@ def claim(output: Path, spec: TaskSpec) -> None:
 
 def _record(line: bytes) -> dict[str, Any] | None:
     try:
-        record = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        record = loads(line, "a results line")
+    except (json.JSONDecodeError, UnicodeDecodeError, JsonTooDeep):
         return None
     return record if isinstance(record, dict) and "id" in record and "source" in record else None
 
@@ -108,8 +109,8 @@ def _stored_spec(output: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        data = loads(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, JsonTooDeep) as err:
         raise NotBatchResults(f"{path} is damaged ({err}).") from err
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("spec"), dict):
         raise NotBatchResults(f"{path} is not the settings file of a batch results file.")

@@ -27,6 +27,7 @@ from app.documents import Document
 from app.documents.limits import DEFAULT
 from app.documents.mail import count_mbox, iter_mbox
 from app.inputs import read_document, read_text_file
+from app.json_files import loads
 from inference.errors import InputInvalid
 
 LINE_FILES = (".txt",)
@@ -159,7 +160,7 @@ def _jsonl_items(text: str, path: Path) -> Iterator[BatchItem]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = loads(line, f"{path.name} line {n}")
         except json.JSONDecodeError as err:
             raise InputInvalid(f"{path.name} line {n} is not JSON: {err.msg}.") from err
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):

@@ -28,6 +28,7 @@ import numpy as np
 
 from app.classifier_files import Profile
 from app.inputs import read_text_file
+from app.json_files import loads
 from app.outcome import Outcome
 from app.policy import Policy
 from app.store import Store
@@ -252,7 +253,7 @@ def _read_jsonl(content: str, origin: str) -> list[tuple[str, str]]:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = loads(line, f"{origin}, line {number}")
         except json.JSONDecodeError as err:
             raise InputInvalid(f"{origin}, line {number}: not valid JSON ({err.msg}).") from err
         if not isinstance(item, dict) or not isinstance(item.get("text"), str) or not isinstance(

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.documents import require_file
+from app.json_files import loads
 from inference.errors import InputInvalid
 from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskName, TaskSpec
 
@@ -66,7 +68,8 @@ def load_eval_set(path: Path) -> EvalSet:
     """Read and check an eval set; raises ``EvalSetInvalid`` listing every problem."""
     path = Path(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        require_file(path)
+        doc = loads(path.read_text(encoding="utf-8"), str(path))
     except (OSError, UnicodeDecodeError) as err:
         raise InputInvalid(f"Cannot read the eval set {path}: {err}", hint=FORMAT_HINT) from err
     except json.JSONDecodeError as err:

@@ -19,6 +19,7 @@ from typing import Any
 from app.extractor_files import Example, Profile, Span
 from app.extractors import ExtractorStore
 from app.inputs import read_text_file
+from app.json_files import loads
 from app.outcome import Outcome
 from inference.engine import CancelToken
 from inference.errors import ExtractorNotTrained, InputInvalid
@@ -125,7 +126,7 @@ def read_examples(path: Path, profile: Profile) -> list[Example]:
             continue
         where = f"{Path(path).name}, line {number}: "
         try:
-            item = json.loads(line)
+            item = loads(line, where.rstrip(": "))
         except json.JSONDecodeError as err:
             raise InputInvalid(f"{where}not valid JSON ({err.msg}).") from err
         values = item.get("values", item.get("expected")) if isinstance(item, dict) else None

@@ -53,6 +53,8 @@ def read_document(path: Path) -> tuple[dict[str, object] | None, str]:
         return None, "is not UTF-8 text"
     except tomllib.TOMLDecodeError as exc:
         return None, f"is not valid TOML ({exc})"
+    except RecursionError:  # tomllib recurses per nested array / inline table
+        return None, "nests arrays or tables too deeply to be a policy file"
 
 
 class _NotRegular(OSError):

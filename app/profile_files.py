@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from app.json_files import loads
 from inference.errors import InhouseError, InputInvalid
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -117,7 +118,7 @@ def read_document(raw: bytes, origin: str, kind: FileKind, schema: dict[str, Any
         raise kind.invalid(f"{origin} is {len(raw) / 1e6:.0f} MB; {kind.a_noun} file is at most "
                            f"{MAX_FILE_BYTES // 1_000_000} MB.")
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = loads(raw.decode("utf-8"), origin)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise kind.invalid(f"{origin} is not {kind.a_noun} file (not valid JSON: {err}).") from err
     if not isinstance(data, dict) or data.get("format") != kind.format:

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.documents import require_file
+from app.json_files import loads
 from app.review import Figures, ReviewData, figures
 from app.store_usage import BinRow, EvalRow, UsageRow
 from inference.errors import InputInvalid
@@ -61,7 +63,8 @@ class Aggregate:
 def load_aggregate(path: Path) -> Aggregate:
     path = Path(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        require_file(path)
+        doc = loads(path.read_text(encoding="utf-8"), path.name)
     except FileNotFoundError:
         raise AggregateInvalid(f"{path} does not exist.") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

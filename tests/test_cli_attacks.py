@@ -4,6 +4,7 @@ real files in tmp_path."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -89,3 +90,46 @@ def test_examples_with_a_quoted_multi_line_text_are_read_whole(tmp_path: Path) -
     good = tmp_path / "good.csv"
     good.write_text('Text,Label\n"first line\nsecond line",delivery\n')
     assert load_examples(good) == (("first line\nsecond line", "delivery"),)
+
+
+# --- 4. JSON (and TOML) nested 3,000 deep: a clear error, never a RecursionError ----------------
+
+DEEP = 3000
+
+
+@pytest.mark.parametrize("deep", ["[" * DEEP + "]" * DEEP, '{"a":' * DEEP + "1" + "}" * DEEP,
+                                  '{"type": "object", "properties": {"x": ' + "[" * DEEP + "]" * DEEP + "}}"])
+def test_json_nested_3000_deep_is_refused_clearly(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, deep: str,
+) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text(deep)
+    line = tmp_path / "deep.jsonl"
+    line.write_text(json.dumps({"text": "hi", "label": "a"}) + "\n" + deep + "\n")
+    for argv in (["extract", "--schema", str(path), "--local-only", "hi"],
+                 ["eval", str(path)],
+                 ["review", "--combine", str(path), str(tmp_path / "other.json")],
+                 ["classifiers", "import", str(path)],
+                 ["batch", "classify", str(line), "--labels", "a,b", "--output", str(tmp_path / "o.jsonl")]):
+        err = refused(*run_cli(capsys, *argv))
+        assert "is nested more than 64 levels deep" in err, argv
+    assert main(["classifiers", "create", "deep", "--labels", "a,b"]) == 0
+    capsys.readouterr()
+    err = refused(*run_cli(capsys, "classifiers", "add-examples", "deep", str(line)))
+    assert "line 2 is nested more than 64 levels deep" in err
+
+
+def test_a_policy_file_nested_3000_deep_is_a_problem_not_a_crash(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    from app import paths
+
+    deep = tmp_path / "deep.toml"
+    deep.write_text("a = " + "[" * DEEP + "]" * DEEP + "\n")
+    code, out, err = run_cli(capsys, "policy", "check", str(deep))
+    assert code != 0 and "too deeply" in out + err and "Traceback" not in err
+    user = paths.current().user_policy
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_text(deep.read_text())
+    code, out, err = run_cli(capsys, "policy", "show", "--json")
+    assert code == 0 and any("too deeply" in p for p in json.loads(out)["problems"])

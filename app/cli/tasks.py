@@ -12,6 +12,7 @@ from typing import Any
 
 from app.documents.errors import IsAFolder
 from app.inputs import Document, decode_text, read_document, read_text_file
+from app.json_files import loads
 from app.paths import RESOURCES
 from inference.errors import InputInvalid, SchemaInvalid
 from inference.summary_shape import MAX_BULLETS
@@ -116,7 +117,7 @@ def build_spec(args: argparse.Namespace) -> TaskSpec:
 
 def load_schema(path: Path) -> dict[str, Any]:
     try:
-        schema = json.loads(read_text_file(path))
+        schema = loads(read_text_file(path), str(path))
     except json.JSONDecodeError as err:
         raise SchemaInvalid(f"{path} is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno}).") from err
     if not isinstance(schema, dict):
