@@ -40,12 +40,11 @@ from inference.calibration import FloatArray
 from inference.classifier_head import Head, LabelFigures, TrainReport
 from inference.embedding import EmbeddingModel
 from inference.errors import ClassifierFileInvalid
+from inference.tasks.base import MAX_LABEL_CHARS, MAX_LABELS
 
 FORMAT = "inhouse-classifier"
 FORMAT_VERSION = 1
 KIND = FileKind("classifier", "a", FORMAT, FORMAT_VERSION, ClassifierFileInvalid)
-MAX_LABEL_CHARS = 200
-MAX_LABELS = 1000
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,6 @@ import numpy as np
 from app.classifier_files import (
     KIND,
     MAX_EXAMPLE_CHARS,
-    MAX_LABEL_CHARS,
-    MAX_LABELS,
     SOURCES,
     Candidate,
     Example,
@@ -53,7 +51,7 @@ from inference.classifier_head import TrainReport, check_counts, fit_head
 from inference.embedding import Embedder
 from inference.engine import CancelToken
 from inference.errors import ClassifierMissing, ClassifierNotTrained, InputInvalid
-from inference.tasks.base import ClassifySpec
+from inference.tasks.base import ClassifySpec, check_labels
 
 __all__ = [
     "AddedExamples", "ClassifierStore", "Profile", "ProfileSummary", "RatePoint", "Suggestion",
@@ -235,8 +233,7 @@ def _check_labels(labels: list[str]) -> tuple[str, ...]:
         raise InputInvalid("A classifier needs at least two labels, e.g. --labels billing,bug,feature.")
     if any(not label for label in labels):
         raise InputInvalid("A label is empty; labels are separated by commas.")
-    if any(len(label) > MAX_LABEL_CHARS for label in labels) or len(labels) > MAX_LABELS:
-        raise InputInvalid(f"Labels are at most {MAX_LABEL_CHARS} characters, and at most {MAX_LABELS} labels.")
+    check_labels(labels)
     if len({label.casefold() for label in labels}) != len(labels):
         raise InputInvalid("The labels contain a duplicate (labels are compared without case).")
     return tuple(labels)

@@ -25,7 +25,7 @@ from typing import Any
 from app.documents import require_file
 from app.json_files import loads
 from inference.errors import InputInvalid
-from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskName, TaskSpec
+from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskName, TaskSpec, check_labels
 
 MAX_PROBLEMS_SHOWN = 8
 FORMAT_HINT = "See resources/eval/README.md for the format (examples: resources/eval/sentiment.json)."
@@ -131,6 +131,10 @@ def _classify_spec(doc: dict[str, Any], problems: list[str]) -> ClassifySpec | N
         problems.append(f"labels: listed more than once: {', '.join(dupes)}")
     if len(labels) < 2:
         problems.append("labels: give at least two labels to choose from")
+    try:
+        check_labels(labels)
+    except InputInvalid as err:
+        problems.append(f"labels: {err}")
     descriptions = doc.get("descriptions", {})
     if not isinstance(descriptions, dict) or not all(isinstance(v, str) for v in descriptions.values()):
         problems.append("descriptions: must be an object of label -> one-line description")

@@ -133,3 +133,26 @@ def test_a_policy_file_nested_3000_deep_is_a_problem_not_a_crash(
     user.write_text(deep.read_text())
     code, out, err = run_cli(capsys, "policy", "show", "--json")
     assert code == 0 and any("too deeply" in p for p in json.loads(out)["problems"])
+
+
+# --- 5. 10,000 labels: a clear error above the one declared limit --------------------------------
+
+
+def test_ten_thousand_labels_are_refused_with_the_limit(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from inference.tasks.base import MAX_LABEL_CHARS, MAX_LABELS
+
+    many = ",".join(f"label{i}" for i in range(10_000))
+    for argv in (["classify", "--labels", many, "--local-only", "hi"],
+                 ["batch", "classify", str(tmp_path / "in.txt"), "--labels", many, "--output", str(tmp_path / "o.jsonl")],
+                 ["classifiers", "create", "huge", "--labels", many]):
+        err = refused(*run_cli(capsys, *argv))
+        assert f"10,000 labels is more than a classification can use (at most {MAX_LABELS})" in err, argv
+    evalset = tmp_path / "many.json"
+    evalset.write_text(json.dumps({"task": "classify", "labels": many.split(","),
+                                   "items": [{"text": "hi", "expected": "label1"}]}))
+    err = refused(*run_cli(capsys, "eval", str(evalset)))
+    assert f"at most {MAX_LABELS}" in err
+    err = refused(*run_cli(capsys, "classify", "--labels", f"short,{'x' * (MAX_LABEL_CHARS + 1)}", "hi"))
+    assert f"labels are at most {MAX_LABEL_CHARS}" in err
+    ok = ",".join(f"l{i}" for i in range(MAX_LABELS))  # the limit itself is accepted
+    assert main(["classifiers", "create", "many", "--labels", ok]) == 0

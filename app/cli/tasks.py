@@ -16,7 +16,15 @@ from app.json_files import loads
 from app.paths import RESOURCES
 from inference.errors import InputInvalid, SchemaInvalid
 from inference.summary_shape import MAX_BULLETS
-from inference.tasks.base import TLDR_WORDS, ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest, TaskSpec
+from inference.tasks.base import (
+    TLDR_WORDS,
+    ClassifySpec,
+    ExtractSpec,
+    SummarizeSpec,
+    TaskRequest,
+    TaskSpec,
+    check_labels,
+)
 
 SCHEMA_TEMPLATES = ("invoice", "contact", "meeting")
 
@@ -94,6 +102,7 @@ def read_input(args: argparse.Namespace, task: str | None = None) -> str:
 def build_spec(args: argparse.Namespace) -> TaskSpec:
     if args.command == "classify":
         labels = tuple(label.strip() for label in args.labels.split(",") if label.strip())
+        check_labels(labels)  # before anything else is read or loaded
         examples = load_examples(args.examples) if args.examples else ()
         return ClassifySpec(labels=labels, examples=examples)
     if args.command == "extract":

@@ -8,6 +8,13 @@ from typing import Any, Literal
 TaskName = Literal["classify", "extract", "summarize"]
 TASK_NAMES: tuple[TaskName, ...] = ("classify", "extract", "summarize")
 
+# The one declaration of how many labels a classification may have, and how long each: zero-shot, every
+# label is written into the prompt and scored (200 short labels fit the starter model's 4,096-token
+# context with room for the text); a trained classifier and its file (app/classifier_files.py) keep the
+# same limits, so a label set that can be taught can also be asked zero-shot. Checked by ``check_labels``.
+MAX_LABELS = 200
+MAX_LABEL_CHARS = 200
+
 
 @dataclass(frozen=True)
 class ClassifySpec:
@@ -181,3 +188,16 @@ class TaskResult:
         if self.fields is not None:
             data["fields"] = {k: f.to_json() for k, f in self.fields.items()}
         return data
+
+
+def check_labels(labels: tuple[str, ...] | list[str]) -> None:
+    """Raise ``InputInvalid`` (with the limit) for a label set no classification can use."""
+    from inference.errors import InputInvalid
+
+    if len(labels) > MAX_LABELS:
+        raise InputInvalid(f"{len(labels):,} labels is more than a classification can use (at most {MAX_LABELS}).",
+                           hint="Group them into fewer, broader labels, or classify in two steps.")
+    long = next((label for label in labels if len(label) > MAX_LABEL_CHARS), None)
+    if long is not None:
+        raise InputInvalid(f"A label is {len(long):,} characters long; labels are at most {MAX_LABEL_CHARS}.",
+                           hint="Use a short name as the label (a description can say more).")

@@ -15,7 +15,7 @@ import math
 from inference.engine import CancelToken, LocalEngine
 from inference.errors import InputInvalid
 from inference.prompting import Message
-from inference.tasks.base import ClassifySpec, TaskResult, Usage
+from inference.tasks.base import ClassifySpec, TaskResult, Usage, check_labels
 from inference.tasks.common import check_text, escape_special, fit_tokens, timed
 
 ANSWER_RESERVE = 32  # tokens kept free for the label continuations
@@ -53,6 +53,7 @@ def check_spec(spec: ClassifySpec) -> None:
     labels = [label.strip() for label in spec.labels]
     if len(labels) < 2:
         raise InputInvalid("Give at least two labels to choose from, e.g. --labels positive,negative.")
+    check_labels(labels)
     if any(not label for label in labels):
         raise InputInvalid("A label is empty; labels are separated by commas.")
     if len({label.casefold() for label in labels}) != len(labels):
