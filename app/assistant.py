@@ -268,7 +268,7 @@ class Assistant:
         if nxt is None or rule == "keep" or (confident and rule == "accept"):
             return RouterState(0.0, 0.0, has_api_key=False, online=True)
         spent = cost = 0.0
-        if nxt.monthly_budget_usd is not None and not self.store_problem:
+        if nxt.monthly_budget_usd is not None and nxt.model and not self.store_problem:  # no model: nothing to price
             spent = self.store.month_spend()
             cost = estimate(nxt.provider, request, model=nxt.model, max_output_tokens=nxt.max_output_tokens).cost_usd
         return RouterState(

@@ -186,6 +186,8 @@ def judge_report(evalset: EvalSet, local: Sequence[ItemResult], scores: Sequence
 def estimated_costs(assistant: Assistant, evalset: EvalSet) -> list[float] | None:
     """What escalating each item would cost, from the price table (offline); None when it cannot be priced."""
     cloud = assistant.tiers()[-1]
+    if not cloud.model:  # no frontier model chosen (escalation off): nothing to price
+        return None
     try:
         prices = PriceTable.load()
         return [estimate(cloud.provider, TaskRequest(i.text, evalset.spec), model=cloud.model,

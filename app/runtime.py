@@ -11,16 +11,19 @@ from inference.tasks.base import TaskRequest
 
 
 def open_assistant() -> Assistant:
-    return Assistant()
+    """The command's one Assistant; what is wrong with the policy files (each problem names its file, the
+    key, why, and that the safest value is used) and with the database is said once, on stderr, here."""
+    assistant = Assistant()
+    for problem in assistant.effective.problems:
+        print(f"inhouse: policy: {problem}", file=sys.stderr)
+    if assistant.store_problem:
+        print(f"inhouse: history and the audit log are unavailable: {assistant.store_problem}", file=sys.stderr)
+    return assistant
 
 
 def run_request(request: TaskRequest, *, consent: str | None, local_only: bool, as_json: bool) -> Outcome:
     """Run one request. On a terminal (and not --json) the user is asked; otherwise --consent decides."""
     assistant = open_assistant()
-    for problem in assistant.effective.problems:
-        print(f"inhouse: policy: {problem}", file=sys.stderr)
-    if assistant.store_problem:
-        print(f"inhouse: history and the audit log are unavailable: {assistant.store_problem}", file=sys.stderr)
     try:
         gate = gate_for_cli(consent, interactive=sys.stdin.isatty() and not as_json)
         return assistant.run(request, gate, local_only=local_only)

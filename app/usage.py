@@ -26,6 +26,7 @@ from typing import Any
 from app.consent import ConsentStatus
 from app.outcome import Outcome
 from app.policy import Policy
+from app.policy_schema import SPECS
 from app.store import Store
 from app.store_usage import UsageEvent
 from app.tiers import TierKind
@@ -93,8 +94,8 @@ def event_from_outcome(outcome: Outcome, policy: Policy, moment: datetime | None
     cloud = next((h for h in reversed(outcome.hops) if h.tier is TierKind.CLOUD), None)
     if cloud is not None:
         model, frontier_in, frontier_out = cloud.model, cloud.input_tokens, cloud.output_tokens
-    else:
-        model = policy.escalation.model
+    else:  # no frontier model chosen (escalation off, or an invalid policy at its safest): the default one's price
+        model = policy.escalation.model or str(SPECS["escalation.model"].default)
         frontier_in, frontier_out = frontier_equivalent(outcome.request, outcome.answer, model, prices)
     return UsageEvent(
         month=month_of(moment), task=outcome.request.task, profile=profile_of(outcome.request),

@@ -17,7 +17,7 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,7 @@ class PriceTable:
     source: str
     models: Mapping[str, ModelPrice]
     path: Path | None = None
+    _warned: set[str] = field(default_factory=set, init=False, compare=False, repr=False)
 
     @classmethod
     def load(cls, path: Path | None = None) -> PriceTable:
@@ -120,7 +121,9 @@ class PriceTable:
         found = self._lookup(model)
         if found is not None:
             return found
-        log.warning("No price for model %r in %s; using the highest listed rates", model, self.path)
+        if model not in self._warned:  # said once per model, not for every answer priced
+            self._warned.add(model)
+            log.warning("No price for model %r in %s; using the highest listed rates", model, self.path)
         return self._highest(model)
 
     def cost(self, model: str, input_tokens: int, output_tokens: int) -> float:

@@ -156,3 +156,30 @@ def test_ten_thousand_labels_are_refused_with_the_limit(capsys: pytest.CaptureFi
     assert f"labels are at most {MAX_LABEL_CHARS}" in err
     ok = ",".join(f"l{i}" for i in range(MAX_LABELS))  # the limit itself is accepted
     assert main(["classifiers", "create", "many", "--labels", ok]) == 0
+
+
+# --- 6. an invalid user policy is said once (file, why, safest values), no price noise ----------
+
+
+def test_an_invalid_user_policy_is_said_once_without_price_noise(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    from app import paths
+
+    user = paths.current().user_policy
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_text('[escalation]\nmodel = 42\n')
+    (tmp_path / "in.txt").write_text("one\ntwo\n")
+    evalset = tmp_path / "e.json"
+    evalset.write_text(json.dumps({"task": "classify", "labels": ["a", "b"], "items": [{"text": "hi", "expected": "a"}]}))
+    for argv in (["classify", "--labels", "a,b", "hi"],
+                 ["batch", "classify", str(tmp_path / "in.txt"), "--labels", "a,b", "--output", str(tmp_path / "o.jsonl")],
+                 ["eval", str(evalset)]):
+        caplog.clear()
+        code, out, err = run_cli(capsys, *argv)
+        assert code == 0, err
+        said = [line for line in err.splitlines() if line.startswith("inhouse: policy:")]
+        assert len(said) == 1, (argv, err)
+        assert str(user) in said[0] and "escalation.model" in said[0] and "safest value" in said[0]
+        noise = [r.getMessage() for r in caplog.records if "No price" in r.getMessage()]
+        assert noise == [] and "No price" not in err, argv
