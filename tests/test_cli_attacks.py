@@ -183,3 +183,39 @@ def test_an_invalid_user_policy_is_said_once_without_price_noise(
         assert str(user) in said[0] and "escalation.model" in said[0] and "safest value" in said[0]
         noise = [r.getMessage() for r in caplog.records if "No price" in r.getMessage()]
         assert noise == [] and "No price" not in err, argv
+
+
+# --- 7. a command's mistakes are told with the command's usage; flags may come before the text --
+
+
+@pytest.mark.parametrize(("argv", "usage"), [
+    (["classify", "--labels", "a,b", "--bogus", "hi"], "usage: inhouse classify"),
+    (["classify", "--labels", "a,b", "one", "two"], "usage: inhouse classify"),
+    (["classifiers", "classify", "support", "--bogus", "hi"], "usage: inhouse classifiers classify"),
+    (["extractors", "extract", "banking", "hi", "--nope"], "usage: inhouse extractors extract"),
+    (["batch", "classify", "in.txt", "--labels", "a,b", "--output", "o.jsonl", "--bogus"],
+     "usage: inhouse batch classify"),
+])
+def test_a_subcommand_error_shows_the_subcommand_usage(
+    capsys: pytest.CaptureFixture[str], argv: list[str], usage: str,
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and err.startswith(usage) and "usage: inhouse [-h]" not in err, err
+    assert "unrecognized arguments" in err
+
+
+def test_flags_before_the_text_work_for_profile_commands(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"city": {"type": "string"}}}))
+    assert main(["classifiers", "create", "mood", "--labels", "happy,sad"]) == 0
+    assert main(["extractors", "create", "place", "--schema", str(schema)]) == 0
+    capsys.readouterr()
+    # an untrained profile is a clear error after parsing: the flags and the text were both taken
+    for argv in (["classifiers", "classify", "mood", "--json", "--local-only", "I am glad"],
+                 ["classifiers", "classify", "--json", "mood", "--local-only", "I am glad"],
+                 ["extractors", "extract", "place", "--local-only", "--json", "I live in Oslo"]):
+        code, out, err = run_cli(capsys, *argv)
+        assert "unrecognized" not in err and "usage:" not in err, (argv, err)
+        assert code == 1 and "train" in err.lower(), (argv, err)

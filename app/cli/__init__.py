@@ -91,10 +91,35 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """``parser.parse_args(argv)``, with what argparse leaves over given to the command's own parser.
+
+    argparse reports arguments it could not place from the top-level parser (the usage of ``inhouse``,
+    not of the command), and places positionals only before the first flag, so ``inhouse classifiers
+    classify NAME --json TEXT`` would be refused. Leftovers are parsed again by the command's own parser,
+    positionals and flags intermixed; what is still wrong is its error, with its usage."""
+    args, extras = parser.parse_known_args(argv)
+    if not extras:
+        return args
+    leaf, chosen = parser, argparse.Namespace()
+    start = 0
+    while (action := _subcommands(leaf)) is not None and getattr(args, action.dest, None) in action.choices:
+        name = getattr(args, action.dest)
+        setattr(chosen, action.dest, name)
+        leaf, start = action.choices[name], argv.index(name, start) + 1
+    if leaf is parser:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    return leaf.parse_intermixed_args(argv[start:], namespace=chosen)
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction[argparse.ArgumentParser] | None:
+    return next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
