@@ -143,7 +143,8 @@ def test_ten_thousand_labels_are_refused_with_the_limit(capsys: pytest.CaptureFi
 
     many = ",".join(f"label{i}" for i in range(10_000))
     for argv in (["classify", "--labels", many, "--local-only", "hi"],
-                 ["batch", "classify", str(tmp_path / "in.txt"), "--labels", many, "--output", str(tmp_path / "o.jsonl")],
+                 ["batch", "classify", str(tmp_path / "in.txt"), "--labels", many,
+                  "--output", str(tmp_path / "o.jsonl")],
                  ["classifiers", "create", "huge", "--labels", many]):
         err = refused(*run_cli(capsys, *argv))
         assert f"10,000 labels is more than a classification can use (at most {MAX_LABELS})" in err, argv
@@ -171,9 +172,11 @@ def test_an_invalid_user_policy_is_said_once_without_price_noise(
     user.write_text('[escalation]\nmodel = 42\n')
     (tmp_path / "in.txt").write_text("one\ntwo\n")
     evalset = tmp_path / "e.json"
-    evalset.write_text(json.dumps({"task": "classify", "labels": ["a", "b"], "items": [{"text": "hi", "expected": "a"}]}))
+    evalset.write_text(json.dumps({"task": "classify", "labels": ["a", "b"],
+                                   "items": [{"text": "hi", "expected": "a"}]}))
     for argv in (["classify", "--labels", "a,b", "hi"],
-                 ["batch", "classify", str(tmp_path / "in.txt"), "--labels", "a,b", "--output", str(tmp_path / "o.jsonl")],
+                 ["batch", "classify", str(tmp_path / "in.txt"), "--labels", "a,b",
+                  "--output", str(tmp_path / "o.jsonl")],
                  ["eval", str(evalset)]):
         caplog.clear()
         code, out, err = run_cli(capsys, *argv)
