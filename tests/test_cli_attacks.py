@@ -222,3 +222,25 @@ def test_flags_before_the_text_work_for_profile_commands(capsys: pytest.CaptureF
         code, out, err = run_cli(capsys, *argv)
         assert "unrecognized" not in err and "usage:" not in err, (argv, err)
         assert code == 1 and "train" in err.lower(), (argv, err)
+
+
+# --- 8. standard output closed: a non-zero exit, no traceback ------------------------------------
+
+
+def test_a_reader_that_leaves_gives_a_quiet_non_zero_exit(tmp_path: Path) -> None:
+    """`inhouse classify ... | head -0`: the pipe's reader is gone before the answer is written."""
+    argv = [sys.executable, "-m", "app", "classify", "--labels", "a,b", "--local-only", "--json", "hi"]
+    child = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # like `head -0`
+    err = child.stderr.read()
+    assert child.wait(timeout=120) == 141  # 128 + SIGPIPE, as a shell reports it: not success
+    assert "Traceback" not in err and "Exception ignored" not in err and "BrokenPipe" not in err, err
+
+
+def test_a_closed_standard_output_is_refused_before_any_work(tmp_path: Path) -> None:
+    """`inhouse classify ... >&-`: nothing could be shown, so nothing is run (nor saved) and the exit is 1."""
+    done = inhouse("classify", "--labels", "a,b", "--local-only", "hi", preexec_fn=lambda: os.close(1))
+    assert done.returncode == 1 and "standard output is closed" in done.stderr and "Traceback" not in done.stderr
+    listed = inhouse("history", "list", "--json")
+    assert listed.returncode == 0 and json.loads(listed.stdout) == []

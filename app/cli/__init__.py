@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
+import os
 import sys
 from collections.abc import Sequence
 
@@ -123,11 +125,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    if args.command != "gui" and not _stdout_open():  # `inhouse classify ... >&-`: refused before any work
+        _say("inhouse: standard output is closed, so the answer could not be shown; nothing was run.")
+        return 1
     from app import egress
 
     egress.install()  # from here on, nothing connects off the machine without a permit
     try:
         code: int = args.func(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a reader that left is found here, not at interpreter exit
         return code
     except InhouseError as err:
         print(f"inhouse: {err.user_message()}", file=sys.stderr)
@@ -135,9 +142,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("inhouse: cancelled", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `inhouse ... | head`: the reader left; not an error worth a traceback
-        sys.stderr.close()
-        return 0
+    except BrokenPipeError:  # `inhouse ... | head -0`: the reader left before the answer was written
+        _detach_stdout()
+        return PIPE_CLOSED
+
+
+PIPE_CLOSED = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13): quiet, and not success
+
+
+def _stdout_open() -> bool:
+    if sys.stdout is None:  # Python found file descriptor 1 closed at start
+        return False
+    try:
+        os.fstat(sys.stdout.fileno())
+    except io.UnsupportedOperation:  # a stream without a descriptor (tests capture it): open
+        return True
+    except (OSError, ValueError):  # a descriptor that was closed, or a closed stream
+        return False
+    return True
+
+
+def _say(message: str) -> None:
+    if sys.stderr is not None:
+        print(message, file=sys.stderr)
+
+
+def _detach_stdout() -> None:
+    """Point standard output at the null device, so that Python's own flush at exit cannot fail again
+    (it would print "Exception ignored ... BrokenPipeError" and change the exit status)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
 
 
 if __name__ == "__main__":
