@@ -9,6 +9,7 @@ whole (``AggregateInvalid`` says what is wrong); ``combine(files)`` adds them up
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -18,6 +19,7 @@ from typing import Any
 
 from app.documents import require_file
 from app.json_files import loads
+from app.output_paths import same_file
 from app.review import Figures, ReviewData, figures
 from app.store_usage import BinRow, EvalRow, UsageRow
 from inference.errors import InputInvalid
@@ -58,6 +60,24 @@ class Aggregate:
     source: str  # the file's name
     data: ReviewData
     thresholds: Mapping[str, float]
+
+
+def load_aggregates(paths: Sequence[Path]) -> list[Aggregate]:
+    """Every export, each once: the same file given twice (by any path or link) or two files with the same
+    content (a copy) would count the same answers twice, so they are refused, naming both."""
+    seen: dict[str, Path] = {}
+    for path in paths:
+        for earlier in seen.values():
+            if same_file(Path(earlier), Path(path)):
+                raise AggregateInvalid(f"{path} is given twice ({earlier} is the same file); combining it twice "
+                                       "would count its answers twice.", hint="Give each export once.")
+        require_file(Path(path))
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        if digest in seen:
+            raise AggregateInvalid(f"{path} and {seen[digest]} are the same export (identical content); combining "
+                                   "both would count its answers twice.", hint="Give each export once.")
+        seen[digest] = Path(path)
+    return [load_aggregate(path) for path in paths]
 
 
 def load_aggregate(path: Path) -> Aggregate:

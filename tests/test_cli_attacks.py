@@ -106,6 +106,7 @@ def test_json_nested_3000_deep_is_refused_clearly(
     path.write_text(deep)
     line = tmp_path / "deep.jsonl"
     line.write_text(json.dumps({"text": "hi", "label": "a"}) + "\n" + deep + "\n")
+    (tmp_path / "other.json").write_text("{}")
     for argv in (["extract", "--schema", str(path), "--local-only", "hi"],
                  ["eval", str(path)],
                  ["review", "--combine", str(path), str(tmp_path / "other.json")],
@@ -244,3 +245,29 @@ def test_a_closed_standard_output_is_refused_before_any_work(tmp_path: Path) -> 
     assert done.returncode == 1 and "standard output is closed" in done.stderr and "Traceback" not in done.stderr
     listed = inhouse("history", "list", "--json")
     assert listed.returncode == 0 and json.loads(listed.stdout) == []
+
+
+# --- 9. review --combine with one export twice; --month out of range -----------------------------
+
+
+def test_review_combine_refuses_one_export_counted_twice(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["classify", "--labels", "a,b", "--local-only", "hi"]) == 0
+    export = tmp_path / "a.json"
+    assert main(["review", "--export-aggregate", str(export)]) == 0
+    (tmp_path / "copy.json").write_bytes(export.read_bytes())
+    (tmp_path / "link.json").symlink_to(export)
+    capsys.readouterr()
+    for twice in ([export, export], [export, tmp_path / "." / "a.json"], [tmp_path / "link.json", export]):
+        err = refused(*run_cli(capsys, "review", "--combine", *map(str, twice)))
+        assert "given twice" in err and "count its answers twice" in err
+    err = refused(*run_cli(capsys, "review", "--combine", str(export), str(tmp_path / "copy.json")))
+    assert "same export (identical content)" in err
+    code, out, err = run_cli(capsys, "review", "--combine", str(export), "--json")
+    assert code == 0 and json.loads(out)["rows"][-1]["volume"] == 1  # once is once
+
+
+@pytest.mark.parametrize("month", ["2026-99", "2026-00", "2026-13", "26-1x", "2026-11-01"])
+def test_review_refuses_a_month_that_is_not_one(capsys: pytest.CaptureFixture[str], month: str) -> None:
+    for argv in (["review", "--month", month], ["review", "--month", month, "--combine", "x.json"]):
+        err = refused(*run_cli(capsys, *argv))
+        assert f"'{month}' is not a month" in err and "YYYY-MM" in err

@@ -19,7 +19,7 @@ from typing import TypeAlias
 from app.output_paths import writable_file
 from app.policy import EffectivePolicy, load_policy
 from app.review import ReviewData, apply_threshold, parse_month, review_store, thresholds_in_force
-from app.review_export import combine, export_aggregate, load_aggregate, write_aggregate
+from app.review_export import combine, export_aggregate, load_aggregates, write_aggregate
 from app.review_report import HEAD, figure_cells, render_html, render_text
 from app.review_thresholds import ThresholdReview
 from app.store import Store
@@ -82,7 +82,7 @@ def _apply(task: str, thresholds: tuple[ThresholdReview, ...], effective: Effect
 
 
 def _combine(args: argparse.Namespace) -> int:
-    aggregates = [load_aggregate(path) for path in args.combine]
+    aggregates = load_aggregates(args.combine)
     month, rows = combine(aggregates, args.month)
     if args.json:
         print(json.dumps({"month": month, "rows": [r.to_json() for r in rows]}, ensure_ascii=False))
