@@ -65,9 +65,10 @@ def report_to_json(report: EvalReport) -> dict[str, Any]:
 
 
 def write_report(report: EvalReport, folder: Path) -> tuple[Path, Path]:
-    """Write ``report.json`` and ``report.html`` into ``folder`` (created if needed)."""
+    """Write ``report.json`` and ``report.html`` into ``folder`` (created if needed, inside an existing one:
+    ``app.output_paths.writable_folder``)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)
         json_path, html_path = folder / "report.json", folder / "report.html"
         json_path.write_text(json.dumps(report_to_json(report), indent=1, ensure_ascii=False), encoding="utf-8")
         html_path.write_text(render_html(report), encoding="utf-8")

@@ -271,3 +271,38 @@ def test_review_refuses_a_month_that_is_not_one(capsys: pytest.CaptureFixture[st
     for argv in (["review", "--month", month], ["review", "--month", month, "--combine", "x.json"]):
         err = refused(*run_cli(capsys, *argv))
         assert f"'{month}' is not a month" in err and "YYYY-MM" in err
+
+
+# --- 10. a path into a folder that does not exist: refused before any work, nothing created ------
+
+
+def test_no_command_creates_a_folder_the_user_did_not_ask_for(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path,
+) -> None:
+    source = tmp_path / "in.txt"
+    source.write_text("hello\n")
+    missing = tmp_path / "Docments"  # a typo: never created
+    assert main(["classifiers", "create", "mood", "--labels", "happy,sad"]) == 0
+    capsys.readouterr()
+    for argv in (["batch", "classify", str(source), "--labels", "a,b", "--output", str(missing / "o.jsonl")],
+                 ["batch", "classify", str(source), "--labels", "a,b", "--output", str(tmp_path / "o.jsonl"),
+                  "--export", str(missing / "o.csv")],
+                 ["classifiers", "export", "mood", str(missing / "mood.json")],
+                 ["audit", "export", "--output", str(missing / "audit.csv")],
+                 ["review", "--html", str(missing / "review.html")],
+                 ["review", "--export-aggregate", str(missing / "a.json")],
+                 ["eval", str(ROOT / "resources" / "eval" / "sentiment.json"), "--limit", "1",
+                  "--report", str(missing / "deeper")],
+                 ["gui", "--screenshot", str(missing / "shot.png")]):
+        err = refused(*run_cli(capsys, *argv))
+        assert f"the folder {missing} does not exist" in err and "mkdir -p" in err, argv
+        assert not missing.exists(), argv
+    assert not (tmp_path / "o.jsonl").exists()  # refused before the batch ran
+
+
+def test_a_report_folder_is_made_inside_an_existing_one(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    report = tmp_path / "report"
+    code, _, err = run_cli(capsys, "eval", str(ROOT / "resources" / "eval" / "sentiment.json"), "--limit", "1",
+                           "--report", str(report))
+    assert code == 0, err
+    assert (report / "report.json").is_file() and (report / "report.html").is_file()

@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import sqlite3
 import stat
 import sys
@@ -108,7 +109,12 @@ def test_audit_export_to_a_bad_path_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["audit", "export", "--output", str(tmp_path / "missing" / "a.csv")]) == 1
-    assert "Could not write" in capsys.readouterr().err
+    assert "the folder" in capsys.readouterr().err and not (tmp_path / "missing").exists()  # refused first
+    (tmp_path / "locked").mkdir(mode=0o500)  # a folder that exists but cannot be written: said after the export
+    code = main(["audit", "export", "--output", str(tmp_path / "locked" / "a.csv")])
+    assert code == 1 or os.geteuid() == 0  # root writes anywhere
+    if code == 1:
+        assert "Could not write" in capsys.readouterr().err
 
 
 def test_queue_list_and_remove(capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,6 +22,7 @@ def png_size(path: Path) -> tuple[int, int]:
 
 def test_gui_screenshot_saves_the_laid_out_main_window(tmp_path: Path) -> None:
     shot = tmp_path / "shots" / "main.png"
+    shot.parent.mkdir()  # the CLI writes into a folder that exists (it never creates one: app/output_paths.py)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "INHOUSE_N_CTX": "1024",
            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}  # never the real keyring
     done = subprocess.run([sys.executable, "-m", "app", "gui", "--screenshot", str(shot)], env=env,

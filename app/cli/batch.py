@@ -46,7 +46,7 @@ def check_paths(args: argparse.Namespace) -> None:
     from app.output_paths import same_file, writable_file
     from inference.errors import InputInvalid
 
-    writable_file(args.output, "--output", create_parent=True)
+    writable_file(args.output, "--output")
     for path in args.inputs:
         if same_file(path, args.output):
             raise InputInvalid(f"--output {args.output} is one of the inputs; writing results there would "

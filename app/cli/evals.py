@@ -52,6 +52,10 @@ def run(args: argparse.Namespace) -> int:
         raise InputInvalid("--limit must be 1 or more.")
     if not 0.0 <= args.target <= 1.0:
         raise InputInvalid("--target is a share of good answers, between 0 and 1.", hint="For example --target 0.9.")
+    if args.report is not None:
+        from app.output_paths import writable_folder
+
+        writable_folder(args.report, "--report")  # before the run: created only inside an existing folder
     evalset = load_eval_set(args.file)  # every problem in the file is reported before anything runs
     if args.limit:
         evalset = replace(evalset, items=evalset.items[: args.limit])

@@ -37,6 +37,9 @@ def run_gui(args: argparse.Namespace) -> int:
     once PySide6 is loaded it reads the source of every module imported after it (looking for its
     ``__feature__`` switches), which cost ~0.2-0.4 s of start-up for our few hundred modules (#11)."""
     if args.screenshot is not None:
+        from app.output_paths import writable_file
+
+        writable_file(args.screenshot, "--screenshot")  # before the window: a missing folder is not created
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no window flashes up; works headless
     elif sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) \
             and not os.environ.get("QT_QPA_PLATFORM"):

@@ -158,7 +158,7 @@ def cmd_run(args: argparse.Namespace, c: ProfileCommands[Any, Any]) -> int:
 def cmd_export(args: argparse.Namespace, c: ProfileCommands[Any, Any]) -> int:
     from app.output_paths import writable_file
 
-    writable_file(args.path, "export", create_parent=True)  # a folder is a clear error, not a traceback
+    writable_file(args.path, "export")  # a folder or a missing folder: a clear error, before anything
     path = c.open_store().export(args.name, args.path, include_examples=not args.without_examples)
     print(f"Exported '{args.name}' to {path}.")
     return 0

@@ -148,6 +148,10 @@ def audit_verify(args: argparse.Namespace) -> int:
 
 
 def audit_export(args: argparse.Namespace) -> int:
+    if args.output is not None:
+        from app.output_paths import writable_file
+
+        writable_file(args.output, "--output")
     with Store.open_default() as store:
         rows = store.export_audit()
     text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n" if args.json else _csv(rows)

@@ -76,6 +76,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
 def results(session: Session) -> dict[str, Run]:
     """Each command once (they are slow to start on a loaded machine); the tests read the results."""
     shot = session.tmp / "shots" / "main.png"
+    shot.parent.mkdir()  # the CLI writes into a folder that exists (it never creates one: app/output_paths.py)
     return {
         "version": session.run("--version"),
         "doctor": session.run("doctor", "--json"),
