@@ -24,6 +24,7 @@ import llama_cpp
 import numpy as np
 
 from inference import backend as backends
+from inference import llama_log
 from inference.calibration import FloatArray
 from inference.engine import CancelToken
 from inference.errors import ModelLoadFailed
@@ -203,6 +204,7 @@ class Embedder:
 
 
 def _open(model_path: Path, n_ctx: int, n_threads: int, gpu: bool) -> llama_cpp.Llama:
+    llama_log.quiet()  # llama.cpp's warnings off the terminal (inference/llama_log.py)
     llama_cpp.llama_backend_init()
     plan = backends.plan(gpu and os.environ.get("INHOUSE_GPU", "1") != "0")
     layers = [plan.n_gpu_layers, 0] if plan.n_gpu_layers else [0]

@@ -26,6 +26,7 @@ from llama_cpp import llama_cpp as _bindings
 from llama_cpp.llama_grammar import LlamaGrammar
 
 from inference import backend as backends
+from inference import llama_log
 from inference.cancel import CancelToken as CancelToken
 from inference.engine_scoring import PARALLEL_SEQS, ScoringPasses
 from inference.engine_scoring import PathScores as PathScores  # re-exported: part of the engine API
@@ -95,6 +96,7 @@ class LocalEngine(ScoringPasses):
 
     # -- loading ---------------------------------------------------------------------------------
     def _load(self, config: EngineConfig) -> tuple[backends.BackendInfo, llama_cpp.Llama]:
+        llama_log.quiet()  # llama.cpp's warnings off the terminal (inference/llama_log.py)
         llama_cpp.llama_backend_init()
         plan = backends.plan(config.gpu and os.environ.get("INHOUSE_GPU", "1") != "0")
         try:

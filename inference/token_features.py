@@ -31,6 +31,7 @@ import numpy as np
 from llama_cpp import llama_cpp as _bindings
 
 from inference import backend as backends
+from inference import llama_log
 from inference.embedding import embedding_threads
 from inference.engine import _PARAMS_LOCK, CancelToken
 from inference.errors import ModelLoadFailed
@@ -277,6 +278,7 @@ class TokenCache:
 def _open(model_path: Path, n_ctx: int, n_threads: int, gpu: bool, capture: _Capture) -> llama_cpp.Llama:
     """A context whose scheduler calls ``capture`` for every tensor (``Llama`` exposes no ``cb_eval``: it
     builds its context from ``llama_context_default_params()``, so we hand it defaults that carry it)."""
+    llama_log.quiet()  # llama.cpp's warnings off the terminal (inference/llama_log.py)
     llama_cpp.llama_backend_init()
     plan = backends.plan(gpu and os.environ.get("INHOUSE_GPU", "1") != "0")
     original = _bindings.llama_context_default_params

@@ -306,3 +306,21 @@ def test_a_report_folder_is_made_inside_an_existing_one(capsys: pytest.CaptureFi
                            "--report", str(report))
     assert code == 0, err
     assert (report / "report.json").is_file() and (report / "report.html").is_file()
+
+
+# --- 11. llama.cpp's own log stays off the terminal ----------------------------------------------
+
+
+def test_training_and_a_trained_classify_print_no_llama_cpp_log(tmp_path: Path) -> None:
+    examples = tmp_path / "ex.csv"
+    rows = [f"I love it {i},pos\nI hate it {i},neg" for i in range(10)]
+    examples.write_text("text,label\n" + "\n".join(rows) + "\n")
+    assert main(["classifiers", "create", "mood", "--labels", "pos,neg"]) == 0
+    assert main(["classifiers", "add-examples", "mood", str(examples)]) == 0
+    for argv in (["classifiers", "train", "mood"], ["classify", "--labels", "pos,neg", "--local-only", "I love it"]):
+        done = inhouse(*argv)
+        assert done.returncode == 0, done.stderr
+        noise = [line for line in done.stderr.splitlines()
+                 if any(word in line for word in ("llama", "ggml", "pooling_type", "llm_load", "gguf"))]
+        assert noise == [], (argv, done.stderr)
+    assert "Using classifier 'mood'" in done.stdout  # the trained head answered: its embedding context was made
