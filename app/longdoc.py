@@ -300,12 +300,16 @@ def page_label(pages: tuple[int, ...]) -> str:
 
 def summarize_document(
     run: Callable[[TaskRequest], TaskResult], document: Document, spec: SummarizeSpec, budget: int,
-    measure: Callable[[str], int] = len,
+    measure: Callable[[str], int] = len, progress: Callable[[int, int], None] | None = None,
 ) -> LongSummary:
-    """One summary per chunk, each labelled with its pages (the page references survive the summary)."""
+    """One summary per chunk, each labelled with its pages (the page references survive the summary);
+    ``progress(done, total)`` before each chunk and once all are done."""
     sections: list[Section] = []
     failed: list[tuple[int, str]] = []
-    for n, chunk in enumerate(fit_chunks(document, budget, measure)):
+    chunks = fit_chunks(document, budget, measure)
+    for n, chunk in enumerate(chunks):
+        if progress is not None:
+            progress(n, len(chunks))
         try:
             result = run(TaskRequest(chunk.text, spec))
         except Cancelled:
@@ -314,10 +318,13 @@ def summarize_document(
             failed.append((n, str(err)))
             continue
         sections.append(Section(chunk.pages, str(result.output), result.confidence))
+    if progress is not None:
+        progress(len(chunks), len(chunks))
     return LongSummary(tuple(sections), tuple(failed))
 
 
-def run_long_summary(assistant: Assistant, document: Document, spec: SummarizeSpec) -> LongSummary:
+def run_long_summary(assistant: Assistant, document: Document, spec: SummarizeSpec,
+                     progress: Callable[[int, int], None] | None = None) -> LongSummary:
     """Chunked summary on the device; like long extraction, never escalated as a whole."""
     from inference.tasks.summarize import TOKENS_PER_WORD
     from inference.tasks.summarize import build_messages as summary_messages
@@ -325,4 +332,5 @@ def run_long_summary(assistant: Assistant, document: Document, spec: SummarizeSp
     engine = assistant.host.engine()
     head = len(engine.tokenize(engine.prompter.render(summary_messages("", spec))))
     budget = engine.n_ctx - head - int(spec.max_words * TOKENS_PER_WORD) - 32
-    return summarize_document(assistant.host.run, document, spec, budget, lambda text: len(engine.tokenize(text)))
+    return summarize_document(assistant.host.run, document, spec, budget, lambda text: len(engine.tokenize(text)),
+                              progress)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from app.assistant import Assistant
 from app.consent import gate_for_cli
 from app.outcome import Outcome
+from inference.cancel import CancelToken
 from inference.tasks.base import TaskRequest
 
 
@@ -21,11 +23,13 @@ def open_assistant() -> Assistant:
     return assistant
 
 
-def run_request(request: TaskRequest, *, consent: str | None, local_only: bool, as_json: bool) -> Outcome:
-    """Run one request. On a terminal (and not --json) the user is asked; otherwise --consent decides."""
+def run_request(request: TaskRequest, *, consent: str | None, local_only: bool, as_json: bool,
+                progress: Callable[[int, int], None] | None = None) -> Outcome:
+    """Run one request. On a terminal (and not --json) the user is asked; otherwise --consent decides.
+    ``progress(done, total)``: how far a long task has got (the chunks of a long summary)."""
     assistant = open_assistant()
     try:
         gate = gate_for_cli(consent, interactive=sys.stdin.isatty() and not as_json)
-        return assistant.run(request, gate, local_only=local_only)
+        return assistant.run(request, gate, CancelToken(on_progress=progress), local_only=local_only)
     finally:
         assistant.close()

@@ -324,3 +324,50 @@ def test_training_and_a_trained_classify_print_no_llama_cpp_log(tmp_path: Path) 
                  if any(word in line for word in ("llama", "ggml", "pooling_type", "llm_load", "gguf"))]
         assert noise == [], (argv, done.stderr)
     assert "Using classifier 'mood'" in done.stdout  # the trained head answered: its embedding context was made
+
+
+# --- 12. a long summary shows its progress on a terminal, and nothing when piped ----------------
+
+LONG = "\n\n".join(f"Paragraph {i}. The committee met on day {i} and discussed the budget for the new library, "
+                   "the roof repairs and the schedule of the summer reading programme in detail." for i in range(40))
+
+
+def _summarize_with_stderr_on(stderr_tty: bool) -> tuple[int, str, str]:
+    import pty
+    import threading
+
+    argv = [sys.executable, "-m", "app", "summarize", "--max-words", "15", "--local-only", "-"]
+    env = {**os.environ, "INHOUSE_N_CTX": "512"}  # a small context: the text takes several chunks
+    if not stderr_tty:
+        done = subprocess.run(argv, cwd=ROOT, env=env, input=LONG.encode(), capture_output=True, timeout=300)
+        return done.returncode, done.stdout.decode(), done.stderr.decode()
+    master, slave = pty.openpty()
+    seen: list[bytes] = []
+
+    def drain() -> None:  # read the terminal while the child writes (its buffer is small)
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child's side is closed
+                return
+            if not data:
+                return
+            seen.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    child = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    out, _ = child.communicate(LONG.encode(), timeout=300)
+    reader.join(timeout=10)
+    os.close(master)
+    return child.returncode, out.decode(), b"".join(seen).decode(errors="replace")
+
+
+def test_a_chunked_summary_shows_progress_on_a_terminal_only() -> None:
+    code, out, err = _summarize_with_stderr_on(stderr_tty=True)
+    assert code == 0, err
+    assert "summarizing" in err and "chunk" in err and "/" in err  # tqdm's "summarizing: 2/3 chunk"
+    assert "summarizing" not in out and out.strip()
+    code, out, err = _summarize_with_stderr_on(stderr_tty=False)
+    assert code == 0 and "summarizing" not in err and "\r" not in err, err  # piped: nothing drawn

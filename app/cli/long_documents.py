@@ -15,6 +15,7 @@ from inference.tasks.base import ExtractSpec, SummarizeSpec
 
 def run_if_long(args: argparse.Namespace, spec: ExtractSpec | SummarizeSpec) -> int | None:
     """Run the chunked task when ``--file`` is longer than one prompt; None to let the normal path run."""
+    from app.cli.progress import progress_bar
     from app.cli.tasks import read_file_option
     from app.engine_host import DEFAULT_N_CTX
     from app.longdoc import needs_chunks, run_long_extraction, run_long_summary
@@ -28,7 +29,8 @@ def run_if_long(args: argparse.Namespace, spec: ExtractSpec | SummarizeSpec) -> 
     assistant = open_assistant()
     try:
         if isinstance(spec, SummarizeSpec):
-            summary = run_long_summary(assistant, document, spec)
+            with progress_bar("summarizing", unit="chunk", transient=True) as bar:
+                summary = run_long_summary(assistant, document, spec, bar)
         else:
             result = run_long_extraction(assistant, document, spec)
     finally:

@@ -170,6 +170,11 @@ def run_command(args: argparse.Namespace) -> int:
         if code is not None:
             return code
     request = TaskRequest(text=read_input(args), spec=spec)
-    outcome = run_request(request, consent=args.consent, local_only=args.local_only, as_json=args.json)
+    from app.cli.progress import progress_bar
+
+    # a long text is summarized in chunks (tens of seconds on a laptop): a bar on a terminal, nothing piped
+    with progress_bar("summarizing", unit="chunk", transient=True, enabled=args.command == "summarize") as bar:
+        outcome = run_request(request, consent=args.consent, local_only=args.local_only, as_json=args.json,
+                              progress=bar)
     print_outcome(outcome, as_json=args.json)
     return 0

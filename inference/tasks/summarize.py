@@ -78,10 +78,12 @@ def _summarize(
         chunks = split_to_fit(engine, text, budget)
         shape = spec if len(chunks) == 1 else SummarizeSpec(max_words=spec.max_words)
         gens = []
-        for chunk in chunks:
+        for done, chunk in enumerate(chunks, start=1):
             prompt = engine.tokenize(engine.prompter.render(build_messages(chunk, shape, max_words)))
             prompt_tokens += len(prompt)
             gens.append(engine.generate(prompt, max_tokens, cancel=cancel, stop=stop_rule(shape)))
+            if cancel is not None and len(chunks) > 1:
+                cancel.progress(done, len(chunks))  # a chunked summary takes tens of seconds: say how far
         if len(gens) == 1:
             return gens[0], rounds, prompt_tokens
         text = "\n".join(g.text.strip() for g in gens)
