@@ -7,6 +7,7 @@ probabilities, combined by a fit against ROUGE-L on held-out data).
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Callable
 
@@ -122,6 +123,15 @@ def _units(engine: LocalEngine, text: str, budget: int) -> list[str]:
             if len(tokens) <= budget:
                 units.append(sentence)
             else:  # one enormous "sentence": cut it by tokens
-                units += [engine.detokenize(tokens[i : i + budget]) for i in range(0, len(tokens), budget)]
+                units += cut_by_tokens(engine, tokens, budget)
     return units
+
+
+def cut_by_tokens(engine: LocalEngine, tokens: list[int], budget: int) -> list[str]:
+    """Pieces of at most ``budget`` tokens, each whole characters: a character whose bytes are split
+    between two pieces' tokens (an emoji, CJK) goes whole to the later piece, never as U+FFFD to both."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")  # keeps a split character's bytes
+    pieces = [decoder.decode(engine.detokenize_bytes(tokens[i : i + budget])) for i in range(0, len(tokens), budget)]
+    pieces[-1] += decoder.decode(b"", final=True)
+    return [piece for piece in pieces if piece]
 
