@@ -50,6 +50,9 @@ ProviderFactory = Callable[[Tier, str], Provider]
 KeySource = Callable[[TierKind], str | None]
 log = logging.getLogger("inhouse.assistant")
 _ENDS = {DecisionKind.ACCEPT: Action.ACCEPT, DecisionKind.DENY: Action.DENY, DecisionKind.ASK: Action.ASK}
+# decisions after which the request may leave: only these need to know whether a key is set, so a request
+# kept on the device (accepted, or denied by policy, budget or model) never loads the keyring
+_LEAVES = frozenset({DecisionKind.ASK, DecisionKind.NEXT_TIER, DecisionKind.QUEUE})
 
 
 def _settled(outcome: Outcome) -> bool:
@@ -240,6 +243,9 @@ class Assistant:
             calibrated = bool(hops) or not local.uncalibrated  # other tiers' confidences are not zero-shot
             state = self._state(request, answered, nxt, confidence, calibrated)
             decision = decide(request.task, confidence, answered, nxt, state, calibrated=calibrated)
+            if nxt is not None and nxt.needs_key and decision.kind in _LEAVES:  # only then is the key store read
+                state = replace(state, has_api_key=bool(self.key_source(nxt.kind)))
+                decision = decide(request.task, confidence, answered, nxt, state, calibrated=calibrated)
             answer = hops[-1].output if hops else local.output
             base = Outcome(request, local, answer, Action.ACCEPT, decision.reason, decision, hops,
                            audit_id=hops[-1].audit_id if hops else None, queue_id=queue_id, notice=" ".join(notices))
@@ -273,7 +279,7 @@ class Assistant:
             cost = estimate(nxt.provider, request, model=nxt.model, max_output_tokens=nxt.max_output_tokens).cost_usd
         return RouterState(
             spent_this_month_usd=spent, estimated_cost_usd=cost,
-            has_api_key=bool(self.key_source(nxt.kind)) if nxt.needs_key else True,
+            has_api_key=True,  # read by _walk only for a decision that would leave (the key rule comes last)
             online=nxt.kind not in self.unreachable,
             session_allowed_tasks=frozenset(task for kind, task in self.session_allowed if kind is nxt.kind),
             audit_available=not self.store_problem,

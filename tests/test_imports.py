@@ -151,3 +151,24 @@ def test_help_still_lists_every_command(capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out
     for name in cli.COMMANDS:
         assert name in out
+
+
+@pytest.mark.parametrize("policy", ['[escalation]\nmode = "never"\n',  # nothing may leave: no key is needed
+                                    '[thresholds]\nuncalibrated = "keep"\n'])  # kept on the device
+def test_a_one_line_classify_that_never_reads_the_key_never_loads_keyring(tmp_path: Path, policy: str) -> None:
+    """Keyring backend discovery (~0.19 s on macOS) is for an answer that may leave; an answer kept on the
+    device by policy is decided without it (the router's key rule comes last; app/assistant.py _LEAVES)."""
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "policy.toml").write_text(policy)
+    code = (
+        "import runpy\n"
+        "sys.argv = ['inhouse', 'classify', '--json', '--labels', 'a,b', 'hi']\n"
+        "try:\n"
+        "    runpy.run_module('app', run_name='__main__', alter_sys=True)\n"
+        "except SystemExit as stop:\n"
+        "    assert not stop.code, stop.code\n"
+        "report()\n"
+    )
+    loaded = _run(code, home)
+    assert "keyring" not in loaded and "app.secrets" not in loaded
