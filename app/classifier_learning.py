@@ -12,8 +12,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import math
@@ -27,7 +25,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from app.classifier_files import Profile
-from app.inputs import read_text_file
+from app.inputs import labelled_rows, read_text_file
 from app.json_files import loads
 from app.outcome import Outcome
 from app.policy import Policy
@@ -238,13 +236,12 @@ def read_examples(path: Path) -> list[tuple[str, str]]:
     path = Path(path)
     content = read_text_file(path)
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        return _read_jsonl(content, path.name)
-    reader = csv.DictReader(io.StringIO(content))
-    if not reader.fieldnames or not {"text", "label"} <= {f.strip() for f in reader.fieldnames}:
-        raise InputInvalid(f"{path.name} needs a header row with the columns text,label.",
-                           hint="Or give a .jsonl file with one {\"text\": ..., \"label\": ...} per line.")
-    rows = [{(k or "").strip(): v for k, v in row.items()} for row in reader]
-    return [(str(r["text"]).strip(), str(r["label"]).strip()) for r in rows if r.get("text") and r.get("label")]
+        pairs = _read_jsonl(content, path.name)
+        if not pairs:
+            raise InputInvalid(f"{path.name} has no examples.",
+                               hint="Give one {\"text\": ..., \"label\": ...} per line.")
+        return pairs
+    return list(labelled_rows(content, path.name))  # a row without a text or a label is an error, not skipped
 
 
 def _read_jsonl(content: str, origin: str) -> list[tuple[str, str]]:

@@ -324,8 +324,11 @@ def test_batched_embeddings_match_one_at_a_time(embedder: Embedder) -> None:
 
 
 def test_examples_are_read_from_csv_and_jsonl(tmp_path: Path) -> None:
-    (tmp_path / "a.csv").write_text('text,label\n"Hello, there",greeting\nBye,farewell\n,empty\n')
+    (tmp_path / "a.csv").write_text('text,label\n"Hello, there",greeting\nBye,farewell\n')
     assert read_examples(tmp_path / "a.csv") == [("Hello, there", "greeting"), ("Bye", "farewell")]
+    (tmp_path / "e.csv").write_text('text,label\nBye,farewell\n,empty\n')  # never skipped silently
+    with pytest.raises(InputInvalid, match="line 3: an example needs both a text and a label"):
+        read_examples(tmp_path / "e.csv")
     (tmp_path / "b.jsonl").write_text('{"text": "Hi", "label": "greeting"}\n\n{"text": "Yo", "label": "greeting"}\n')
     assert read_examples(tmp_path / "b.jsonl") == [("Hi", "greeting"), ("Yo", "greeting")]
     (tmp_path / "c.csv").write_text("message,category\nHi,greeting\n")

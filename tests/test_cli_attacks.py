@@ -84,6 +84,21 @@ def test_examples_that_give_no_example_are_an_error_not_zero_examples(
     assert says in err
 
 
+@pytest.mark.parametrize(("name", "content", "says"), [
+    ("blank.csv", "text,label\nWhere is my card?,delivery\nhello,\n", "line 3: an example needs both"),
+    ("header.csv", "text,label\n", "has a header but no examples"),
+    ("empty.jsonl", "", "has no examples"),
+])
+def test_classifiers_add_examples_never_adds_zero_silently(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, content: str, says: str,
+) -> None:
+    assert main(["classifiers", "create", "mood", "--labels", "delivery,other"]) == 0
+    capsys.readouterr()
+    (tmp_path / name).write_text(content)
+    err = refused(*run_cli(capsys, "classifiers", "add-examples", "mood", str(tmp_path / name)))
+    assert says in err and name in err
+
+
 def test_examples_with_a_quoted_multi_line_text_are_read_whole(tmp_path: Path) -> None:
     from app.cli.tasks import load_examples
 

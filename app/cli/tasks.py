@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 from pathlib import Path
@@ -137,25 +135,10 @@ def load_schema(path: Path) -> dict[str, Any]:
 
 
 def load_examples(path: Path) -> tuple[tuple[str, str], ...]:
-    """Few-shot examples from a CSV with the columns text,label: every row must have both (a row without
-    is an error naming its line, never silently dropped), and there must be at least one."""
-    reader = csv.DictReader(io.StringIO(read_text_file(path), newline=""))
-    hint = "Write a CSV whose first line is text,label and one example per row, e.g.: \"Where is my card?\",delivery"
-    try:
-        if not {"text", "label"} <= {(name or "").strip().lower() for name in reader.fieldnames or ()}:
-            raise InputInvalid(f"{path} needs a header row with the columns text,label.", hint=hint)
-        examples = []
-        for row in reader:
-            values = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
-            if not values.get("text") or not values.get("label"):
-                raise InputInvalid(f"{path}, line {reader.line_num}: an example needs both a text and a label.",
-                                   hint=hint)
-            examples.append((values["text"], values["label"]))
-    except csv.Error as err:
-        raise InputInvalid(f"{path}, line {reader.line_num}: not a readable CSV row ({err}).", hint=hint) from None
-    if not examples:
-        raise InputInvalid(f"{path} has a header but no examples.", hint=hint)
-    return tuple(examples)
+    """Few-shot examples from a CSV with the columns text,label (``app.inputs.labelled_rows``)."""
+    from app.inputs import labelled_rows
+
+    return labelled_rows(read_text_file(path), str(path))
 
 
 def run_command(args: argparse.Namespace) -> int:
