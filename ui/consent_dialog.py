@@ -12,6 +12,7 @@ import copy
 import json
 from typing import Any
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QFontDatabase, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
@@ -30,6 +31,7 @@ from app.consent import ConsentChoice, ConsentDecision, ConsentRequest
 from app.redaction import INVISIBLE_MARK, SPACE_MARK, USER, Redaction, Span, mark_invisible, redact_more
 from app.router import usd
 from ui.formatting import task_title
+from ui.window_geometry import bounded
 
 AUTO_COLOR = QColor("#fde68a")  # redacted on this device before the dialog opened
 USER_COLOR = QColor("#ddd6fe")  # redacted by the user in the dialog
@@ -106,13 +108,13 @@ class ConsentDialog(QDialog):
         self.setWindowTitle(f"Ask {where}? — Inhouse")
         self.setObjectName("consentDialog")
         self.setAccessibleName(f"Consent to send text to {where}")
-        self.resize(780, 640)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(22, 18, 22, 16)
         layout.setSpacing(12)
         self._header(layout)
         self._payload_views(layout)
         self._buttons(layout)
+        self.resize(bounded(QSize(780, 640), self))  # on a short screen, shorter: its buttons stay on screen
         self._refresh()
         self.deny.setFocus()
 

@@ -145,6 +145,12 @@ class HistoryView(QWidget):
         return box
 
     # -- data -------------------------------------------------------------------------------------
+    def _off_text(self) -> str:
+        """History is off: by the administrator (nothing for the user to change), or in the user's Settings."""
+        if self.assistant.effective.is_locked("privacy.store_history"):
+            return "Your administrator turned history off: new runs are not kept."
+        return "History is turned off (Settings, Privacy: “Keep a searchable history”): new runs are not kept."
+
     def refresh(self) -> None:
         self._timer.stop()
         store = self.assistant.store
@@ -158,8 +164,7 @@ class HistoryView(QWidget):
         self.entries = store.search_history(query) if query else store.list_history(200)
         self.subtitle.setText(
             f"Runs are kept on this device for {privacy.retention_days} days. Search looks at the text and the answer."
-            if privacy.store_history else "History is turned off (Settings, Privacy: “Keep a searchable history”): "
-            "new runs are not kept.")
+            if privacy.store_history else self._off_text())
         self.table.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
             cells = (local_time(entry.created, short=True), task_title(entry.task),

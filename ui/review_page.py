@@ -36,6 +36,7 @@ from app.review_charts import histogram_chart, png, trend_chart
 from app.review_export import export_aggregate, write_aggregate
 from app.review_report import HEAD, NO_DATA, bill_rows, render_html
 from app.review_thresholds import ThresholdReview
+from ui.classifiers_common import tip_headers
 from ui.file_dialogs import save_file
 from ui.flow_layout import FlowLayout
 from ui.page import page_header, scrolling
@@ -63,6 +64,22 @@ def charts(review: Review) -> list[bytes]:
                     if sum(review.histograms.get(t.task, ()))]
 
 
+# The bill's column heads (shared with the HTML report) in words, and what each counts, on hover
+WORDS = {
+    "messages": ("messages", "Texts run this month"),
+    "on device": ("on device", "Share answered on this device in the end"),
+    "escalated": ("off device", "Share answered by a model off this device (with consent where it is needed)"),
+    "consents +/-": ("you agreed / declined", "Times you agreed to send a text off this device / declined"),
+    "queued": ("queued", "Texts put in the queue to send later (not sent yet)"),
+    "frontier only": ("all to the cloud", "What these texts would have cost had every one gone to the cloud model"),
+    "spent": ("spent", "What the answers from the cloud cost this month"),
+    "saving": ("saved", "What answering on this device saved, against sending every text to the cloud model"),
+    "corr./100": ("corrected per 100", "Answers you corrected (“This should be…”), per 100 texts"),
+    "re-run": ("asked again", "Past answers you asked the cloud model for again"),
+    "mean conf.": ("average confidence", "The average confidence of the answers shown"),
+}
+
+
 class ReviewPage(QWidget):
     policy_changed = Signal()  # a threshold was applied
 
@@ -82,6 +99,7 @@ class ReviewPage(QWidget):
         bar.addWidget(self.month)
         bar.addStretch(1)
         self.save_html = QPushButton("Save report…")
+        self.save_html.setEnabled(False)  # until a month with answers is read
         self.save_html.clicked.connect(self._save_html)
         self.export = QPushButton("Export aggregate…")
         self.export.setToolTip("Counts, rates, costs and thresholds only, for your administrator: no text.")
@@ -100,11 +118,13 @@ class ReviewPage(QWidget):
         self.area = scrolling(body)
         outer.addWidget(self.area, 1)
         self.table = QTableWidget(0, len(HEAD))
-        self.table.setHorizontalHeaderLabels(["", *HEAD[1:]])
+        self.table.setHorizontalHeaderLabels(["", *(WORDS.get(h, (h, ""))[0] for h in HEAD[1:])])
+        tip_headers(self.table, {col: WORDS[h][1] for col, h in enumerate(HEAD) if h in WORDS})
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setAccessibleName("The bill")
+        self.table.hide()  # until there is a month to show (an empty table with a scroll bar said nothing)
         # as tall as its rows; its twelve columns scroll inside it at a small size, not the whole page
         self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -121,6 +141,7 @@ class ReviewPage(QWidget):
     def refresh(self) -> None:
         month = self.month.currentText() or None
         self.message.setText("Reading the aggregates…")
+        self.save_html.setEnabled(False)  # nothing to save until the month is read
         assistant = self.assistant
         run_task(lambda: build(assistant, month), self._built)
 

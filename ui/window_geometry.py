@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtWidgets import QWidget
 
 MINIMUM = QSize(900, 600)
 DEFAULT = QSize(1240, 800)
@@ -51,3 +52,9 @@ def first_geometry(saved: QRect | None, screens: Sequence[QRect]) -> QRect:
     fits = screen.size() - FRAME
     size = saved.size() if fits.width() >= saved.width() and fits.height() >= saved.height() else None
     return centred(size or fitted_size(screen), screen)
+
+
+def bounded(size: QSize, widget: QWidget) -> QSize:
+    """``size`` made smaller, if need be, to fit with its frame on the screen ``widget`` is on (a dialog:
+    its parent's). The widget's layout still keeps it at least as large as its minimum."""
+    return size.boundedTo(widget.screen().availableGeometry().size() - FRAME)
