@@ -7,6 +7,7 @@ tests (never the bench's data).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,11 +19,14 @@ from inference.tasks.extract import CALIBRATION, features
 from inference.tasks.span_scoring import SpanScores
 
 Q = "the amount"
-BANKING = {"type": "object", "properties": {
+FIELDS: dict[str, Any] = {
     "amount_of_money": {"type": ["string", "null"], "description": "an amount of money, with its currency"},
     "person_name": {"type": ["string", "null"], "description": "a person's name"},
     "date": {"type": ["string", "null"], "description": "the date or day the customer mentions"},
-}}
+}
+BANKING = {"type": "object", "properties": FIELDS}
+BANKING_WITH_TIME = {"type": "object", "properties": {
+    **FIELDS, "time": {"type": ["string", "null"], "description": "a time of day"}}}
 
 
 def scores(by_question: list[float], neutral: list[float], other: list[float] | None = None) -> SpanScores:
@@ -78,3 +82,14 @@ def test_a_value_in_the_text_makes_its_field_less_surely_absent(engine: LocalEng
     found, confidence, value = _absent_confidence(engine, present, field)
     # the value is there: either it is found, or "not found" is less sure than where it truly is absent
     assert found or confidence < sure, (value, confidence, sure)
+
+
+@pytest.mark.parametrize(("text", "day"), [("I will call you back on Monday.", "Monday"),
+                                         ("Can you move my appointment to Thursday please?", "Thursday")])
+def test_a_day_is_the_dates_value_more_surely_than_the_times(engine: LocalEngine, text: str, day: str) -> None:
+    result = run(engine, TaskRequest(text, ExtractSpec(BANKING_WITH_TIME)))
+    assert result.fields is not None
+    date, time = result.fields["date"], result.fields["time"]
+    assert date.found and result.output["date"] == day
+    if time.found:  # the time question may still point at the day, but less surely than the date does
+        assert time.span == date.span and time.confidence < date.confidence
