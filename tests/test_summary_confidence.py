@@ -45,6 +45,15 @@ def test_invented_numbers_and_names_are_found() -> None:
     assert unsupported_facts("We compare DenseNet with ResNet.", "It compares DenseNets and ResNets.") == []
 
 
+def test_numbers_copied_from_codes_dates_and_scores_are_not_invented() -> None:
+    source = ("The council voted 7-2 on 2024-05-01 at 14:30 in room B-12 to fund COVID-19 tests; "
+              "the model is ResNet-50.")
+    faithful = "The council voted 7-2 on 2024-05-01, at 14:30 in room B-12, for COVID-19 tests with ResNet-50."
+    assert unsupported_facts(source, faithful) == []
+    assert unsupported_facts(source, "The council voted 8-2 on 2024-05-03.") == ["8", "03"]
+    assert unsupported_facts("Version 12 shipped.", "Version 1 shipped.") == ["1"]  # part of a number is not it
+
+
 def test_a_verbatim_copy_counts_as_a_defect() -> None:
     source = ("The council met on Tuesday to debate the bus network. Members voted 7 to 2 to approve the plan, "
               "which adds four express routes.")
