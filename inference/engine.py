@@ -245,14 +245,13 @@ class LocalEngine(ScoringPasses):
                     break
                 tokens.append(token)
                 logprobs.append(self._logprob_at(-1, token))
-                if on_token:
-                    now = generated_text(self._llm.detokenize(tokens))
-                    if len(now) > len(shown):
-                        on_token(now[len(shown) :])
-                        shown = now
+                now = generated_text(self._llm.detokenize(tokens)) if on_token or stop else ""
+                if on_token and len(now) > len(shown):
+                    on_token(now[len(shown) :])
+                    shown = now
                 if len(tokens) >= max_tokens:
                     break
-                if stop and stop(generated_text(self._llm.detokenize(tokens))):
+                if stop and stop(now):
                     finish = "stop"
                     break
             text = generated_text(self._llm.detokenize(tokens))
