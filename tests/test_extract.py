@@ -95,6 +95,15 @@ def test_field_evidence_survives_json() -> None:
     assert result.to_json()["fields"]["a"]["span"] == [3, 9]
 
 
+def test_the_raw_score_is_not_called_a_probability(invoice_result: TaskResult) -> None:
+    """A zero-shot span's raw score is its PMI (nats), not a probability: --json names it ``raw_score``."""
+    fields = invoice_result.to_json()["fields"]
+    assert all("token_prob" not in f and isinstance(f["raw_score"], float) for f in fields.values())
+    assert all(0.0 <= f["confidence"] <= 1.0 for f in fields.values())
+    old = {"confidence": 0.7, "token_prob": 2.5, "grounded": True, "found": True, "span": [3, 9]}
+    assert FieldConfidence.from_json(old).raw_score == 2.5  # a result stored before the rename
+
+
 def test_schemas_the_model_cannot_point_into_are_refused(engine: LocalEngine) -> None:
     lines = {"type": "object", "properties": {"lines": {"type": "array", "items": {"type": "object"}}}}
     with pytest.raises(SchemaUnsupported):

@@ -101,24 +101,30 @@ class FieldConfidence:
     - ``span``: where the value was copied from in the input; None when not found, or for values that are
       not copied (booleans, enum choices, or a frontier answer that is not in the text).
     - ``grounded``: the value can be pointed at in the input (True for "not found").
-    - ``token_prob``: the raw model score behind ``confidence`` (before calibration).
+    - ``raw_score``: the uncalibrated score ``confidence`` was computed from. Not always a probability:
+      for a span of zero-shot extraction it is the span's PMI in nats (field question against a neutral
+      one; it can be negative or above 1, and is 0 where the text has no candidate at all); for a choice,
+      the option's probability; for a trained extractor, the tagger's mean inside-probability (its peak for
+      "not found"); for an answer of the org or cloud model, the mean token probability of the field's
+      value. (Named ``token_prob`` before: an old stored result's ``token_prob`` is read as ``raw_score``.)
     """
 
     confidence: float
-    token_prob: float
+    raw_score: float
     grounded: bool
     span: SourceSpan | None = None
     found: bool = True
 
     def to_json(self) -> dict[str, Any]:
-        return {"confidence": round(self.confidence, 4), "token_prob": round(self.token_prob, 4),
+        return {"confidence": round(self.confidence, 4), "raw_score": round(self.raw_score, 4),
                 "grounded": self.grounded, "found": self.found,
                 "span": self.span.to_json() if self.span else None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FieldConfidence:
         span = data.get("span")
-        return cls(float(data["confidence"]), float(data.get("token_prob", 0.0)), bool(data.get("grounded", True)),
+        raw = data.get("raw_score", data.get("token_prob", 0.0))  # token_prob: results stored before the rename
+        return cls(float(data["confidence"]), float(raw), bool(data.get("grounded", True)),
                    SourceSpan(int(span[0]), int(span[1])) if span else None, bool(data.get("found", True)))
 
 
