@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from app.eval_scoring import EvalReport, TierReport
+from app.eval_scoring import NO_THRESHOLD_ADVICE, EvalReport, TierReport
 from inference.errors import InputInvalid
 from inference.metrics import Bin, Calibration, FieldFigures, ThresholdRow
 
@@ -218,8 +218,8 @@ def _task_sections(report: EvalReport) -> str:
 def _suggestion(report: EvalReport) -> str:
     s = report.suggestion
     if s is None:
-        return (f"<p>No threshold keeps the local answers at {report.target:.2f} share good: escalate "
-                "everything, or teach the task by example.</p>")
+        return (f"<p>No threshold keeps the local answers at {report.target:.2f} share good: "
+                f"{html.escape(NO_THRESHOLD_ADVICE[report.task])}.</p>")
     return (f"<p><b>Suggested threshold for {html.escape(report.task)}: {s.threshold:.2f}</b> — the local "
             f"answers kept are {_fmt(s.kept_accuracy, 2)} good (target {report.target:.2f}); "
             f"{s.escalation_rate:.0%} escalated.</p>")

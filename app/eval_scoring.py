@@ -45,6 +45,14 @@ GOOD_MEANS = {
 }
 
 
+# what to do when no threshold keeps the local answers good enough: each task's own way to improve them
+NO_THRESHOLD_ADVICE = {
+    "classify": "escalate everything, or teach the labels by example (`inhouse classifiers create NAME --labels …`)",
+    "extract": "escalate everything, or teach the fields by example (`inhouse extractors create NAME --schema FILE`)",
+    "summarize": "escalate everything, or accept a lower share of good summaries (--target)",
+}
+
+
 @dataclass(frozen=True)
 class ItemResult:
     """One item through one tier; ``fields`` holds extraction's per-field confidences."""

@@ -309,3 +309,19 @@ def test_cli_piped_output_is_only_the_report(tmp_path: Path, capsys: pytest.Capt
     assert "\r" not in out + err  # no progress bar when piped; stderr keeps only whole-line notes
     assert err.strip().splitlines()[-1] == f"Report written to {tmp_path / 'rep' / 'report.html'}"
     assert json.loads((tmp_path / "rep" / "report.json").read_text())["n"] == 2
+
+
+def test_no_threshold_advice_fits_the_task(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli.evals import print_report
+    from app.eval_report import render_html
+
+    evalset = load_eval_set(write(tmp_path, SUMMARIES))
+    local = [ItemResult("The board approved a 2 million euro library budget.", 0.6, 1.0),
+             ItemResult("Sunday.", 0.9, 1.0)]  # the surer summary is the worse one: no threshold reaches 1.0
+    report = build_report(evalset, "local", local, None, target=1.0)
+    assert report.suggestion is None
+    print_report(report)
+    out = capsys.readouterr().out
+    assert "No threshold keeps local answers" in out and "escalate everything" in out
+    assert "classifiers" not in out and "extractors" not in out  # summaries are not taught by example
+    assert "classifiers" not in render_html(report)

@@ -121,6 +121,8 @@ def _cal(t: TierReport, key: str) -> float | None:
 
 
 def print_report(report: EvalReport) -> None:
+    from app.eval_scoring import NO_THRESHOLD_ADVICE
+
     print(f"\n{report.name} ({report.task}, {report.n} items; good = {report.good_means})\n")
     tiers = [t for t in (report.local, report.frontier) if t is not None]
     print(f"{'':<26}" + "".join(f"{t.tier + ' · ' + t.model[:24]:>36}" for t in tiers))
@@ -144,8 +146,8 @@ def print_report(report: EvalReport) -> None:
     _print_thresholds(report)
     s = report.suggestion
     if s is None:
-        print(f"\nNo threshold keeps local answers at {report.target:.2f} share good: escalate everything, "
-              "or teach the task by example (`inhouse classifiers`).")
+        print(f"\nNo threshold keeps local answers at {report.target:.2f} share good: "
+              f"{NO_THRESHOLD_ADVICE[report.task]}.")
     else:
         print(f"\nSuggested threshold for {report.task}: {s.threshold:.2f} — local answers kept are "
               f"{_fmt(s.kept_accuracy, 2)} good (target {report.target:.2f}), {s.escalation_rate:.0%} escalated. "
