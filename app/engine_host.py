@@ -83,7 +83,10 @@ class EngineHost:
     def loaded(self) -> LocalEngine | None:
         return self._engine
 
-    def run(self, request: TaskRequest, cancel: CancelToken | None = None) -> TaskResult:
+    def run(self, request: TaskRequest, cancel: CancelToken | None = None, *,
+            calibrate_without: frozenset[str] = frozenset()) -> TaskResult:
+        """``calibrate_without``: text hashes whose evidence a zero-shot label set's recalibration must not
+        use (an eval set's own items: ``app.evals.run_local``)."""
         spec = request.spec
         if isinstance(spec, ExtractSpec) and (spec.extractor or self.extractors.names()):
             found = self.extractors.find_for_spec(spec, self._encoder_key())
@@ -98,7 +101,7 @@ class EngineHost:
             if profile is not None:
                 return classify_text(profile, self.embedder(), request.text, cancel)
         result = run_task(self.engine(), request, cancel)
-        return self.calibrations.calibrate(spec, self.model_key(), result)
+        return self.calibrations.calibrate(spec, self.model_key(), result, calibrate_without)
 
     # -- zero-shot calibration (see app.label_calibration) -----------------------------------------
     @property

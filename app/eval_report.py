@@ -59,6 +59,7 @@ def report_to_json(report: EvalReport) -> dict[str, Any]:
         "quality": report.quality_name, "good": report.good_means,
         "local": _tier(report.local), "frontier": _tier(report.frontier) if report.frontier else None,
         "judge": judge, "target": _r(report.target), "suggestion": _row(report.suggestion),
+        "label_calibration": None if report.label_calibration is None else report.label_calibration.to_json(),
         "cost_basis": report.cost_basis, "thresholds": [_row(r) for r in report.thresholds],
         "items": report.items,
     }
@@ -215,6 +216,11 @@ def _task_sections(report: EvalReport) -> str:
     return out
 
 
+def _label_calibration(report: EvalReport) -> str:
+    c = report.label_calibration
+    return "" if c is None else f"<p>Confidence: {html.escape(c.basis)}</p>"
+
+
 def _suggestion(report: EvalReport) -> str:
     s = report.suggestion
     if s is None:
@@ -239,7 +245,7 @@ def render_html(report: EvalReport) -> str:
     body = (
         f"<h1>Eval: {html.escape(report.name)}</h1>"
         f"<p>{html.escape(report.task)}, {report.n} items. Source: {html.escape(report.source or 'not stated')}."
-        f"</p><h2>Tiers</h2>{_tiers_table(report)}{_suggestion(report)}"
+        f"</p>{_label_calibration(report)}<h2>Tiers</h2>{_tiers_table(report)}{_suggestion(report)}"
         f"<div class=\"charts\">{''.join(charts)}</div>{_task_sections(report)}"
         "<h2>Thresholds</h2>" + _table(
             ["threshold", "escalated", "kept: share good", f"kept: {report.quality_name}",

@@ -36,6 +36,7 @@ from inference.metrics import (
     suggest_threshold,
     threshold_table,
 )
+from inference.tasks.base import Calibration as LabelCalibration
 
 QUALITY_NAMES = {"classify": "accuracy", "extract": "field accuracy", "summarize": "ROUGE-L F1"}
 GOOD_MEANS = {
@@ -43,7 +44,6 @@ GOOD_MEANS = {
     "extract": "every compared field right",
     "summarize": "ROUGE-L above the median of the local summaries",
 }
-
 
 # what to do when no threshold keeps the local answers good enough: each task's own way to improve them
 NO_THRESHOLD_ADVICE = {
@@ -63,6 +63,7 @@ class ItemResult:
     cost_usd: float = 0.0
     error: str = ""
     fields: Mapping[str, float] | None = None
+    calibration: LabelCalibration | None = None  # zero-shot classify: the recalibration the item was scored with
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,9 @@ class EvalReport:
     cost_basis: str  # "measured" (frontier run), "estimated" (price table) or "unknown"
     items: list[dict[str, Any]] = field(default_factory=list)
     judge: JudgeReport | None = None
+    # classify: what backed the local confidence — the label set's recalibration (fitted without this set's
+    # own items: ``app.evals.run_local``), none ("uncalibrated") or a trained classifier; None for other tasks
+    label_calibration: LabelCalibration | None = None
 
 
 def score_items(evalset: EvalSet, results: Sequence[ItemResult], median: float | None = None) -> list[ItemScore]:
@@ -219,7 +223,13 @@ def build_report(
     items = _item_rows(local, local_scores, frontier[0] if frontier else None, frontier_scores, judge)
     return EvalReport(evalset.name, evalset.task, evalset.source, len(local), QUALITY_NAMES[evalset.task],
                       GOOD_MEANS[evalset.task], local_report, frontier_report, rows, goal,
-                      suggest_threshold(rows, goal), basis, items, judge)
+                      suggest_threshold(rows, goal), basis, items, judge, _label_calibration(local))
+
+
+def _label_calibration(local: Sequence[ItemResult]) -> LabelCalibration | None:
+    """What backed the classify answers' confidence: the zero-shot recalibration they were scored with (one
+    fit per run, the same for every item) or a trained classifier."""
+    return next((r.calibration for r in local if r.calibration is not None), None)
 
 
 def _item_rows(local: Sequence[ItemResult], scores: Sequence[ItemScore], frontier: Sequence[ItemResult] | None,

@@ -21,6 +21,7 @@ from app.consent import ConsentGate, ConsentRequest
 from app.eval_scoring import EvalReport, ItemResult, JudgeReport, build_report, score_items, summary_median
 from app.eval_sets import EvalItem, EvalSet, EvalSetInvalid, load_eval_set
 from app.hops import consent_without_asking
+from app.label_calibration import text_hash
 from app.router import DecisionKind, RouterState, decide
 from inference.errors import InhouseError, InputInvalid
 from inference.metrics import auroc, spearman
@@ -50,15 +51,20 @@ GOOD_SCORE = 4  # judge scores at or above this count as good summaries
 
 
 def run_local(assistant: Assistant, evalset: EvalSet, progress: Progress | None = None) -> list[ItemResult]:
-    """Every item through the local tier. A zero-shot classify set's items, with their expected labels,
-    then become calibration evidence for the label set (``EngineHost.record_evidence``)."""
+    """Every item through the local tier. A zero-shot classify set is scored with its label set's
+    recalibration fitted WITHOUT the set's own items (evidence whose text hash is one of theirs is left
+    out; uncalibrated when nothing else is left), so running a set again gives the same figures. Its
+    items, with their expected labels, then become calibration evidence for the label set
+    (``EngineHost.record_evidence``): for ``inhouse classify``, never for scoring this set."""
     results, evidence = [], []
+    own = frozenset(text_hash(item.text) for item in evalset.items)
     for n, item in enumerate(evalset.items, 1):
         start = time.perf_counter()
         try:
-            res = assistant.host.run(TaskRequest(item.text, evalset.spec))
+            res = assistant.host.run(TaskRequest(item.text, evalset.spec), calibrate_without=own)
             fields = {k: f.confidence for k, f in res.fields.items()} if res.fields else None
-            results.append(ItemResult(res.output, res.confidence, res.latency_ms, fields=fields))
+            results.append(ItemResult(res.output, res.confidence, res.latency_ms, fields=fields,
+                                      calibration=res.calibration))
             if res.calibration is not None and res.calibration.zero_shot is not None and item.expected:
                 evidence.append((item.text, str(item.expected), res.calibration.zero_shot))
         except InhouseError as err:

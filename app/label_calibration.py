@@ -12,6 +12,11 @@ least two labels, and its held-out AUROC (cross-validated: every item predicted 
 it) is at least ``MIN_AUROC``: below that the confidence does not tell right answers from wrong ones well
 enough to keep an answer on the device because of it. Otherwise results say "uncalibrated" and the policy
 key ``thresholds.uncalibrated`` decides what that means (``app.router``).
+
+Descriptions and few-shot examples are part of the key because they change the prompt, and so the scores
+the fit was made on: a fit is never used for another prompt's scores. An eval set is scored with
+``fit_for(..., without=its items' text hashes)``: a fit on the other evidence only, so that its figures are
+never measured on the items the calibration was fitted on, and the same set run twice gives the same figures.
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ class Fit:
     held_out: HeldOut
     sources: dict[str, int]
     fitted: str
+    besides: bool = False  # fitted for an eval set: on the evidence that is none of the set's own items
 
     @property
     def trusted(self) -> bool:
@@ -79,17 +85,21 @@ class Fit:
         where = ", ".join(f"{n} {src}" for src, n in sorted(self.sources.items()))
         auroc = "n/a" if h.auroc is None else f"{h.auroc:.2f}"
         figures = f"held-out accuracy {h.accuracy:.2f}, AUROC {auroc}"
+        other = " other" if self.besides else ""
         if self.trusted:
-            return f"Calibrated on {h.n} labelled examples ({where}): {figures}."
+            return f"Calibrated on {h.n}{other} labelled examples ({where}): {figures}."
         if h.n < MIN_EVIDENCE:
-            return (f"Uncalibrated: {h.n} labelled examples so far ({MIN_EVIDENCE} needed). Correct answers, "
+            so_far = "besides this set's own" if self.besides else "so far"
+            return (f"Uncalibrated: {h.n} labelled examples {so_far} ({MIN_EVIDENCE} needed). Correct answers, "
                     "run an eval set or teach a classifier.")
-        return (f"Uncalibrated: on {h.n} labelled examples ({where}) the confidence separates right from wrong "
-                f"answers too poorly ({figures}; {MIN_AUROC:.2f} needed). Teach a classifier for these labels.")
+        return (f"Uncalibrated: on {h.n}{other} labelled examples ({where}) the confidence separates right from "
+                f"wrong answers too poorly ({figures}; {MIN_AUROC:.2f} needed). Teach a classifier for these labels.")
 
 
 NO_EVIDENCE = ("Uncalibrated: no labelled examples for these labels yet. Correct a few answers, run an eval set "
                "or teach a classifier.")
+NO_OTHER_EVIDENCE = ("Uncalibrated: no labelled examples for these labels besides this set's own items (a set is "
+                     "never scored with a calibration fitted on its own items).")
 
 
 class CalibrationStore:
@@ -98,7 +108,7 @@ class CalibrationStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._lock = threading.RLock()
-        self._fits: dict[tuple[str, str], tuple[tuple[int, int], Fit | None]] = {}
+        self._fits: dict[tuple[str, str, frozenset[str]], tuple[tuple[int, int], Fit | None]] = {}
 
     @classmethod
     def open_default(cls) -> CalibrationStore:
@@ -108,35 +118,46 @@ class CalibrationStore:
         return self.root / f"{label_set_key(spec)}.json"
 
     # -- reading ------------------------------------------------------------------------------------
-    def fit_for(self, spec: ClassifySpec, model: str) -> Fit | None:
+    def fit_for(self, spec: ClassifySpec, model: str, without: frozenset[str] = frozenset()) -> Fit | None:
+        """The label set's recalibration for ``model``. ``without``: text hashes (``text_hash``) whose
+        evidence must not count — an eval set's own items: the fit is then made again on the rest (None
+        when nothing is left) and its basis speaks of "other" examples."""
         path = self.path(spec)
+        key = (path.name, model, without)
         with self._lock:
             try:
                 stat = path.stat()
             except OSError:  # none stored, or the data dir is unusable (a plain file, no permission): uncalibrated
                 return None
             stamp = (stat.st_mtime_ns, stat.st_size)
-            cached = self._fits.get((path.name, model))
+            cached = self._fits.get(key)
             if cached and cached[0] == stamp:
                 return cached[1]
             doc = self._read(path)
             found = _parse_fit(doc.get("fit", {}).get(model)) if doc else None
-            self._fits[(path.name, model)] = (stamp, found)
+            if doc and without:
+                evidence = [_parse_evidence(e) for e in doc.get("evidence", [])]
+                rest = [e for e in evidence if e.text_hash not in without]
+                if len(rest) < len(evidence):
+                    found = refit(rest, tuple(sorted(spec.labels)), model)
+                found = replace(found, besides=True) if found else None
+            self._fits[key] = (stamp, found)
             return found
 
     def evidence(self, spec: ClassifySpec) -> list[Evidence]:
         doc = self._read(self.path(spec))
         return [_parse_evidence(e) for e in doc.get("evidence", [])] if doc else []
 
-    def calibrate(self, spec: ClassifySpec, model: str, result: TaskResult) -> TaskResult:
+    def calibrate(self, spec: ClassifySpec, model: str, result: TaskResult,
+                  without: frozenset[str] = frozenset()) -> TaskResult:
         """A zero-shot result with recalibrated probabilities when the label set is calibrated, and in any
-        case with its ``Calibration`` (the zero-shot probabilities kept for use as evidence)."""
+        case with its ``Calibration`` (the zero-shot probabilities kept for use as evidence). ``without``:
+        as in ``fit_for`` (an eval set's own items never calibrate its scores)."""
         zero_shot = dict(result.probabilities or {})
-        found = self.fit_for(spec, model)
-        if found is None:
-            return replace(result, calibration=Calibration("uncalibrated", NO_EVIDENCE, 0, zero_shot))
-        if not found.trusted:
-            return replace(result, calibration=Calibration("uncalibrated", found.basis(), found.held_out.n,
+        found = self.fit_for(spec, model, without)
+        if found is None or not found.trusted:
+            basis = found.basis() if found else NO_OTHER_EVIDENCE if without else NO_EVIDENCE
+            return replace(result, calibration=Calibration("uncalibrated", basis, found.held_out.n if found else 0,
                                                            zero_shot))
         probs = found.calibrator.apply(zero_shot)
         top = max(probs, key=probs.__getitem__)

@@ -16,8 +16,8 @@ from app.assistant import Assistant
 from app.cli import main
 from app.consent import FixedAnswer
 from app.engine_host import EngineHost
-from app.eval_report import write_report
-from app.eval_scoring import ItemResult
+from app.eval_report import report_to_json, write_report
+from app.eval_scoring import EvalReport, ItemResult
 from app.eval_sets import EvalSetInvalid
 from app.evals import (
     JUDGE_RUBRIC,
@@ -30,6 +30,7 @@ from app.evals import (
     run_judge,
     run_local,
 )
+from app.label_calibration import NO_OTHER_EVIDENCE
 from app.secrets import set_api_key
 from inference.engine import LocalEngine
 from inference.metrics import ALL_FIELDS
@@ -68,6 +69,14 @@ SUMMARIES = {
          "references": ["Flooding closed the main road; drivers should use the northern bypass."]},
     ],
 }
+
+
+SUPPORT = json.loads((Path(__file__).resolve().parents[1] / "resources" / "eval" / "support-intent.json").read_text())
+
+
+def support_set(tmp_path: Path, start: int, stop: int, name: str = "support.json") -> Path:
+    """A slice of the shipped support-intent set (five labels with descriptions)."""
+    return write(tmp_path, {**SUPPORT, "items": SUPPORT["items"][start:stop]}, name)
 
 
 def write(tmp_path: Path, doc: Any, name: str = "set.json") -> Path:
@@ -309,6 +318,49 @@ def test_cli_piped_output_is_only_the_report(tmp_path: Path, capsys: pytest.Capt
     assert "\r" not in out + err  # no progress bar when piped; stderr keeps only whole-line notes
     assert err.strip().splitlines()[-1] == f"Report written to {tmp_path / 'rep' / 'report.html'}"
     assert json.loads((tmp_path / "rep" / "report.json").read_text())["n"] == 2
+
+
+# -- calibration: an eval set is never scored with a fit on its own items ----------------------------
+
+
+def _figures(report: EvalReport) -> dict[str, Any]:
+    data = report_to_json(report)
+    return {"calibration": data["local"]["calibration"], "accuracy": data["local"]["accuracy"],
+            "items": [(row["output"], row["confidence"]) for row in data["items"]]}
+
+
+@pytest.mark.model
+def test_an_eval_is_never_scored_with_a_calibration_fitted_on_its_own_items(
+    assistant: Assistant, tmp_path: Path,
+) -> None:
+    evalset = load_eval_set(support_set(tmp_path, 0, 16))
+    first = build_report(evalset, "local", run_local(assistant, evalset), None, target=0.9)
+    kept = assistant.host.calibrations.fit_for(evalset.spec, assistant.host.model_key())
+    assert kept is not None and kept.held_out.n == 16 and kept.trusted, kept.basis()  # evidence for classify
+    second = build_report(evalset, "local", run_local(assistant, evalset), None, target=0.9)
+    assert _figures(second) == _figures(first)  # the same set twice: the same figures
+    for report in (first, second):
+        assert report.label_calibration is not None and report.label_calibration.state == "uncalibrated"
+        assert report.label_calibration.basis == NO_OTHER_EVIDENCE
+    # evidence on other texts does calibrate it, and the report says on how many
+    others = [(item["text"], item["expected"]) for item in SUPPORT["items"][16:40]]
+    assistant.host.record_evidence(evalset.spec, others, "correction")
+    third = build_report(evalset, "local", run_local(assistant, evalset), None, target=0.9)
+    used = third.label_calibration
+    assert used is not None and used.evidence == 24 and "24 other labelled examples (24 correction)" in used.basis
+
+
+@pytest.mark.model
+def test_the_cli_report_says_which_calibration_scored_the_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = support_set(tmp_path, 0, 12)
+    assert main(["eval", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["label_calibration"] == {"state": "uncalibrated", "basis": NO_OTHER_EVIDENCE, "evidence": 0}
+    assert main(["eval", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"Confidence: {NO_OTHER_EVIDENCE}" in out.splitlines()
 
 
 def test_no_threshold_advice_fits_the_task(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,14 +11,20 @@ import pytest
 
 from app.classifiers import ClassifierStore
 from app.engine_host import EngineHost
-from app.label_calibration import MIN_EVIDENCE, CalibrationStore, label_set_key
+from app.label_calibration import (
+    MIN_EVIDENCE,
+    NO_OTHER_EVIDENCE,
+    CalibrationStore,
+    label_set_key,
+    text_hash,
+)
 from app.policy import default_policy
 from app.policy_schema import SPECS
 from app.router import DecisionKind, RouterState, decide
 from app.tiers import cloud_tier, device_tier
 from inference.engine import LocalEngine
 from inference.label_calibration import LabelCalibrator, fit, held_out
-from inference.tasks.base import ClassifySpec, TaskRequest
+from inference.tasks.base import ClassifySpec, TaskRequest, TaskResult
 
 EVAL = Path(__file__).resolve().parents[1] / "resources" / "eval" / "support-intent.json"
 
@@ -52,6 +58,45 @@ def test_evidence_is_kept_without_the_text_and_a_damaged_file_counts_as_none(tmp
     assert [e.label for e in store.evidence(spec)] == ["not spam"]  # the newer label wins
     store.path(spec).write_text("{not json")
     assert store.fit_for(spec, "m") is None and store.evidence(spec) == []
+
+
+def _evidence(n: int, seed: int) -> list[tuple[str, str, dict[str, float]]]:
+    """``n`` texts whose zero-shot scores are right three times in four, surely, and wrong the fourth time,
+    unsurely (a label set worth calibrating)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        label = ("spam", "not spam")[i % 2]
+        p = (0.95, 0.85, 0.75, 0.42)[i // 2 % 4] + float(rng.uniform(-0.04, 0.04))  # the right label's score
+        p_spam = p if label == "spam" else 1 - p
+        rows.append((f"message {seed}-{i}", label, {"spam": p_spam, "not spam": 1 - p_spam}))
+    return rows
+
+
+def test_an_eval_sets_own_items_are_left_out_of_its_calibration(tmp_path: Path) -> None:
+    store = CalibrationStore(tmp_path)
+    spec = ClassifySpec(labels=("spam", "not spam"))
+    own, other = _evidence(20, 1), _evidence(16, 2)
+    store.record(spec, "m", own + other, "eval")
+    everything = store.fit_for(spec, "m")
+    assert everything is not None and everything.held_out.n == 36 and everything.trusted
+    without = frozenset(text_hash(t) for t, _, _ in own)
+    rest = store.fit_for(spec, "m", without)
+    assert rest is not None and rest.held_out.n == 16 and rest.sources == {"eval": 16}
+    assert rest.calibrator != everything.calibrator
+    assert rest.basis().startswith("Calibrated on 16 other labelled examples (16 eval)"), rest.basis()
+    # nothing else: uncalibrated, and it says why
+    alone = frozenset(text_hash(t) for t, _, _ in own + other)
+    assert store.fit_for(spec, "m", alone) is None
+    result = TaskResult("classify", "spam", 0.8, probabilities={"spam": 0.8, "not spam": 0.2})
+    calibrated = store.calibrate(spec, "m", result, alone).calibration
+    assert calibrated is not None and (calibrated.state, calibrated.basis) == ("uncalibrated", NO_OTHER_EVIDENCE)
+    few = store.calibrate(spec, "m", result, frozenset(text_hash(t) for t, _, _ in own + other[:10])).calibration
+    assert few is not None and few.state == "uncalibrated" and few.evidence == 6
+    assert "6 labelled examples besides this set's own (12 needed)" in few.basis
+    # texts the evidence does not hold change nothing
+    unrelated = store.fit_for(spec, "m", frozenset({text_hash("never seen")}))
+    assert unrelated is not None and unrelated.calibrator == everything.calibrator and unrelated.besides
 
 
 def _router(calibrated: bool, rule: str) -> DecisionKind:
@@ -123,3 +168,4 @@ def test_the_cli_says_uncalibrated_in_text_and_json(capsys: pytest.CaptureFixtur
     assert data["calibration"]["state"] == "uncalibrated" and "no labelled examples" in data["calibration"]["basis"]
     assert main(argv) == 0
     assert "uncalibrated" in capsys.readouterr().out
+

@@ -101,14 +101,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _say_calibration(assistant: Any, spec: object, *, quiet: bool) -> None:
-    """After a zero-shot classify set: its items are now evidence for the label set (app.label_calibration)."""
+    """After a zero-shot classify set: its items are now evidence for the label set (app.label_calibration),
+    used by classify with the same labels and descriptions, never to score this set (``app.evals.run_local``)."""
     from inference.tasks.base import ClassifySpec
 
     if quiet or not isinstance(spec, ClassifySpec):
         return
     found = assistant.host.calibrations.fit_for(spec, assistant.host.model_key())
     if found is not None:
-        print(f"Kept as evidence for these labels' confidence. {found.basis()}", file=sys.stderr)
+        print("Kept as evidence for these labels' confidence in `inhouse classify` (never to score this set "
+              f"again). {found.basis()}", file=sys.stderr)
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -123,7 +125,10 @@ def _cal(t: TierReport, key: str) -> float | None:
 def print_report(report: EvalReport) -> None:
     from app.eval_scoring import NO_THRESHOLD_ADVICE
 
-    print(f"\n{report.name} ({report.task}, {report.n} items; good = {report.good_means})\n")
+    print(f"\n{report.name} ({report.task}, {report.n} items; good = {report.good_means})")
+    if report.label_calibration is not None:
+        print(f"Confidence: {report.label_calibration.basis}")
+    print()
     tiers = [t for t in (report.local, report.frontier) if t is not None]
     print(f"{'':<26}" + "".join(f"{t.tier + ' · ' + t.model[:24]:>36}" for t in tiers))
     rows: list[tuple[str, list[float | None], int]] = [
