@@ -14,9 +14,11 @@ enough to keep an answer on the device because of it. Otherwise results say "unc
 key ``thresholds.uncalibrated`` decides what that means (``app.router``).
 
 Descriptions and few-shot examples are part of the key because they change the prompt, and so the scores
-the fit was made on: a fit is never used for another prompt's scores. An eval set is scored with
-``fit_for(..., without=its items' text hashes)``: a fit on the other evidence only, so that its figures are
-never measured on the items the calibration was fitted on, and the same set run twice gives the same figures.
+the fit was made on: a fit is never used for another prompt's scores. An uncalibrated result whose labels
+are calibrated with another prompt says so (``elsewhere``), so that classify can ask the same way
+(``inhouse classify --descriptions``). An eval set is scored with ``fit_for(..., without=its items'
+text hashes)``: a fit on the other evidence only, so that its figures are never measured on the items the
+calibration was fitted on, and the same set run twice gives the same figures.
 """
 
 from __future__ import annotations
@@ -109,6 +111,7 @@ class CalibrationStore:
         self.root = Path(root)
         self._lock = threading.RLock()
         self._fits: dict[tuple[str, str, frozenset[str]], tuple[tuple[int, int], Fit | None]] = {}
+        self._elsewhere: dict[tuple[str, str], tuple[tuple[tuple[str, int], ...], str]] = {}
 
     @classmethod
     def open_default(cls) -> CalibrationStore:
@@ -157,6 +160,8 @@ class CalibrationStore:
         found = self.fit_for(spec, model, without)
         if found is None or not found.trusted:
             basis = found.basis() if found else NO_OTHER_EVIDENCE if without else NO_EVIDENCE
+            if not without:
+                basis += self.elsewhere(spec, model)
             return replace(result, calibration=Calibration("uncalibrated", basis, found.held_out.n if found else 0,
                                                            zero_shot))
         probs = found.calibrator.apply(zero_shot)
@@ -166,6 +171,36 @@ class CalibrationStore:
         return replace(result, output=top, confidence=probs[top], probabilities=probs, signals=signals,
                        method="label-scoring, recalibrated",
                        calibration=Calibration("calibrated", found.basis(), found.held_out.n, zero_shot))
+
+    def elsewhere(self, spec: ClassifySpec, model: str) -> str:
+        """A sentence for an uncalibrated label set when the same labels are calibrated for this model
+        with other descriptions or few-shot examples (e.g. by an eval set with descriptions), else "".
+        That calibration is not borrowed: it was fitted on the scores another prompt gives."""
+        mine = self.path(spec).name
+        with self._lock:
+            try:
+                stamp = tuple(sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(self.root)
+                                     if e.name.endswith(".json") and e.name != mine))
+            except OSError:
+                return ""
+            key = (mine, model)
+            cached = self._elsewhere.get(key)
+            if cached is not None and cached[0] == stamp:
+                return cached[1]
+            wanted, found = sorted(spec.labels), []
+            for name, _ in stamp:
+                doc = self._read(self.root / name)
+                if not doc or doc.get("labels") != wanted:
+                    continue
+                fitted = _parse_fit(doc.get("fit", {}).get(model))
+                if fitted is not None and fitted.trusted:
+                    found.append(_prompt_words(doc, spec))
+            text = ""
+            if found:
+                text = (f" These labels are calibrated when asked {' or '.join(sorted(set(found)))}: ask the same way "
+                        "to use that (`inhouse classify --descriptions FILE`, e.g. the eval set's own file).")
+            self._elsewhere[key] = (stamp, text)
+            return text
 
     # -- changing -----------------------------------------------------------------------------------
     def record(self, spec: ClassifySpec, model: str, items: Iterable[tuple[str, str, Mapping[str, float]]],
@@ -232,6 +267,19 @@ def refit(evidence: list[Evidence], labels: tuple[str, ...], model: str) -> Fit 
     for e in mine:
         sources[e.source] = sources.get(e.source, 0) + 1
     return Fit(model, calibrator, figures, sources, datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def _prompt_words(doc: Mapping[str, Any], spec: ClassifySpec) -> str:
+    """How a stored label set's prompt differs from ``spec``'s, in words."""
+    parts = []
+    theirs = sorted(tuple(d) for d in doc.get("descriptions") or [])
+    if theirs != sorted(spec.descriptions):
+        parts.append("without descriptions" if not theirs else "with other descriptions" if spec.descriptions
+                     else "with descriptions")
+    examples = int(doc.get("few_shot_examples") or 0)
+    if bool(examples) != bool(spec.examples):
+        parts.append(f"with {examples} few-shot examples" if examples else "without few-shot examples")
+    return " and ".join(parts) or "with other few-shot examples"
 
 
 def _evidence_json(e: Evidence) -> dict[str, Any]:

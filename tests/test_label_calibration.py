@@ -13,6 +13,7 @@ from app.classifiers import ClassifierStore
 from app.engine_host import EngineHost
 from app.label_calibration import (
     MIN_EVIDENCE,
+    NO_EVIDENCE,
     NO_OTHER_EVIDENCE,
     CalibrationStore,
     label_set_key,
@@ -99,6 +100,21 @@ def test_an_eval_sets_own_items_are_left_out_of_its_calibration(tmp_path: Path) 
     assert unrelated is not None and unrelated.calibrator == everything.calibrator and unrelated.besides
 
 
+def test_an_uncalibrated_prompt_names_the_same_labels_calibrated_another_way(tmp_path: Path) -> None:
+    store = CalibrationStore(tmp_path)
+    described = ClassifySpec(labels=("spam", "not spam"), descriptions=(("spam", "unwanted advertising"),))
+    store.record(described, "m", _evidence(24, 3), "eval")
+    result = TaskResult("classify", "spam", 0.8, probabilities={"spam": 0.8, "not spam": 0.2})
+    bare = store.calibrate(ClassifySpec(labels=("not spam", "spam")), "m", result).calibration
+    assert bare is not None and bare.state == "uncalibrated"
+    assert bare.basis.startswith(NO_EVIDENCE) and "calibrated when asked with descriptions" in bare.basis
+    assert "--descriptions" in bare.basis
+    same = store.calibrate(described, "m", result).calibration
+    assert same is not None and same.state == "calibrated"
+    other_model = store.calibrate(ClassifySpec(labels=("spam", "not spam")), "other", result).calibration
+    assert other_model is not None and other_model.basis == NO_EVIDENCE  # evidence is per model
+
+
 def _router(calibrated: bool, rule: str) -> DecisionKind:
     policy = default_policy()
     from dataclasses import replace
@@ -169,3 +185,43 @@ def test_the_cli_says_uncalibrated_in_text_and_json(capsys: pytest.CaptureFixtur
     assert main(argv) == 0
     assert "uncalibrated" in capsys.readouterr().out
 
+
+@pytest.mark.model
+def test_classify_with_the_eval_sets_descriptions_uses_the_calibration_the_eval_made(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from app.cli import main
+
+    doc = json.loads(EVAL.read_text())
+    path = tmp_path / "support.json"
+    path.write_text(json.dumps({**doc, "items": doc["items"][:16]}))
+    assert main(["eval", str(path), "--json"]) == 0
+    capsys.readouterr()
+    probe = doc["items"][30]["text"]
+    argv = ["classify", "--labels", ",".join(doc["labels"]), "--local-only", "--json", probe]
+
+    def calibration(*extra: str) -> dict[str, object]:
+        assert main([*argv, *extra]) == 0
+        found: dict[str, object] = json.loads(capsys.readouterr().out)["calibration"]
+        return found
+
+    from_file = calibration("--descriptions", str(path))  # the eval set's own file
+    assert from_file["state"] == "calibrated", from_file
+    assert str(from_file["basis"]).startswith("Calibrated on 16 labelled examples (16 eval)")
+    assert calibration("--descriptions", json.dumps(doc["descriptions"])) == from_file  # the same, inline
+    bare = calibration()  # another prompt: its scores differ, so the fit is not borrowed; it says where one is
+    assert bare["state"] == "uncalibrated" and "calibrated when asked with descriptions" in str(bare["basis"])
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ('{"urgent": "today", "spam": "junk"}', "not in --labels: 'spam'"),
+    ('{"urgent": 3}', "must be a JSON object of label -> one-line description"),
+    ('{"urgent": ', "--descriptions is not valid JSON"),
+    ("no-such-file.json", "no-such-file.json"),
+])
+def test_bad_descriptions_are_one_clear_error(value: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from app.cli import main
+
+    assert main(["classify", "--labels", "urgent,normal", "--descriptions", value, "hello"]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -45,6 +45,9 @@ def add_task_options(p: argparse.ArgumentParser, task: str) -> None:
     if task == "classify":
         p.add_argument("--labels", required=True, help="comma-separated labels, e.g. positive,negative,neutral")
         p.add_argument("--examples", type=Path, help="few-shot examples: CSV with columns text,label")
+        p.add_argument("--descriptions", metavar="FILE|JSON",
+                       help="one-line label descriptions: a JSON object label -> description, or a file with one "
+                            "(an eval set's own file works: its \"descriptions\" are used)")
     elif task == "extract":
         group = p.add_mutually_exclusive_group()
         group.add_argument("--schema", type=Path, help="a JSON Schema file")
@@ -101,8 +104,9 @@ def build_spec(args: argparse.Namespace) -> TaskSpec:
     if args.command == "classify":
         labels = tuple(label.strip() for label in args.labels.split(",") if label.strip())
         check_labels(labels)  # before anything else is read or loaded
+        descriptions = load_descriptions(args.descriptions, labels) if args.descriptions else ()
         examples = load_examples(args.examples) if args.examples else ()
-        return ClassifySpec(labels=labels, examples=examples)
+        return ClassifySpec(labels=labels, descriptions=descriptions, examples=examples)
     if args.command == "extract":
         if args.schema is None and args.template is None:
             if not args.extractor:
@@ -132,6 +136,31 @@ def load_schema(path: Path) -> dict[str, Any]:
     from inference.tasks.extract import check_schema
 
     return check_schema(schema)
+
+
+def load_descriptions(value: str, labels: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``--descriptions``: inline JSON (``{"label": "description", …}``) or a file holding such an object,
+    or an eval set (its ``descriptions``), so that classify can ask exactly what the eval asked: the label
+    set's calibration is per prompt (``app.label_calibration.label_set_key``). In the object's order."""
+    inline = value.lstrip().startswith("{")
+    origin = "--descriptions" if inline else value
+    text = value if inline else read_text_file(Path(value))
+    try:
+        doc = loads(text, origin)
+    except json.JSONDecodeError as err:
+        raise InputInvalid(f"{origin} is not valid JSON: {err.msg} (line {err.lineno}, column {err.colno}).",
+                           hint='Give an object of label -> description, e.g. {"urgent": "needs an answer today"}.'
+                           ) from err
+    if isinstance(doc, dict) and isinstance(doc.get("descriptions"), dict) and "labels" in doc:
+        doc = doc["descriptions"]  # an eval set's file
+    if not isinstance(doc, dict) or not all(isinstance(v, str) for v in doc.values()):
+        raise InputInvalid(f"{origin}: the descriptions must be a JSON object of label -> one-line description.",
+                           hint='For example {"urgent": "needs an answer today", "normal": "can wait a day"}.')
+    unknown = [label for label in doc if label not in labels]
+    if unknown:
+        raise InputInvalid(f"{origin} describes labels that are not in --labels: {', '.join(map(repr, unknown))}.",
+                           hint="Describe only the labels given with --labels (spelled the same way).")
+    return tuple((str(label), str(text)) for label, text in doc.items())  # as written: as the eval set reads them
 
 
 def load_examples(path: Path) -> tuple[tuple[str, str], ...]:
