@@ -3,6 +3,7 @@ judge) only with consent, audited — the real starter model, the real anthropic
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -358,9 +359,10 @@ def test_the_cli_report_says_which_calibration_scored_the_set(
     assert main(["eval", str(path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["label_calibration"] == {"state": "uncalibrated", "basis": NO_OTHER_EVIDENCE, "evidence": 0}
-    assert main(["eval", str(path)]) == 0
+    assert main(["eval", str(path), "--report", str(tmp_path / "rep")]) == 0
     out = capsys.readouterr().out
     assert f"Confidence: {NO_OTHER_EVIDENCE}" in out.splitlines()
+    assert f"Confidence: {html.escape(NO_OTHER_EVIDENCE)}" in (tmp_path / "rep" / "report.html").read_text()
 
 
 def test_no_threshold_advice_fits_the_task(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
