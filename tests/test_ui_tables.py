@@ -5,6 +5,7 @@ Measured from the widgets' sizes, offscreen, with real store rows and outcomes a
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
@@ -68,6 +69,29 @@ def test_at_900_by_600_the_fields_and_audit_tables_do_not_scroll_sideways(qtbot:
     window.resize(1240, 800)
     qtbot.wait(100)
     assert sideways(audit) == {}
+
+
+def test_the_audit_page_says_a_request_that_could_not_reach_the_host_was_not_sent(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Its consent column says how it was allowed; the outcome says what happened, from the attempts."""
+    store = window.assistant.store
+    intent = store.append_intent(task="classify", tier="cloud", provider="anthropic", model="claude-haiku-4-5",
+                                 host="api.anthropic.com", consent="allow_once", body=b"{}", payload_mode="full")
+    store.append_outcome(intent, outcome="not sent: could not reach api.anthropic.com",
+                         attempts=[{"n": 1, "sent": False, "status": None}])
+    VIEWS["audit"](window)
+    qtbot.wait(50)
+    audit = window.audit.table
+    rows = {audit.item(r, 0).text(): [audit.item(r, c).text() for c in range(audit.columnCount())]
+            for r in range(audit.rowCount())}
+    closed = rows[str(intent + 1)]
+    assert closed[4] == "Allowed once" and closed[7] == f"Not sent (#{intent}; attempts: not sent)"
+    assert not any("sent with your consent" in " ".join(row) for row in rows.values())
+    assert rows[str(intent)][7] == "About to send"
+    assert "could not reach api.anthropic.com" in audit.item(audit.row(audit.findItems(str(intent + 1),
+                                                                                      Qt.MatchFlag.MatchExactly)[0]),
+                                                              7).toolTip()
 
 
 def test_a_short_answer_does_not_scroll_over_empty_space(qtbot: QtBot, window: MainWindow) -> None:
