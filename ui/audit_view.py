@@ -149,9 +149,9 @@ class AuditView(QWidget):
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text if col in WRAPPING else "")
+                if col == 7 and e.kind == "outcome":  # the row's own words too (also below, when selected)
+                    item.setToolTip(f"{text}\nRecorded: {e.outcome}")
                 self.table.setItem(row, col, item)
-            if e.kind == "outcome":  # what the row records, word for word (also below, when it is selected)
-                self.table.item(row, 7).setToolTip(f"{cells[7]}\nRecorded: {e.outcome}")
         n = len(self.entries)
         self.count.setText(f"{n} escalation{'' if n == 1 else 's'}" if n else
                            "Nothing has left this device yet.")

@@ -59,9 +59,10 @@ def below_threshold(decision: Decision, escalation: Escalation, task: str) -> st
     if decision.kind is DecisionKind.QUEUE:
         return f"Answers below your threshold wait in the queue: {nxt} cannot be reached now."
     if decision.kind is DecisionKind.NEXT_TIER:
-        why = {AllowedBy.ADMIN_NO_CONSENT: " without asking, by your administrator's policy",
-               AllowedBy.ADMIN_AUTO: " automatically, by your administrator's policy",
-               AllowedBy.SESSION: f", as you allowed {task} requests for this session"}.get(decision.allowed_by, "")
+        words = {AllowedBy.ADMIN_NO_CONSENT: " without asking, by your administrator's policy",
+                 AllowedBy.ADMIN_AUTO: " automatically, by your administrator's policy",
+                 AllowedBy.SESSION: f", as you allowed {task} requests for this session"}
+        why = words[decision.allowed_by] if decision.allowed_by else ""
         return f"Answers below your threshold are sent to {nxt}{why}."
     if escalation == "later":
         return f"Answers below your threshold wait in the queue for your consent before anything goes to {nxt}."
