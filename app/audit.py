@@ -10,8 +10,11 @@ Format 2 (write-ahead, since migration m005). For every hop that leaves the devi
    ``attempts``, and the tokens and cost.
 
 An intent with no outcome row is shown as "outcome unknown" (the app stopped while sending) and is never
-sent again without a new consent. Rows written before m005 are format 1 (``kind = "record"``, one row per
-escalation) and verify with the columns they had.
+sent again without a new consent. What a row says happened (``delivery``: not sent, outcome unknown, sent
+and answered...) is read from its typed columns (``kind``, the ``attempts`` with ``sent`` and ``status``),
+never from the words of ``outcome``; the audit page and ``inhouse audit list`` show it that way. Rows
+written before m005 are format 1 (``kind = "record"``, one row per escalation) and verify with the
+columns they had.
 
 Each row stores ``prev_hash`` (the previous row's ``row_hash``; 64 zeros for the first row) and
 ``row_hash`` = sha256 of the row's canonical content (every hashed column of its format, the id and
@@ -44,6 +47,7 @@ import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Literal
 
 from app.migrations import GENESIS_HASH
@@ -136,6 +140,66 @@ class AuditHead:
     last_id: int
     last_hash: str
     mac: str | None = None
+
+
+class Delivery(StrEnum):
+    """What happened to the bytes of a hop, as a row's typed columns say."""
+
+    ABOUT_TO_SEND = "about_to_send"  # an intent row closed by a later outcome row
+    OPEN = "open"  # an intent row with no outcome row: the app stopped while sending
+    NOT_SENT = "not_sent"  # nothing left this device
+    UNKNOWN = "unknown"  # the bytes left, no answer came back
+    ANSWERED = "answered"  # the server answered (2xx)
+    ERROR_STATUS = "error_status"  # the server answered with an error status
+    DECLINED = "declined"  # a one-row record of a denial
+    RECORDED = "recorded"  # a one-row record (format 1, or ``append_audit``): its ``outcome`` says it
+
+
+DELIVERY_WORDS = {
+    Delivery.ABOUT_TO_SEND: "About to send",
+    Delivery.OPEN: "About to send — outcome unknown (no answer was recorded)",
+    Delivery.NOT_SENT: "Not sent",
+    Delivery.UNKNOWN: "Sent — outcome unknown (no answer came back)",
+    Delivery.ANSWERED: "Sent and answered",
+    Delivery.ERROR_STATUS: "Sent — the server answered with an error",
+    Delivery.DECLINED: "Not sent: declined",
+}
+# how a hop was allowed (the ``consent`` column), in words that say nothing about whether it was sent
+CONSENT_WORDS = {"allow_once": "Allowed once", "allow_session": "Allowed for the session",
+                 "auto": "Automatic (admin policy)", "deny": "Declined",
+                 "admin_org": "Not needed: organisation's server (admin policy)"}
+
+
+def delivery(entry: AuditEntry, *, open_intent: bool = False) -> Delivery:
+    """What happened, from the row's kind and attempts (``open_intent``: an intent no outcome row closes)."""
+    if entry.kind == "intent":
+        return Delivery.OPEN if open_intent else Delivery.ABOUT_TO_SEND
+    if entry.kind != "outcome":
+        return Delivery.DECLINED if entry.consent == "deny" else Delivery.RECORDED
+    attempts = entry.attempt_list
+    if not any(a.get("sent") or a.get("status") is not None for a in attempts):  # a status means it arrived
+        return Delivery.NOT_SENT
+    status = attempts[-1].get("status")
+    if not isinstance(status, int):
+        return Delivery.UNKNOWN
+    return Delivery.ANSWERED if 200 <= status < 300 else Delivery.ERROR_STATUS
+
+
+def delivery_text(entry: AuditEntry, *, open_intent: bool = False) -> str:
+    """``delivery`` in words, with the HTTP statuses of an outcome row's attempts and the request it closes."""
+    happened = delivery(entry, open_intent=open_intent)
+    if happened is Delivery.RECORDED:
+        return entry.outcome
+    words = DELIVERY_WORDS[happened]
+    if entry.kind != "outcome":
+        return words
+    statuses = ", ".join(str(a.get("status") or ("no answer" if a.get("sent") else "not sent"))
+                         for a in entry.attempt_list)
+    return f"{words} (#{entry.intent_id}; attempts: {statuses})" if statuses else f"{words} (#{entry.intent_id})"
+
+
+def consent_words(consent: str) -> str:
+    return CONSENT_WORDS.get(consent, consent)
 
 
 def sha256_text(text: str) -> str:

@@ -50,7 +50,7 @@ from app.profile_store import ProfileStore, StoreKind, TrainProgress, now
 from inference.classifier_head import TrainReport, check_counts, fit_head
 from inference.embedding import Embedder
 from inference.engine import CancelToken
-from inference.errors import ClassifierMissing, ClassifierNotTrained, InputInvalid
+from inference.errors import ClassifierLabelsDiffer, ClassifierMissing, ClassifierNotTrained, InputInvalid
 from inference.tasks.base import ClassifySpec, check_labels
 
 __all__ = [
@@ -103,8 +103,8 @@ class ClassifierStore(ProfileStore[Profile, ProfileSummary]):
             profile = self.get(spec.classifier)
             _check_usable(profile, model_key)
             if spec.labels and set(spec.labels) != set(profile.labels):
-                raise InputInvalid(f"The classifier '{profile.name}' has the labels {', '.join(profile.labels)}, "
-                                   f"not {', '.join(spec.labels)}.", hint="Leave out --labels, or match them.")
+                raise ClassifierLabelsDiffer(f"The classifier '{profile.name}' has the labels "
+                                             f"{', '.join(profile.labels)}, not {', '.join(spec.labels)}.")
             return profile
         wanted = set(spec.labels)
         return self.latest_trained(lambda p: set(p.labels) == wanted and p.trained is not None

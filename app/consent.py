@@ -102,14 +102,6 @@ class ConsentDecision:
 DENIED = ConsentDecision(ConsentChoice.DENY)
 
 
-def describe_consent(consent: str | None) -> str:
-    """How a hop was allowed, in words: the user's consent and the administrator's policy are told apart."""
-    try:
-        return ConsentStatus(consent or "").describe()
-    except ValueError:
-        return "without a recorded consent"
-
-
 class ConsentGate(Protocol):
     def ask(self, request: ConsentRequest) -> ConsentDecision: ...
 

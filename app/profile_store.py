@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from app import paths
 from app.profile_files import MAX_FILE_BYTES, FileKind, atomic_write, check_name
-from inference.errors import InhouseError, InputInvalid
+from inference.errors import InhouseError, InputInvalid, ProfileExists
 
 TrainProgress = Callable[[str, int, int], None]  # (stage, done, total); the stages are the kind's
 
@@ -226,8 +226,7 @@ class ProfileStore(Generic[P, S]):
             taken = {n.casefold(): n for n in self.names()}
             existing = taken.get(profile.name.casefold())
             if existing is not None and not replace_existing:
-                raise InputInvalid(f"{kind.a_noun.capitalize()} named '{existing}' already exists.",
-                                   hint="Import it under another name (--name), or replace it (--replace).")
+                raise ProfileExists(f"{kind.a_noun.capitalize()} named '{existing}' already exists.")
             if existing is not None and existing != profile.name:
                 self.remove(existing)
             return self._write(profile, bump=False)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from inference.errors import RedactionUnavailable
+from inference.errors import RedactionModelDamaged, RedactionUnavailable
 
 if TYPE_CHECKING:  # the redaction code loads only when it is used (#11: the local path stays light)
     from inference.redact_learn import Example
@@ -110,9 +110,5 @@ class RedactionLearning:
             try:
                 use_model(self.model_path)
             except RedactionUnavailable as err:
-                raise RedactionUnavailable(
-                    f"Your retrained redaction model is damaged: {self.model_path}.",
-                    "Run `inhouse redact train` to train it again, or `inhouse redact forget` to use the shipped "
-                    "model. Nothing was sent to the provider.",
-                ) from err
+                raise RedactionModelDamaged(f"Your retrained redaction model is damaged: {self.model_path}.") from err
             self._loaded = (self.model_path, stamp)

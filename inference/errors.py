@@ -134,6 +134,13 @@ class RedactionUnavailable(InhouseError):
     hint = "The installation is incomplete: reinstall Inhouse. Nothing was sent to the provider."
 
 
+class RedactionModelDamaged(RedactionUnavailable):
+    """The redaction model retrained on the user's own examples is damaged (the shipped one is intact)."""
+
+    hint = ("Run `inhouse redact train` to train it again, or `inhouse redact forget` to use the shipped model. "
+            "Nothing was sent to the provider.")
+
+
 class RedactionExamplesInvalid(InhouseError):
     """The file of the user's own redaction examples (their "Redact selection" corrections) is damaged."""
 
@@ -183,6 +190,18 @@ class ClassifierNotTrained(InhouseError):
     """The profile exists but has no trained head, or its examples changed model since it was trained."""
 
     hint = "Train it with `inhouse classifiers train NAME`."
+
+
+class ClassifierLabelsDiffer(InputInvalid):
+    """A request names a classifier and also labels that are not the classifier's."""
+
+    hint = "Leave out --labels, or match them."
+
+
+class ProfileExists(InputInvalid):
+    """An imported classifier or extractor has the name of one already there (and replacing was not asked)."""
+
+    hint = "Import it under another name (--name), or replace it (--replace)."
 
 
 class NotEnoughExamples(InhouseError):

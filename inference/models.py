@@ -3,15 +3,24 @@
 ``load_catalog()`` reads ``resources/models.toml`` into typed ``CatalogEntry`` values (the file's
 header says what each field means). ``installed_models(models_dir)`` lists the ``.gguf`` files in a
 folder and names the catalog entry each one is. ``recommend(hardware, catalog)`` picks the largest
-catalog model that runs comfortably here, from total RAM and whether llama.cpp can offload to a GPU:
+catalog model that fits this machine and stays usable on it, from total RAM, the CPU cores and whether
+llama.cpp can offload to a GPU (a pure function of ``Hardware`` and the catalog):
 
-* a model must need no more RAM than the machine has (``min_ram_gb``), and
+* a model must need no more RAM than the machine has (``min_ram_gb``);
 * its file must fit a share of RAM: a sixth on a CPU-only machine (the CPU reads every weight for
   every token, so a bigger file is proportionally slower), a third with a GPU (or Apple's unified
-  memory), where the file is loaded once and the GPU does the reading.
+  memory), where the file is loaded once and the GPU does the reading;
+* without GPU offload, its estimated generation speed on a quiet machine must be at least
+  ``MIN_TOKENS_PER_S`` (20 tokens/s: a 100-word summary in about 7 s). The estimate scales the one speed
+  measured here — the starter model (98 MB) at ~115 tokens/s with 2 threads on the 2-core development
+  machine (``inference.threads``) — by file size (every weight is read per token) and by the threads the
+  engine would use on a quiet machine (``threads.default_threads``: every core up to 4, else half). It is
+  an estimate, not a measurement of the larger models; a busy machine is slower still.
 
-With 8 GB and no GPU that is Qwen2.5 1.5B (1.1 GB); with 16 GB, Llama 3.2 3B. Nothing fits → the
-starter model. The rule is a starting point shown with its reason, never applied without the user.
+With 8 GB, 2 cores and no GPU that is Qwen2.5 0.5B (~23 tokens/s estimated); with 8 GB and 4 cores,
+Qwen2.5 1.5B (~20); Llama 3.2 3B needs a GPU, or 16 GB and at least 16 cores (8 threads). Unknown RAM
+counts as 8 GB and unknown cores as 2 (both said "assumed"). Nothing fits → the starter model. The rule is
+a starting point shown with its reason, never applied without the user.
 
 Nothing here touches the network; the download lives in ``inference.download``.
 """
@@ -28,11 +37,17 @@ from pathlib import Path
 from typing import Any
 
 from inference.errors import InhouseError, ModelUnknown
+from inference.threads import default_threads, usable_cores
 
 CATALOG_FILE = Path(__file__).resolve().parent.parent / "resources" / "models.toml"
 GIB = 1024**3
 CPU_SHARE = 6  # a CPU-only machine: the model file may take a sixth of RAM
 GPU_SHARE = 3  # with GPU offload (or unified memory): a third
+MIN_TOKENS_PER_S = 20.0  # CPU only: the slowest estimated generation speed still recommended
+# the one measured point the CPU estimate scales from (inference/threads.py, ARCHITECTURE.md): the starter
+# model's file, generating ~115 tokens/s with 2 threads on the quiet 2-core development machine
+REF_BYTES, REF_TOKENS_PER_S, REF_THREADS = 98_362_432, 115.0, 2
+ASSUMED_RAM, ASSUMED_CORES = 8 * GIB, 2  # what an unknown machine counts as: an ordinary laptop
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
@@ -73,10 +88,12 @@ class InstalledModel:
 class Hardware:
     ram_bytes: int | None  # None when the OS would not say
     gpu: str | None  # "CUDA (NVIDIA ...)", "Metal (...)"; None: CPU only (or llama.cpp not installed)
+    cores: int | None = None  # the CPU cores this process may use; None when unknown
 
     def describe(self) -> str:
         ram = f"{self.ram_bytes / GIB:.0f} GB RAM" if self.ram_bytes else "unknown RAM"
-        return f"{ram}, {'GPU: ' + self.gpu if self.gpu else 'no GPU offload'}"
+        cores = f"{self.cores} CPU core{'' if self.cores == 1 else 's'}" if self.cores else "unknown CPU cores"
+        return f"{ram}, {cores}, {'GPU: ' + self.gpu if self.gpu else 'no GPU offload'}"
 
 
 @dataclass(frozen=True)
@@ -212,28 +229,46 @@ def detect_gpu() -> str | None:
 
 
 def detect_hardware(*, probe_gpu: bool = True) -> Hardware:
-    return Hardware(total_ram_bytes(), detect_gpu() if probe_gpu else None)
+    return Hardware(total_ram_bytes(), detect_gpu() if probe_gpu else None, usable_cores())
 
 
 # --- the recommendation --------------------------------------------------------------------------
 
 
 def recommend(hardware: Hardware, catalog: Sequence[CatalogEntry]) -> Recommendation:
-    """The largest model that fits this machine (module docstring); the starter model when none does."""
-    ram = hardware.ram_bytes
-    assumed = ram is None
-    ram = ram if ram is not None else 8 * GIB  # an unknown machine: assume an ordinary 8 GB laptop
+    """The largest model that fits this machine and stays usable on it (module docstring); the starter
+    model when none does."""
+    ram = hardware.ram_bytes if hardware.ram_bytes is not None else ASSUMED_RAM
+    cores = hardware.cores if hardware.cores else ASSUMED_CORES
     share = GPU_SHARE if hardware.gpu else CPU_SHARE
-    budget = ram // share
-    fitting = [e for e in catalog if e.min_ram_bytes <= ram and e.size_bytes <= budget]
-    machine = f"{ram / GIB:.0f} GB RAM{' (assumed)' if assumed else ''}"
-    machine += f" and {hardware.gpu}" if hardware.gpu else ", no GPU offload"
-    best = _largest(fitting)
+    fitting = [e for e in catalog if e.min_ram_bytes <= ram and e.size_bytes <= ram // share]
+    usable = fitting if hardware.gpu else [e for e in fitting if cpu_tokens_per_s(e, cores) >= MIN_TOKENS_PER_S]
+    machine = f"{ram / GIB:.0f} GB RAM{' (assumed)' if hardware.ram_bytes is None else ''}"
+    if hardware.gpu:
+        machine += f" and {hardware.gpu}"
+    else:
+        machine += f", {cores} CPU core{'' if cores == 1 else 's'}{' (assumed)' if not hardware.cores else ''}, " \
+                   "no GPU offload"
+    best = _largest(usable)
     if best is not None and not best.bundled:
-        return Recommendation(best, f"{machine}: the largest model that stays fast here "
-                                    f"({best.size_bytes / 1e9:.1f} GB file, at most 1/{share} of RAM).")
+        size = f"{best.size_bytes / 1e9:.1f} GB file"
+        if hardware.gpu:
+            return Recommendation(best, f"{machine}: the largest model that fits here with GPU offload ({size}, "
+                                        f"at most 1/{share} of RAM).")
+        slower = (f" A larger model would be estimated below {MIN_TOKENS_PER_S:.0f} tokens/s here."
+                  if len(usable) < len(fitting) else "")
+        return Recommendation(best, f"{machine}: the largest model that fits and stays usable here ({size}; "
+                                    f"about {cpu_tokens_per_s(best, cores):.0f} tokens/s estimated when the computer "
+                                    f"is otherwise idle, slower when it is busy).{slower}")
     starter = bundled_entry(catalog) or _smallest(catalog)
-    return Recommendation(starter, f"{machine}: the starter model; the others would be slow or not fit.")
+    return Recommendation(starter, f"{machine}: the starter model; the others would be too slow or not fit.")
+
+
+def cpu_tokens_per_s(entry: CatalogEntry, cores: int) -> float:
+    """Estimated generation speed without GPU offload on a quiet machine with ``cores`` cores: the starter
+    model's measured speed scaled by file size and by the engine's thread count (module docstring)."""
+    threads = default_threads(max(1, cores))
+    return REF_TOKENS_PER_S * (REF_BYTES / entry.size_bytes) * (threads / REF_THREADS)
 
 
 def _largest(entries: Iterable[CatalogEntry]) -> CatalogEntry | None:

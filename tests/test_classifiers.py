@@ -37,6 +37,7 @@ from inference.errors import (
     ClassifierNotTrained,
     InputInvalid,
     NotEnoughExamples,
+    ProfileExists,
 )
 from inference.metrics import label_metrics
 from inference.providers import Provider
@@ -144,7 +145,7 @@ def test_export_then_import_on_a_fresh_home_classifies_identically(
         assert a.probabilities == pytest.approx(b.probabilities, rel=1e-9, abs=1e-12)
     vectors = embedder.embed(texts)
     assert np.array_equal(imported.trained.head.probabilities(vectors), original.trained.head.probabilities(vectors))
-    with pytest.raises(InputInvalid, match="already exists"):
+    with pytest.raises(ProfileExists, match="already exists"):  # typed: the window offers to replace it
         fresh.import_file(exported)
     bare = fresh.export("banking", tmp_path / "bare.json", include_examples=False)
     assert fresh.import_file(bare, name="bare").examples == ()

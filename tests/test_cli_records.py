@@ -80,10 +80,44 @@ def test_audit_list_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     _seed_audit(3)
     assert main(["audit", "list", "--limit", "2"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2 and "anthropic/claude-haiku-5-5" in lines[0] and "with your consent" in lines[0]
+    assert len(lines) == 2 and "anthropic/claude-haiku-5-5" in lines[0] and "Allowed once" in lines[0]
     assert main(["audit", "list", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["id"] for r in rows] == [1, 2, 3] and rows[0]["payload"] == "text 0"
+
+
+def _seed_sends() -> None:
+    """The write-ahead rows of three sends, each allowed once: one that could not reach the host, one whose
+    bytes left with no answer, one answered after a 503; and an intent the app never closed."""
+    with Store.open_default() as store:
+        for attempts, outcome in (
+            ([{"n": 1, "sent": False, "status": None}], "not sent: could not reach api.anthropic.com"),
+            ([{"n": 1, "sent": True, "status": None}], "unknown: the connection ended"),
+            ([{"n": 1, "sent": True, "status": 503}, {"n": 2, "sent": True, "status": 200}], "answered"),
+        ):
+            intent = store.append_intent(task="classify", tier="cloud", provider="anthropic", model="claude-haiku",
+                                         host="api.anthropic.com", consent="allow_once", body=b"{}",
+                                         payload_mode="full")
+            store.append_outcome(intent, outcome=outcome, attempts=attempts)
+        store.append_intent(task="classify", tier="cloud", provider="anthropic", model="claude-haiku",
+                            host="api.anthropic.com", consent="allow_session", body=b"{ }", payload_mode="full")
+
+
+def test_audit_list_says_what_happened_from_the_rows_typed_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    """A row that "could not reach" the host was never "sent with your consent": the list says "Not sent"."""
+    _seed_sends()
+    assert main(["audit", "list"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 7 and not any("sent with your consent" in line for line in lines)
+    outcomes = [line for line in lines if "recorded:" in line]
+    assert "Not sent (#1; attempts: not sent); recorded: not sent: could not reach" in outcomes[0]
+    assert "Sent — outcome unknown (no answer came back) (#3; attempts: no answer)" in outcomes[1]
+    assert "Sent and answered (#5; attempts: 503, 200)" in outcomes[2]
+    assert "About to send — outcome unknown" in lines[-1] and "Allowed for the session" in lines[-1]
+    assert main(["audit", "list", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["delivery"] for r in rows] == ["about_to_send", "not_sent", "about_to_send", "unknown",
+                                             "about_to_send", "answered", "open"]
 
 
 def test_audit_export_csv_json_and_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

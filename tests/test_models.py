@@ -33,7 +33,17 @@ from inference.errors import (
     ModelMissing,
     ModelUnknown,
 )
-from inference.models import GIB, CatalogEntry, CatalogInvalid, Hardware, find_entry, load_catalog, recommend
+from inference.models import (
+    GIB,
+    MIN_TOKENS_PER_S,
+    CatalogEntry,
+    CatalogInvalid,
+    Hardware,
+    cpu_tokens_per_s,
+    find_entry,
+    load_catalog,
+    recommend,
+)
 from tests.fake_hub import COMMIT, FakeHub, fake_hub, sha256_of, write_tiny_gguf  # noqa: F401
 
 REPO = "test-org/Tiny-GGUF"
@@ -117,20 +127,47 @@ def test_a_malformed_catalog_is_refused(tmp_path: Path) -> None:
         load_catalog(twice)
 
 
-@pytest.mark.parametrize(("ram_gib", "gpu", "expected"), [
-    (1, None, "smollm2-135m"),
-    (4, None, "qwen2.5-0.5b"),
-    (6, None, "llama3.2-1b"),
-    (8, None, "qwen2.5-1.5b"),
-    (16, None, "llama3.2-3b"),
-    (4, "Metal (Apple M1)", "qwen2.5-1.5b"),
-    (8, "CUDA (NVIDIA RTX 3060)", "llama3.2-3b"),
-    (None, None, "qwen2.5-1.5b"),  # the OS would not say: assume an ordinary 8 GB laptop
+@pytest.mark.parametrize(("ram_gib", "gpu", "cores", "expected"), [
+    (1, None, 8, "smollm2-135m"),
+    (4, None, 8, "qwen2.5-0.5b"),
+    (6, None, 8, "llama3.2-1b"),
+    (8, None, 8, "qwen2.5-1.5b"),
+    (16, None, 16, "llama3.2-3b"),
+    (4, "Metal (Apple M1)", 8, "qwen2.5-1.5b"),
+    (8, "CUDA (NVIDIA RTX 3060)", 2, "llama3.2-3b"),  # the GPU does the reading: cores do not limit it
+    (None, None, 8, "qwen2.5-1.5b"),  # the OS would not say: assume an ordinary 8 GB laptop
 ])
-def test_recommendation_follows_ram_and_gpu(ram_gib: int | None, gpu: str | None, expected: str) -> None:
-    pick = recommend(Hardware(ram_gib * GIB if ram_gib else None, gpu), load_catalog())
+def test_recommendation_follows_ram_and_gpu(ram_gib: int | None, gpu: str | None, cores: int, expected: str) -> None:
+    pick = recommend(Hardware(ram_gib * GIB if ram_gib else None, gpu, cores), load_catalog())
     assert pick.entry.id == expected
     assert (f"{ram_gib} GB RAM" if ram_gib else "8 GB RAM (assumed)") in pick.reason
+
+
+@pytest.mark.parametrize(("ram_gib", "cores", "expected"), [
+    (8, 1, "smollm2-135m"),  # one core: even the 0.5B model is estimated at ~12 tokens/s
+    (8, 2, "qwen2.5-0.5b"),  # the 2-core laptop: RAM alone would pick the 1.5B (~10 tokens/s estimated)
+    (8, 4, "qwen2.5-1.5b"),
+    (16, 8, "qwen2.5-1.5b"),  # 8 cores: the engine uses 4 threads; the 3B would be ~11 tokens/s
+    (16, 16, "llama3.2-3b"),
+    (8, None, "qwen2.5-0.5b"),  # unknown cores count as 2
+])
+def test_without_a_gpu_the_recommendation_stays_usable_on_the_cores_there_are(
+    ram_gib: int, cores: int | None, expected: str
+) -> None:
+    catalog = load_catalog()
+    pick = recommend(Hardware(ram_gib * GIB, None, cores), catalog)
+    assert pick.entry.id == expected
+    assert "fast" not in pick.reason  # nothing promises speed it cannot keep
+    assert f"{cores or 2} CPU core" in pick.reason and ("(assumed)" in pick.reason) == (cores is None)
+    if not pick.entry.bundled:
+        assert cpu_tokens_per_s(pick.entry, cores or 2) >= MIN_TOKENS_PER_S
+        assert "tokens/s estimated" in pick.reason
+
+
+def test_more_cores_never_recommend_a_smaller_model() -> None:
+    catalog = load_catalog()
+    sizes = [recommend(Hardware(16 * GIB, None, cores), catalog).entry.size_bytes for cores in range(1, 33)]
+    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
 
 
 # --- downloading ---------------------------------------------------------------------------------
@@ -336,7 +373,7 @@ def test_models_list_json_shows_the_catalog_and_the_active_model(tiny: Path,
     assert data["active"]["source"] == "starter" and data["active"]["id"] == "smollm2-135m"
     assert [m["id"] for m in data["models"] if m["active"]] == ["smollm2-135m"]
     assert [m["id"] for m in data["models"] if m["recommended"]] == [data["recommended"]["id"]]
-    assert data["hardware"]["ram_bytes"] > 0 and data["other_files"] == []
+    assert data["hardware"]["ram_bytes"] > 0 and data["hardware"]["cores"] >= 1 and data["other_files"] == []
 
     models_dir().mkdir(parents=True)
     mine = Path(shutil.copy(tiny, models_dir() / "my-finetune.gguf"))

@@ -115,3 +115,49 @@ def test_the_extractors_file_dialogs_start_at_home_not_in_the_app_folder(
     window.extractors.choose_new()
     window.extractors.choose_examples()
     assert opened_in == [str(Path.home())] * 2
+
+
+def test_the_batch_page_says_what_really_happens_to_answers_below_the_threshold(qtbot: QtBot,
+                                                                                  inhouse_home: object) -> None:
+    """It said they "wait for you in the queue" with no API key set, when nothing is queued."""
+    from app import paths
+    from app.assistant import Assistant
+    from app.engine_host import EngineHost
+    from app.tiers import TierKind
+    from tests.conftest import write_policy
+    from ui.batch_page import BatchPage
+
+    key: list[str] = []
+    assistant = Assistant(host=EngineHost(model_path="/nonexistent/model.gguf"),
+                          key_source=lambda kind: key[0] if key else None)
+    try:
+        page = BatchPage(assistant)
+        qtbot.addWidget(page)
+        said = page.subtitle.text
+        assert "no API key is set, so nothing is sent or queued" in said() and "wait in the queue" not in said()
+        key.append("sk-ant-test")
+        page.refresh()
+        assert "wait in the queue for your consent before anything goes to the Anthropic API" in said()
+        page.later.setCurrentIndex(1)  # "Keep the local answer"
+        assert "keep their local answer; nothing is sent or queued" in said()
+        assistant.unreachable.add(TierKind.CLOUD)
+        page.refresh()
+        assert "wait in the queue: the Anthropic API cannot be reached now" in said()
+        assistant.unreachable.clear()
+        assistant.session_allowed.add((TierKind.CLOUD, "classify"))
+        page.refresh()
+        assert "are sent to the Anthropic API, as you allowed classify requests for this session" in said()
+        page.set_task("summarize")  # allowed for classify only
+        assert "keep their local answer; nothing is sent" in said()
+
+        write_policy(paths.admin_policy_path(), '[org]\nname = "Acme"\nendpoint = "https://llm.acme.example/v1"\n'
+                     'model = "m"\nallowed_models = ["m"]\nconsent = "none"\n')
+        assistant.reload_policy()
+        page.refresh()
+        assert "are sent to Acme's server without asking, by your administrator's policy" in said()
+        write_policy(paths.admin_policy_path(), '[escalation]\nmode = "never"\n')
+        assistant.reload_policy()
+        page.refresh()
+        assert "the cloud is turned off, so nothing is sent or queued" in said()
+    finally:
+        assistant.store.close()

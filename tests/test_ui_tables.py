@@ -5,12 +5,13 @@ Measured from the widgets' sizes, offscreen, with real store rows and outcomes a
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
 from tests.test_ui_layout import VIEWS, assistant, window  # noqa: F401 - the fixtures, shared
 from ui.main_window import MainWindow
-from ui.tables import BREAK, CELL_MARGINS, fitted
+from ui.tables import BREAK, CELL_MARGINS, fitted, shares
 
 pytestmark = pytest.mark.gui
 
@@ -68,6 +69,63 @@ def test_at_900_by_600_the_fields_and_audit_tables_do_not_scroll_sideways(qtbot:
     window.resize(1240, 800)
     qtbot.wait(100)
     assert sideways(audit) == {}
+
+
+def test_the_audit_page_says_a_request_that_could_not_reach_the_host_was_not_sent(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Its consent column says how it was allowed; the outcome says what happened, from the attempts."""
+    store = window.assistant.store
+    intent = store.append_intent(task="classify", tier="cloud", provider="anthropic", model="claude-haiku-4-5",
+                                 host="api.anthropic.com", consent="allow_once", body=b"{}", payload_mode="full")
+    store.append_outcome(intent, outcome="not sent: could not reach api.anthropic.com",
+                         attempts=[{"n": 1, "sent": False, "status": None}])
+    VIEWS["audit"](window)
+    qtbot.wait(50)
+    audit = window.audit.table
+    rows = {audit.item(r, 0).text(): [audit.item(r, c).text() for c in range(audit.columnCount())]
+            for r in range(audit.rowCount())}
+    closed = rows[str(intent + 1)]
+    assert closed[4] == "Allowed once" and closed[7] == f"Not sent (#{intent}; attempts: not sent)"
+    assert not any("sent with your consent" in " ".join(row) for row in rows.values())
+    assert rows[str(intent)][7] == "About to send"
+    assert "could not reach api.anthropic.com" in audit.item(audit.row(audit.findItems(str(intent + 1),
+                                                                                      Qt.MatchFlag.MatchExactly)[0]),
+                                                              7).toolTip()
+
+
+def titles_cut(table: QTableView) -> dict[str, int]:
+    """Header titles given less width than the style says they need (title: pixels missing)."""
+    header = table.horizontalHeader()
+    cut = {str(table.model().headerData(c, Qt.Orientation.Horizontal)):
+           header.sectionSizeFromContents(c).width() - header.sectionSize(c) for c in range(header.count())}
+    return {title: missing for title, missing in cut.items() if missing > 0}
+
+
+def test_at_900_by_600_the_batch_results_show_every_title_whole(qtbot: QtBot, window: MainWindow) -> None:
+    """Qt's stretch split the width equally: "Answer" (and "Where") got less than their titles need."""
+    window.resize(900, 600)
+    VIEWS["batch"](window)
+    results = window.batch.results
+    qtbot.wait(100)
+    assert titles_cut(results.view) == {}
+    for n in range(12):  # enough rows for a vertical scroll bar, which narrows the table
+        results.add({"id": f"c-inbox.mbox#{n}", "source": "c-inbox.mbox", "tier": "device", "output": "negative",
+                     "confidence": 0.41, "queued": True})
+    qtbot.wait(100)
+    assert titles_cut(results.view) == {} and sideways(results.view) == {}
+    window.resize(1240, 800)
+    qtbot.wait(100)
+    header = results.view.horizontalHeader()
+    widths = [header.sectionSize(c) for c in (0, 1, 3)]  # with room, the long columns share it evenly
+    assert max(widths) - min(widths) <= 1 and titles_cut(results.view) == {} and sideways(results.view) == {}
+
+
+def test_the_width_left_is_shared_so_each_title_fits() -> None:
+    assert shares(200, [54, 76, 68]) == [56, 76, 68]  # equal thirds (66) would cut the two longer titles
+    assert shares(300, [10, 10, 10]) == [100, 100, 100]
+    assert shares(100, [60, 60]) == [50, 50]  # titles need more than there is: an even split, as before
+    assert shares(301, [10, 200, 10]) == [51, 200, 50]  # every pixel is given out
 
 
 def test_a_short_answer_does_not_scroll_over_empty_space(qtbot: QtBot, window: MainWindow) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.assistant import Assistant
+from app.audit import consent_words, delivery_text
 from app.errors import InhouseError
 from app.store import AuditEntry, VerifyResult
 from ui.explain import error_text
@@ -35,23 +36,6 @@ from ui.tables import fit_columns
 
 COLUMNS = ("#", "When", "Task", "Sent to", "Consent", "Tokens", "Cost", "Outcome")
 WRAPPING = (3, 4, 7)  # the long columns share the width left and wrap: the table never scrolls sideways
-CONSENT_WORDS = {"allow_once": "Allowed once", "allow_session": "Allowed for the session",
-                 "auto": "Automatic (admin policy)", "deny": "Denied",
-                 "admin_org": "Not needed: organisation's server (admin policy)"}
-
-
-def consent_text(consent: str) -> str:
-    return CONSENT_WORDS.get(consent, consent)
-
-
-def outcome_text(entry: AuditEntry, unknown: bool) -> str:
-    """What happened to a hop: intent rows ("about to send") with no outcome are shown as unknown."""
-    if entry.kind == "intent":
-        return "About to send — outcome unknown (no answer was recorded)" if unknown else "About to send"
-    if entry.kind == "outcome":
-        statuses = ", ".join(str(a.get("status") or "no answer") for a in entry.attempt_list)
-        return f"{entry.outcome} (#{entry.intent_id}; attempts: {statuses})" if statuses else entry.outcome
-    return entry.outcome
 
 
 def payload_text(entry: AuditEntry) -> str:
@@ -159,11 +143,14 @@ class AuditView(QWidget):
         self.table.setRowCount(len(self.entries))
         for row, e in enumerate(self.entries):
             where = f"{e.provider} · {e.model}" + (f" · {e.host}" if e.host else "")
-            cells = (str(e.id), local_time(e.created, short=True), task_title(e.task), where, consent_text(e.consent),
-                     f"{e.input_tokens} + {e.output_tokens}", usd(e.cost_usd), outcome_text(e, e.id in unknown))
+            happened = delivery_text(e, open_intent=e.id in unknown)
+            cells = (str(e.id), local_time(e.created, short=True), task_title(e.task), where, consent_words(e.consent),
+                     f"{e.input_tokens} + {e.output_tokens}", usd(e.cost_usd), happened)
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text if col in WRAPPING else "")
+                if col == 7 and e.kind == "outcome":  # the row's own words too (also below, when selected)
+                    item.setToolTip(f"{text}\nRecorded: {e.outcome}")
                 self.table.setItem(row, col, item)
         n = len(self.entries)
         self.count.setText(f"{n} escalation{'' if n == 1 else 's'}" if n else

@@ -2,12 +2,15 @@
 
 Inputs are dropped on the page or added with the buttons; the task's settings use the same editors as the
 Assistant page. The run happens in the thread pool (``ui.worker``) through ``app.batch.run_batch`` into a
-job folder (``app.batch_jobs``), so a crash or a closed window can be resumed. Low-confidence answers are
-never sent from here: they wait in the offline queue (or keep their local answer, as the user chose).
+job folder (``app.batch_jobs``), so a crash or a closed window can be resumed. An answer that would need
+the user's consent is never sent from here: it waits in the offline queue (or keeps its local answer, as
+the user chose). The page says what will happen to answers below the threshold as things stand (policy,
+key, reachability), from the pure ``router.decide`` on the device's next tier, never from reason words.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -29,8 +32,9 @@ from app.batch import BatchControl, BatchProgress, BatchReport, BatchSource, Esc
 from app.batch_export import export
 from app.batch_jobs import BatchJob
 from app.inputs import accepted_suffixes
+from app.router import AllowedBy, Decision, DecisionKind, RouterState, decide
 from app.task_types import TASK_NAMES, TaskName, TaskSpec
-from ui.batch_results import ResultsTable, progress_text
+from ui.batch_results import NOT_QUEUED, ResultsTable, progress_text
 from ui.classifiers_common import Banner, caption, section
 from ui.file_dialogs import open_files, open_folder, save_file
 from ui.formatting import TASK_TITLES
@@ -39,6 +43,30 @@ from ui.spec_editors import LabelsEditor, SchemaEditor, SummaryOptions
 from ui.worker import TaskDone, run_task
 
 LATER = (("later", "Keep them for later (offline queue)"), ("no", "Keep the local answer"))
+INTRO = "Run one task over a folder, documents or a mailbox, on this device."
+
+
+def below_threshold(decision: Decision, escalation: Escalation, task: str) -> str:
+    """What a batch does with an answer below the device's threshold, from the router's typed decision for
+    the next tier (``escalation``: the page's choice, "later" or "no")."""
+    nxt = decision.next_name or "the next tier"
+    if decision.kind is DecisionKind.ACCEPT:
+        return "Every answer is kept here: no other tier is set up." if decision.next_tier is None else \
+            "Every answer is kept here: the threshold for this task is 0."
+    if decision.kind is DecisionKind.DENY:
+        why = NOT_QUEUED.get(decision.deny.value if decision.deny else "", "your policy does not allow it")
+        return f"Answers below your threshold keep their local answer: {why}, so nothing is sent or queued."
+    if decision.kind is DecisionKind.QUEUE:
+        return f"Answers below your threshold wait in the queue: {nxt} cannot be reached now."
+    if decision.kind is DecisionKind.NEXT_TIER:
+        words = {AllowedBy.ADMIN_NO_CONSENT: " without asking, by your administrator's policy",
+                 AllowedBy.ADMIN_AUTO: " automatically, by your administrator's policy",
+                 AllowedBy.SESSION: f", as you allowed {task} requests for this session"}
+        why = words[decision.allowed_by] if decision.allowed_by else ""
+        return f"Answers below your threshold are sent to {nxt}{why}."
+    if escalation == "later":
+        return f"Answers below your threshold wait in the queue for your consent before anything goes to {nxt}."
+    return "Answers below your threshold keep their local answer; nothing is sent or queued."
 
 
 class _Relay(QObject):
@@ -60,8 +88,7 @@ class BatchPage(QWidget):
         self.relay.moved.connect(self._progress)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        page_header(layout, "Batch", "Run one task over a folder, documents or a mailbox. Everything runs on this "
-                    "device; answers below your threshold wait for you in the queue, never sent on their own.")
+        self.subtitle = page_header(layout, "Batch", INTRO)
         self.banner = Banner()
         layout.addWidget(self.banner)
         self.resume_button = QPushButton("Resume")
@@ -80,7 +107,7 @@ class BatchPage(QWidget):
     def _settings_card(self) -> QFrame:
         card = QFrame()
         card.setObjectName("card")
-        card.setFixedWidth(380)
+        card.setFixedWidth(360)  # at 900×600 the results beside it need ~300 px for their titles (and a scroll bar)
         col = QVBoxLayout(card)
         col.setContentsMargins(16, 14, 16, 14)
         col.addWidget(section("Folder, files or mailbox"))
@@ -114,6 +141,7 @@ class BatchPage(QWidget):
         self.later.setAccessibleName("What to do with low-confidence answers")
         for value, title in LATER:
             self.later.addItem(title, value)
+        self.later.currentIndexChanged.connect(lambda _i: self.say_what_happens())
         col.addWidget(self.later)
         col.addStretch(1)
         col.addLayout(self._run_row())
@@ -169,6 +197,33 @@ class BatchPage(QWidget):
         for name, editor in zip(TASK_NAMES, (self.labels, self.schema, self.summary), strict=True):
             editor.setVisible(name == task)
         self._update_buttons()
+        self.say_what_happens()
+
+    def escalation(self) -> Escalation:
+        return "later" if self.later.currentData() == "later" else "no"
+
+    def next_tier_decision(self) -> Decision:
+        """The router's decision for an answer of confidence 0 from this device, as things stand now (the key
+        store is read only when the answer could leave, as in ``Assistant._walk``)."""
+        assistant, task = self.assistant, self.task()
+        ladder = assistant.tiers()
+        device, nxt = ladder[0], ladder[1] if len(ladder) > 1 else None
+        if nxt is None:
+            return decide(task, 0.0, device, None, RouterState(0.0, 0.0, has_api_key=False, online=True))
+        spent = assistant.month_spend() if nxt.monthly_budget_usd is not None and not assistant.store_problem \
+            else 0.0
+        state = RouterState(spent, 0.0, has_api_key=True, online=nxt.kind not in assistant.unreachable,
+                            session_allowed_tasks=frozenset(t for k, t in assistant.session_allowed if k is nxt.kind),
+                            audit_available=not assistant.store_problem)
+        decision = decide(task, 0.0, device, nxt, state)
+        if nxt.needs_key and decision.kind in (DecisionKind.ASK, DecisionKind.NEXT_TIER, DecisionKind.QUEUE):
+            decision = decide(task, 0.0, device, nxt, replace(state, has_api_key=bool(assistant.key_source(nxt.kind))))
+        return decision
+
+    def say_what_happens(self) -> None:
+        """The line under the title: what happens to answers below the threshold, as things stand."""
+        text = below_threshold(self.next_tier_decision(), self.escalation(), self.task())
+        self.subtitle.setText(f"{INTRO} {text}")
 
     def editor(self) -> LabelsEditor | SchemaEditor | SummaryOptions:
         return (self.labels, self.schema, self.summary)[TASK_NAMES.index(self.task())]
@@ -198,6 +253,7 @@ class BatchPage(QWidget):
         """Offer the newest unfinished batch (after a crash, a closed window or a pause) for resuming."""
         if self.busy:
             return
+        self.say_what_happens()  # the policy, the key or the network may have changed since
         job = batch_jobs.unfinished()
         if job is None:
             self.resume_button.hide()
@@ -265,8 +321,7 @@ class BatchPage(QWidget):
         except Exception as err:  # noqa: BLE001 - an unreadable input is shown, nothing starts
             self.banner.error(err)
             return
-        escalation: Escalation = "later" if self.later.currentData() == "later" else "no"
-        self.job = batch_jobs.create(paths, self.spec(), escalation, total)
+        self.job = batch_jobs.create(paths, self.spec(), self.escalation(), total)
         self.results.clear_rows()
         self._run(self.job)
 

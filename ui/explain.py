@@ -8,23 +8,33 @@ the router's reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from app.consent import ConsentStatus
 from app.errors import (
+    ChecksumMismatch,
     ClassifierFileInvalid,
+    ClassifierLabelsDiffer,
     ClassifierMissing,
     ClassifierNotTrained,
     DownloadFailed,
     DownloadOffline,
+    ExtractorFileInvalid,
+    ExtractorMissing,
+    ExtractorNotTrained,
     InhouseError,
     KeyMissing,
     KeyRejected,
+    ModelCorrupt,
     ModelLoadFailed,
     ModelMissing,
     ModelUnknown,
     NotEnoughExamples,
+    ProfileExists,
     ProviderUnavailable,
+    RedactionExamplesInvalid,
+    RedactionModelDamaged,
 )
 from app.outcome import Action, Outcome
 from app.policy import PolicyError, PolicyLocked
@@ -135,30 +145,71 @@ def calibration_words(state: str, evidence: int) -> str:
 
 # What to do, said for the window: the errors' own hints name command-line commands (they are shared
 # with the CLI); here the same step is a button or page of the app. First match wins (subclasses first).
-GUI_HINTS: tuple[tuple[type[InhouseError], str], ...] = (
-    (KeyMissing, "Add your API key in Settings (the “Add an API key…” button takes you there)."),
-    (KeyRejected, "Check the key in your Anthropic console, then paste it again in Settings."),
-    (ProviderUnavailable, "You seem to be offline. The request was kept in the queue: press “Send now” in the "
-                          "status bar when you are online."),
-    (DownloadOffline, "Check your internet connection (and any proxy), then press Download again."),
-    (DownloadFailed, "Try again later; Settings shows the models already on this computer."),
-    (ModelMissing, "Choose or download a model in Settings."),
-    (ModelLoadFailed, "Choose another model in Settings: this file may not be one this version can run."),
-    (ModelUnknown, "Choose a model from the list in Settings, or a GGUF file."),
-    (ClassifierMissing, "Create one on the Classifiers page."),
-    (ClassifierNotTrained, "Train it on the Classifiers page."),
-    (NotEnoughExamples, "Add examples on the Classifiers page (a CSV with text,label columns, or JSONL), "
-                        "then train again."),
-    (ClassifierFileInvalid, "Nothing was imported or changed. Ask for a fresh export of the classifier and "
-                            "import that."),
-    (PolicyLocked, PolicyLocked.hint),
-    (PolicyError, "The value was not saved; the one shown is still in force. Hover over a setting to see what "
-                  "it accepts."),
-)
+# tests/test_gui_hints.py walks every InhouseError subclass (and every hint given where one is raised) and
+# fails when the window's wording would still send someone to a terminal.
+@cache
+def gui_hints() -> tuple[tuple[type[InhouseError], str], ...]:
+    """The table, built when an error is first explained: some errors live in modules the window must not
+    import before it paints (#11: the send step, the keyring; tests/test_imports.py)."""
+    from app.batch_output import NotBatchResults
+    from app.documents.errors import NotARegularFile
+    from app.egress import EgressBlocked
+    from app.review_export import AggregateInvalid
+    from app.secrets import KeyringUnavailable, PlaintextKeyringRefused
+    from app.sending import OutcomeUnknown, RedirectRefused, ResendRefused
+
+    return (
+        (KeyMissing, "Add your API key in Settings (the “Add an API key…” button takes you there)."),
+        (KeyRejected, "Check the key in your Anthropic console, then paste it again in Settings."),
+        (ProviderUnavailable, "You seem to be offline. The request was kept in the queue: press “Send now” in the "
+                              "status bar when you are online."),
+        (OutcomeUnknown, "The Audit log page shows the request (outcome unknown). To send it again, ask again: that "
+                         "needs a new consent."),
+        (ResendRefused, "Ask for it again yourself (a new consent), or look it up on the Audit log page first."),
+        (RedirectRefused, "Inhouse sends only to the host you agreed to, so the redirect was not followed. Ask your "
+                          "administrator to check the server's address."),
+        (EgressBlocked, "Inhouse only goes online for an escalation you approved or a model download you started. "
+                        "If you did neither, this was a bug: please report it with what you did."),
+        (KeyringUnavailable, "This computer has no keyring Inhouse can use, so a key can be kept for this session "
+                             "only. To keep it, unlock or set up your desktop's keyring, then save the key again."),
+        (PlaintextKeyringRefused, "The only keyring here keeps secrets unencrypted in a file, so the key was not "
+                                  "stored. Set up your desktop's keyring to keep it; until then it lasts this "
+                                  "session."),
+        (ChecksumMismatch, ChecksumMismatch.hint),
+        (DownloadOffline, "Check your internet connection (and any proxy), then press Download again."),
+        (DownloadFailed, "Try again later; Settings shows the models already on this computer."),
+        (ModelMissing, "Choose or download a model in Settings."),
+        (ModelCorrupt, "Inhouse changed nothing. Choose another model in Settings (a catalog model can be downloaded "
+                       "there again)."),
+        (ModelLoadFailed, "Choose another model in Settings: this file may not be one this version can run."),
+        (ModelUnknown, "Choose a model from the list in Settings, or a GGUF file."),
+        (ClassifierMissing, "Create one on the Classifiers page."),
+        (ClassifierNotTrained, "Train it on the Classifiers page."),
+        (ClassifierLabelsDiffer, "Use the classifier's own labels, or choose no classifier."),
+        (ProfileExists, "Remove the one already there first, or import again and choose to replace it."),
+        (NotEnoughExamples, "Add examples (“Add examples from file…” on the Classifiers page, “Add examples…” on the "
+                            "Extractors page, or correct answers), then train again."),
+        (ClassifierFileInvalid, "Nothing was imported or changed. Ask for a fresh export of the classifier and "
+                                "import that."),
+        (ExtractorMissing, "Create one on the Extractors page (“New extractor…”)."),
+        (ExtractorNotTrained, "Train it on the Extractors page: select it, then press “Train”."),
+        (ExtractorFileInvalid, "Nothing was imported. Ask for a fresh export of the extractor (“Export…” on the "
+                               "Extractors page) and import that."),
+        (RedactionModelDamaged, "Delete the file named above: the shipped redaction model is used again, and yours is "
+                                "trained again after your next redaction by hand. Nothing was sent."),
+        (RedactionExamplesInvalid, "Delete the file named above (your own redaction examples): the shipped redaction "
+                                   "model is used again. Nothing was sent."),
+        (AggregateInvalid, "Give files saved with “Export aggregate…” on the Review page (one per person or device)."),
+        (NotBatchResults, "Choose another file for the results, or delete that one to start over."),
+        (NotARegularFile, "Save the text to a file and choose that file."),
+        (PolicyLocked, PolicyLocked.hint),
+        (PolicyError, "The value was not saved; the one shown is still in force. Hover over a setting to see what "
+                      "it accepts."),
+    )
 
 
 def gui_hint(error: InhouseError) -> str:
-    return next((hint for kind, hint in GUI_HINTS if isinstance(error, kind)), error.hint)
+    return next((hint for kind, hint in gui_hints() if isinstance(error, kind)), error.hint)
 
 
 def error_text(error: BaseException) -> str:

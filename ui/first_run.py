@@ -11,7 +11,7 @@ from ui.model_chooser import ModelChooser
 
 INTRO = ("Inhouse answers with a language model that runs on this computer, so your text stays here. Nothing "
          "is sent anywhere unless you agree, one request at a time. Choose a model to download: the "
-         "recommended one suits this computer's memory. The download starts only when you press it.")
+         "recommended one suits this computer's memory and processor. The download starts only when you press it.")
 
 
 class FirstRunPage(QScrollArea):

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.assistant import Assistant
-from app.errors import InputInvalid
+from app.errors import ProfileExists
 from app.profile_store import ProfileStore, StoredProfile, StoredSummary
 from ui.classifiers_common import Banner, cell, table
 from ui.file_dialogs import open_file, save_file
@@ -173,8 +173,7 @@ class ProfilesPage(QWidget, Generic[P, S]):
 
     def _imported(self, done: TaskDone[P], path: Path, ask_to_replace: bool) -> None:
         if done.error is not None or done.result is None:
-            clash = isinstance(done.error, InputInvalid) and "already exists" in str(done.error)
-            if clash and ask_to_replace and QMessageBox.question(
+            if isinstance(done.error, ProfileExists) and ask_to_replace and QMessageBox.question(
                     self, "Import", f"{done.error}\nReplace it with the one in {path.name}?",
             ) == QMessageBox.StandardButton.Yes:
                 self.import_path(path, replace=True)

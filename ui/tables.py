@@ -1,7 +1,9 @@
 """Tables that never scroll sideways: short columns as wide as their contents, long ones share the width
 left over and wrap their text onto more lines (rows grow to fit), long words (an e-mail address, a host
 name, a file path) included. At 900×600 a person reads every cell without a horizontal scrollbar and
-without "…"."""
+without "…". The width left over is shared so that each long column is at least as wide as its title
+(Qt's own stretch splits it equally, which cut "Answer" in the Batch results at 900×600), as far as
+the width allows."""
 
 from __future__ import annotations
 
@@ -58,6 +60,65 @@ class _Cap(QObject):
         return False
 
 
+def shares(room: int, needs: list[int]) -> list[int]:
+    """Split ``room`` pixels between columns that each need ``needs[i]`` for their title: equal shares, but a
+    column whose title needs more than its share gets what it needs and the others split the rest. The
+    widths add up to ``room``; when the titles need more than there is, the split is equal."""
+    if not needs:
+        return []
+    fixed: dict[int, int] = {}
+    if sum(needs) <= room:
+        while True:
+            free = [i for i in range(len(needs)) if i not in fixed]
+            share = (room - sum(fixed.values())) // max(1, len(free))
+            more = {i: needs[i] for i in free if needs[i] > share}
+            if not more:
+                break
+            fixed.update(more)
+    free = [i for i in range(len(needs)) if i not in fixed]
+    left = room - sum(fixed.values())
+    widths = [fixed.get(i, 0) for i in range(len(needs))]
+    for n, i in enumerate(free):
+        widths[i] = left // len(free) + (1 if n < left % len(free) else 0)
+    return widths
+
+
+class _Sharing(QObject):
+    """Sizes the long columns: the width the others leave, shared by ``shares`` (on every resize of the
+    table and of a content-fitted column)."""
+
+    def __init__(self, table: QTableView, wrapping: list[int]) -> None:
+        super().__init__(table)
+        self.table, self.wrapping = table, wrapping
+        self.busy = False
+        table.viewport().installEventFilter(self)
+        table.horizontalHeader().sectionResized.connect(self._resized)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Resize:
+            self.share()
+        return False
+
+    def _resized(self, column: int, _old: int, _new: int) -> None:
+        if column not in self.wrapping:
+            self.share()
+
+    def share(self) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        try:
+            header = self.table.horizontalHeader()
+            others = sum(header.sectionSize(c) for c in range(header.count()) if c not in self.wrapping)
+            room = max(0, self.table.viewport().width() - others)
+            needs = [header.sectionSizeFromContents(c).width() for c in self.wrapping]
+            for column, width in zip(self.wrapping, shares(room, needs), strict=True):
+                if header.sectionSize(column) != width:
+                    header.resizeSection(column, width)
+        finally:
+            self.busy = False
+
+
 def fit_columns(table: QTableView, wrapping: Collection[int], *, share: float | None = None) -> None:
     """Columns in ``wrapping`` share the width left and wrap; the others fit their contents (each at most
     ``share`` of the width when given, and then wrapping too). Call it once the table has its columns."""
@@ -66,7 +127,7 @@ def fit_columns(table: QTableView, wrapping: Collection[int], *, share: float | 
     columns = range(model.columnCount() if model is not None else 0)
     delegate = _Wrapping(table)
     for col in columns:
-        mode = QHeaderView.ResizeMode.Stretch if col in wrapping else QHeaderView.ResizeMode.ResizeToContents
+        mode = QHeaderView.ResizeMode.Fixed if col in wrapping else QHeaderView.ResizeMode.ResizeToContents
         header.setSectionResizeMode(col, mode)
         if col in wrapping or share is not None:
             table.setItemDelegateForColumn(col, delegate)
@@ -76,3 +137,4 @@ def fit_columns(table: QTableView, wrapping: Collection[int], *, share: float | 
     table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     if share is not None:
         _Cap(table, share, [c for c in columns if c not in wrapping])
+    _Sharing(table, [c for c in columns if c in wrapping])

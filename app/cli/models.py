@@ -72,7 +72,7 @@ def overview_json(view: models.Overview) -> dict[str, Any]:
     return {
         "active": active,
         "recommended": {"id": view.recommendation.entry.id, "reason": view.recommendation.reason},
-        "hardware": {"ram_bytes": view.hardware.ram_bytes, "gpu": view.hardware.gpu},
+        "hardware": {"ram_bytes": view.hardware.ram_bytes, "gpu": view.hardware.gpu, "cores": view.hardware.cores},
         "models": rows,
         "other_files": others,
         "models_dir": str(paths.current().models_dir),

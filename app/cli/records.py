@@ -20,7 +20,7 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from app.consent import describe_consent
+from app.audit import consent_words, delivery, delivery_text
 from app.store import AuditEntry, HistoryEntry, Store
 from inference.errors import InhouseError
 
@@ -108,7 +108,8 @@ def audit_list(args: argparse.Namespace) -> int:
         entries = store.list_audit(limit=args.limit)
         unknown = {e.id for e in store.open_intents()}
     if args.json:
-        _print_json([{**asdict(e), "outcome_unknown": e.id in unknown} for e in entries])
+        _print_json([{**asdict(e), "outcome_unknown": e.id in unknown,
+                      "delivery": delivery(e, open_intent=e.id in unknown).value} for e in entries])
         return 0
     if not entries:
         print("No escalations recorded: nothing has left this device.")
@@ -118,17 +119,13 @@ def audit_list(args: argparse.Namespace) -> int:
 
 
 def _audit_line(e: AuditEntry, unknown: bool) -> str:
+    """One row: how it was allowed, and what happened from its typed columns (``app.audit.delivery``)."""
     where = f"{e.tier or 'cloud'} {e.host}" if e.host else e.provider
-    outcome = e.outcome
-    if e.kind == "intent":
-        outcome = "about to send — outcome unknown (no answer was recorded)" if unknown else "about to send"
-    elif e.kind == "outcome":
-        statuses = ", ".join(str(a.get("status") or ("sent" if a.get("sent") else "not sent"))
-                             for a in e.attempt_list)
-        outcome = f"{outcome} [#{e.intent_id}; attempts: {statuses}]" if statuses else outcome
+    outcome = delivery_text(e, open_intent=unknown)
+    if e.kind == "outcome":
+        outcome += f"; recorded: {e.outcome}"
     return (f"{e.id:>5}  {e.created[:19]}  {e.task:<9}  {where}  {e.provider}/{e.model}  "
-            f"{describe_consent(e.consent) if e.consent != 'deny' else 'denied':<13}  "
-            f"{e.input_tokens}+{e.output_tokens} tok  ${e.cost_usd:.4f}  {outcome}")
+            f"{consent_words(e.consent):<13}  {e.input_tokens}+{e.output_tokens} tok  ${e.cost_usd:.4f}  {outcome}")
 
 
 def audit_verify(args: argparse.Namespace) -> int:

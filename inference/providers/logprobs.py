@@ -18,9 +18,12 @@ alternatives. From those:
   (``inference.summary_confidence``), which a server's log-probabilities of one generation cannot give,
   so the org tier keeps this simpler, uncalibrated form.
 
-Servers report log-probabilities *before* a grammar or JSON-schema constraint masks tokens (vLLM's
-default ``--logprobs-mode``; llama-cpp-python's server too, checked): a value token the constraint forced
-then looks less likely than it was, so constrained output's confidence errs low, never high.
+llama.cpp's and llama-cpp-python's servers report log-probabilities *before* a grammar or JSON-schema
+constraint masks tokens (llama-cpp-python checked): a value token the constraint forced then looks less
+likely than it was, so constrained output's confidence errs low. vLLM (V1) reports them *after* the mask,
+renormalized over the allowed tokens, in every ``--logprobs-mode``: there a value whose likelier
+alternatives the schema forbade reads as more certain than it was, so its confidence can err high
+(docs/org-server.md says what was read in vLLM's source).
 """
 
 from __future__ import annotations
