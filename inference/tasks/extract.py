@@ -7,13 +7,16 @@
    against "not found": a logistic calibration of its scores (``ZeroShotCalibration``, fitted on held-out
    data, see ``bench/bench_extract.py``) gives the probability that the span is the right value. It is
    emitted when that probability is at least ``EMIT``; otherwise the field is not found (null where the
-   schema allows it, left out where it is optional, and the best span anyway where it is required).
+   schema allows it, left out where it is optional). A *required* field that is not found is never
+   invented: it is null in the output and named in ``TaskResult.missing``, and the answer's confidence
+   is 0, so the router sends it to the next tier (or the user is told which field the text lacks).
 4. Choices (``enum``, ``const``, booleans) are scored as answers, not copied.
 
 The model cannot write a value it cannot point at: strings are the text of a span, numbers are parsed from
 one. Every field carries its ``SourceSpan`` (offsets into the request's text) and a confidence, the
 probability that the field's answer — value or "not found" — is right; the overall confidence is the
-weakest field, so one doubtful value (optional or not) sends the whole answer to the threshold check.
+weakest field, so one doubtful value (optional or not) sends the whole answer to the threshold check, and
+0 when a required field is missing (the answer does not satisfy the schema).
 """
 
 from __future__ import annotations
@@ -155,7 +158,7 @@ def answer_field(plan: FieldPlan, scores: SpanScores, source: str) -> FieldAnswe
     valid = [(i, v) for i in ranked[:MAX_TRIES] if (v := value_of(i)) is not None]
     if plan.array:
         return _array(plan, scores, ranked, valid, x)
-    if valid and (p_right >= EMIT or (plan.required and not plan.nullable)):
+    if valid and p_right >= EMIT:
         index, value = valid[0]  # the best span the schema accepts: its own confidence when not the best
         p = p_right if index == ranked[0] else CALIBRATION.p_right(features(scores, plan.question, ranked,
                                                                              type_of(plan), at=index))
@@ -291,23 +294,35 @@ def build_result(
     latency_ms: float, model: str, *, signals: dict[str, float] | None = None, usage: Usage | None = None,
 ) -> TaskResult:
     """Assemble the JSON (nested as the schema is), validate it, and attach each field's evidence.
-    ``lead`` shifts span offsets from the stripped source to the request's text."""
+    ``lead`` shifts span offsets from the stripped source to the request's text.
+
+    A required field without a value is null and named in ``missing`` (its own confidence stays that of
+    "not found"); the answer's confidence is then 0: it does not satisfy the schema, so it is routed on."""
     output: dict[str, Any] = {}
     fields: dict[str, FieldConfidence] = {}
+    missing: list[FieldPlan] = []
     for plan in plans:
         answer = answers[plan.name]
+        if not answer.found and plan.required and not _empty_allowed(plan):
+            missing.append(plan)
         if answer.found or plan.nullable or plan.required:
             _put(output, plan.path, answer.value if answer.found else _empty(plan))
         span = SourceSpan(answer.span[0] + lead, answer.span[1] + lead) if answer.span else None
         grounded = not answer.found or span is not None or plan.kind == "choice"
         fields[plan.name] = FieldConfidence(answer.confidence, answer.raw, grounded, span, answer.found)
-    _check(output, schema)
-    confidence = min((f.confidence for f in fields.values()), default=0.0)
+    _check(output, schema, skip={p.path for p in missing})
+    confidence = 0.0 if missing else min((f.confidence for f in fields.values()), default=0.0)
     found = [f for f in fields.values() if f.found]
     extra = {"fields_found": float(len(found)), "mean_field_confidence":
-             sum(f.confidence for f in fields.values()) / max(1, len(fields))}
+             sum(f.confidence for f in fields.values()) / max(1, len(fields)), "missing_fields": float(len(missing))}
     return TaskResult(task="extract", output=output, confidence=confidence, signals={**(signals or {}), **extra},
-                      usage=usage or Usage(), latency_ms=latency_ms, model=model, method=method, fields=fields)
+                      usage=usage or Usage(), latency_ms=latency_ms, model=model, method=method, fields=fields,
+                      missing=tuple(p.name for p in missing))
+
+
+def _empty_allowed(plan: FieldPlan) -> bool:
+    """The schema accepts this field's "not found" (null, or an empty list)."""
+    return plan.nullable or (plan.array and _valid(plan.schema, []))
 
 
 def _empty(plan: FieldPlan) -> Any:
@@ -321,8 +336,11 @@ def _put(output: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     node[path[-1]] = value
 
 
-def _check(output: dict[str, Any], schema: dict[str, Any]) -> None:
+def _check(output: dict[str, Any], schema: dict[str, Any], skip: set[tuple[str, ...]] | None = None) -> None:
+    """``MalformedOutput`` unless ``output`` validates; errors at the paths in ``skip`` (required fields
+    known to be missing) are expected and left to the caller."""
     errors = sorted(jsonschema.validators.validator_for(schema)(schema).iter_errors(output), key=str)
+    errors = [e for e in errors if tuple(str(p) for p in e.absolute_path) not in (skip or set())]
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
         raise MalformedOutput(f"The extracted values do not match the schema at {where}: {errors[0].message}",
