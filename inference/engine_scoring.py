@@ -98,6 +98,7 @@ class ScoringPasses:
                 return []
             depth = len(prompt)
             self._check_fits(depth + len(continuation))
+            self.fit_threads()
             self._feed(prompt)
             out = [float(self._row_distribution(-1)[continuation[0]])]
             llm = self._llm
@@ -126,6 +127,7 @@ class ScoringPasses:
                 raise ValueError("empty path")
             depth = len(prompt)
             self._check_fits(depth + max((len(p) for p in paths), default=0))
+            self.fit_threads()  # the free cores now: 2 threads on a 2-core machine with one busy are 6x slower
             self._feed(prompt)
             first = self._row_distribution(-1)
             out = [PathScores(np.zeros(len(p), np.float32), np.zeros((len(p), len(watch)), np.float32))
