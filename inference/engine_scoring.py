@@ -5,7 +5,8 @@ mixed into it and read the logits llama.cpp leaves after a decode:
 
 - ``score_continuations``: the total log-probability of each fixed continuation (labels) after a prompt;
 - ``token_logprobs``: each token's log-probability when a text follows a prompt (teacher forcing);
-- ``score_paths``: every token of every path, and some "watch" tokens after each (span scoring).
+- ``score_paths``: every token of every path, and some "watch" tokens after each (span scoring);
+- ``next_logprobs``: the distribution of the token after a prompt (span scoring's cheap pre-score).
 
 Continuations and paths share the prompt's KV cells in parallel sequences of one unified cache
 (``llama_memory_seq_cp`` copies no data), decoded together in as few batches as fit (NOTES A2); the
@@ -110,6 +111,15 @@ class ScoringPasses:
                 out += self._row_logprobs(depth + start, piece)
             llm.n_tokens = depth
             return out
+
+    def next_logprobs(self, prompt: Sequence[int]) -> FloatArray32:
+        """Log-probabilities over the vocabulary of the token after ``prompt`` (the prompt stays cached, so a
+        ``score_paths`` on it next costs one token)."""
+        with self.lock:
+            self._check_fits(len(prompt))
+            self.fit_threads()
+            self._feed(prompt)
+            return self._row_distribution(-1).copy()
 
     def score_paths(
         self, prompt: Sequence[int], paths: Sequence[Sequence[int]], watch: Sequence[int],

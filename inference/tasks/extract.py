@@ -1,8 +1,10 @@
 """Extraction that copies or says null: every value is a span of the input, or "not found".
 
 1. The schema is checked (jsonschema meta-schema) and planned field by field (``extract_plan``).
-2. Every candidate span of the input is scored as the answer to each field's question, and to a neutral
-   question (``span_scoring``); for numbers only the numbers written in the text are candidates.
+2. Candidate spans of the input are scored as the answer to each field's question, and to a neutral
+   question (``span_scoring``); for numbers only the numbers written in the text are candidates, and a
+   typed field's question scores only its parser's candidates (``typed_only``). A long text's paths are
+   capped per question (``span_scoring.MAX_PATHS``, chosen by a pre-score the prompt gives for free).
 3. Per field, the best span by pointwise mutual information (field question vs neutral question) is put
    against "not found": a logistic calibration of its scores (``ZeroShotCalibration``, fitted on held-out
    data, see ``bench/bench_extract.py``) gives the probability that the span is the right value. It is
@@ -114,7 +116,8 @@ def extract(engine: LocalEngine, text: str, spec: ExtractSpec, cancel: CancelTok
     lead = text.index(source)
     with timed() as timer:
         source, kept = fit_tokens(engine, source, text_budget(engine))
-        scores = score_spans(engine, source, questions(plans), cancel, typed_spans(plans, source))
+        scores = score_spans(engine, source, questions(plans), cancel, typed_spans(plans, source),
+                             only=typed_only(plans, source))
         choices = {p.name: _choice_scores(engine, p, source, cancel) for p in plans if p.kind == "choice"}
     result = finish(plans, schema, source, lead, scores, choices)
     usage = Usage(prompt_tokens=len(engine.tokenize(source)) * (len(questions(plans)) + 1 + len(choices)))
@@ -130,6 +133,17 @@ def text_budget(engine: LocalEngine) -> int:
 def typed_spans(plans: list[FieldPlan], source: str) -> list[tuple[int, int]]:
     """The spans the fields' declared types propose (e-mails, URIs, dates, pattern matches)."""
     return [c.span for p in plans if type_of(p) not in (None, "number") for c in candidates(p, source)]
+
+
+def typed_only(plans: list[FieldPlan], source: str) -> dict[str, set[tuple[int, int]]]:
+    """For a question only typed fields ask: the spans their parsers propose (nothing else is scored under
+    it; none at all costs no model time, and such a field is surely not found)."""
+    only: dict[str, set[tuple[int, int]]] = {}
+    untyped = {p.question for p in plans if p.kind != "choice" and type_of(p) is None}
+    for plan in plans:
+        if plan.kind != "choice" and plan.question not in untyped:
+            only.setdefault(plan.question, set()).update(c.span for c in candidates(plan, source))
+    return only
 
 
 def questions(plans: list[FieldPlan]) -> list[str]:
