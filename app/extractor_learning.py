@@ -52,8 +52,6 @@ def _answer(plan: FieldPlan, source: str, guess: Any, calibration: Any) -> Field
         value = _parse(plan, source[slice(*guess.span)])
         if value is not None:
             return FieldAnswer(value, guess.span, calibration.p_right(guess), guess.mean, True)
-    if plan.required and not plan.nullable and guess.span is not None:
-        return FieldAnswer(source[slice(*guess.span)], guess.span, calibration.p_right(guess), guess.mean, True)
     return FieldAnswer(None, None, calibration.p_absent(guess), guess.peak, False)
 
 

@@ -125,9 +125,24 @@ class Outcome:
                 "so this answer and its confidence are about that part.")
 
     @property
+    def missing(self) -> tuple[str, ...]:
+        """Required fields the answer shown has no value for (an extraction kept from the device whose text
+        lacks them: null there, so the answer does not satisfy the schema). Empty when another tier answered."""
+        return () if self.remote is not None else self.local.missing
+
+    @property
+    def missing_note(self) -> str:
+        if not self.missing:
+            return ""
+        names = ", ".join(f"'{name}'" for name in self.missing)
+        fields = "field" if len(self.missing) == 1 else "fields"
+        return (f"No value for the required {fields} {names} was found in the text, so this answer does not satisfy "
+                "the schema (null there).")
+
+    @property
     def notes(self) -> tuple[str, ...]:
         """What is said under the answer, in the CLI and the app."""
-        return tuple(note for note in (self.notice, self.input_note) if note)
+        return tuple(note for note in (self.missing_note, self.notice, self.input_note) if note)
 
     def to_json(self) -> dict[str, Any]:
         data = self.local.to_json()
@@ -158,4 +173,7 @@ class Outcome:
             data["notice"] = self.notice
         if self.input_note:
             data["input_note"] = self.input_note
+        data.pop("missing", None)  # the device's; the answer shown may be another tier's
+        if self.missing:
+            data["missing"] = list(self.missing)
         return data

@@ -8,6 +8,12 @@ with an invoice line so extraction has something to find. The run goes through `
 starter model, with a fresh INHOUSE_HOME. Also measured: reading alone (documents per minute) and peak
 RSS, which must not grow with N (a batch never holds all documents in memory).
 Prints a table, then one JSON line.
+
+``--long-pdf PAGES``: chunked extraction (``app.longdoc``, the invoice template with nothing required) of a
+generated PDF of PAGES pages (delivery notes, ~100 words each, with an invoice number and a total planted
+on pages 12 and 217 as in tests/test_longdoc.py): seconds per chunk over the first ``--chunks`` chunks and
+the whole document extrapolated; ``--all-spans`` scores every span under every question (the scoring
+before the per-question cap), for a before/after figure.
 """
 
 from __future__ import annotations
@@ -70,7 +76,18 @@ def write_folder(folder: Path, n: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="documents in the folder")
+    parser.add_argument("--long-pdf", type=int, metavar="PAGES", help="chunked extraction of one long PDF instead")
+    parser.add_argument("--chunks", type=int, default=2, help="with --long-pdf: chunks timed (the rest extrapolated)")
+    parser.add_argument("--all-spans", action="store_true", help="with --long-pdf: the scoring before the cap")
     args = parser.parse_args()
+    if args.long_pdf:
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["INHOUSE_HOME"] = str(Path(tmp) / "home")
+            figures = long_pdf(Path(tmp), args.long_pdf, args.chunks, args.all_spans)
+        for key, value in figures.items():
+            print(f"{key:<28} {value}")
+        print(json.dumps(figures))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         os.environ["INHOUSE_HOME"] = str(root / "home")
@@ -114,6 +131,55 @@ def measure(folder: Path, root: Path) -> dict[str, object]:
     finally:
         assistant.close()
     return out
+
+
+def long_pages(n: int) -> list[str]:
+    sentence = ("the delivery of goods to the depot was checked by our staff and the remaining items will follow "
+                "next week as agreed with the supplier who confirmed the order by phone")
+    words = sentence.split()
+    pages = []
+    for k in range(1, n + 1):
+        body = " ".join(words[(k * 7 + i) % len(words)] for i in range(90))
+        pages.append(f"Page {k}. Delivery note {k}: {k % 9 + 1} pallets, {k * 3 % 40 + 2}kg each, unit price "
+                     f"{k % 50}.{k % 10}0 EUR. {body}.")
+    pages[11 % n] = "Invoice number INV-2026-0042 issued on 2026-03-15 by Nordlicht GmbH. " + pages[11 % n]
+    pages[216 % n] = "Total due for all deliveries: 1,250.00 EUR. " + pages[216 % n]
+    return pages
+
+
+def long_pdf(root: Path, n: int, timed: int, all_spans: bool) -> dict[str, object]:
+    """Seconds per chunk of a long PDF's extraction (the first ``timed`` chunks) and the whole extrapolated."""
+    import inference.tasks.extract as extract
+    from app import documents
+    from app.cli.tasks import RESOURCES, load_schema
+    from app.engine_host import EngineHost
+    from app.longdoc import fit_chunks
+    from inference.tasks.base import ExtractSpec, TaskRequest
+    from tests.documents_factory import write_pdf
+
+    if all_spans:
+        from inference.tasks import span_scoring
+
+        real = span_scoring.score_spans
+        extract.score_spans = lambda e, s, q, c=None, extra=(), only=None, cap=0: real(  # type: ignore[attr-defined]
+            e, s, q, c, extra, None, len(s))
+    doc = documents.read(write_pdf(root / "long.pdf", long_pages(n)))
+    spec = ExtractSpec(schema={**load_schema(RESOURCES / "schemas" / "invoice.json"), "required": []})
+    host = EngineHost()
+    engine = host.engine()
+    budget = extract.text_budget(engine) - 16
+    chunks = fit_chunks(doc, budget, lambda text: len(engine.tokenize(text)))
+    seconds = []
+    for chunk in chunks[:timed]:
+        start = time.perf_counter()
+        host.run(TaskRequest(chunk.text, spec))
+        seconds.append(time.perf_counter() - start)
+    n_ctx = engine.n_ctx
+    host.close()
+    per_chunk = sum(seconds) / len(seconds)
+    return {"pages": n, "chunks": len(chunks), "n_ctx": n_ctx, "scoring": "all spans" if all_spans else
+            "capped", "load_average": round(os.getloadavg()[0], 2), "seconds_per_chunk": round(per_chunk, 1),
+            "whole_document_minutes": round(per_chunk * len(chunks) / 60, 1)}
 
 
 if __name__ == "__main__":

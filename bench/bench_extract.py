@@ -116,16 +116,17 @@ class ScoreCache:
 
 
 def zero_shot(engine: Any, rows: list[Row], schema: dict[str, Any], cache: ScoreCache,
-              cached_only: bool = False) -> tuple[list[TaskResult], list[float], list[Row]]:
+              cached_only: bool = False, cap: int | None = None) -> tuple[list[TaskResult], list[float], list[Row]]:
     """Zero-shot results for ``rows`` (scored, or from the cache); with ``cached_only`` only the rows
     already scored (a run stopped early), returned with the rows they are for."""
     from inference.tasks.common import check_text
-    from inference.tasks.extract import check_schema, finish, questions, typed_spans
+    from inference.tasks.extract import check_schema, finish, questions, typed_only, typed_spans
     from inference.tasks.extract_plan import plan_fields
-    from inference.tasks.span_scoring import SpanScores, score_spans
+    from inference.tasks.span_scoring import MAX_PATHS, SpanScores, score_spans
 
     plans = plan_fields(check_schema(schema))
     asked = questions(plans)
+    cap = MAX_PATHS if cap is None else cap
     results, seconds, done = [], [], []
     for i, row in enumerate(rows):
         text = check_text(row["text"])
@@ -135,7 +136,9 @@ def zero_shot(engine: Any, rows: list[Row], schema: dict[str, Any], cache: Score
             continue
         if cached is None:
             start = time.perf_counter()
-            scores = score_spans(engine, text, asked, extra=typed_spans(plans, text))
+            only = typed_only(plans, text) if cap else None  # cap 0: every span under every question, uncapped
+            scores = score_spans(engine, text, asked, extra=typed_spans(plans, text), only=only,
+                                 cap=cap or len(text))
             cached = {"seconds": time.perf_counter() - start, "scores": scores.to_json()}
             cache.put(key, cached)
         seconds.append(cached["seconds"])
@@ -371,7 +374,16 @@ def main() -> None:
                         help="zero-shot figures on the messages already scored (n says how many)")
     parser.add_argument("--threads", type=int, help="llama.cpp threads (1 on a loaded machine)")
     parser.add_argument("--limit", type=int, help="only the first N test messages (a quick look, not the figures)")
+    parser.add_argument("--dev-only", action="store_true",
+                        help="a regression check on dev data only (resources/eval/banking-slots.json, already used "
+                             "for tuning, and the invoice texts), scored afresh with the current scoring (its own "
+                             "cache); never the held-out *-fresh.json sets; needs no NLU++ file")
+    parser.add_argument("--cap", type=int, help="with --dev-only: paths scored per question (default MAX_PATHS; "
+                                                "0: every span under every question, the scoring before the cap)")
     args = parser.parse_args()
+    if args.dev_only:
+        _print(dev_only(args.threads, args.cap, args.cached_only))
+        return
     if not args.data.exists():
         print(f"NLU++ data not found at {args.data}: nothing to measure (see bench/extract_data.py).")
         print(json.dumps({"data": None, "note": f"{args.data} is absent"}))
@@ -414,6 +426,31 @@ def main() -> None:
         out["profile"] = {**figures(profile_results, test, list(data.FIELDS)), "cv_on_train": cv,
                           "train_seconds": round(train_s, 1)}
     _print(out)
+
+
+def dev_only(threads: int | None, cap: int | None, cached_only: bool = False) -> dict[str, Any]:
+    """``--dev-only``: field figures and seconds per text on the dev sets, scored with the code as it is
+    now (a cache of its own per scoring version, ``span_scoring.SCORING``, and cap), for before/after checks."""
+    from inference.catalog import resolve_model
+    from inference.engine import EngineConfig, LocalEngine
+    from inference.tasks.span_scoring import MAX_PATHS, SCORING
+
+    cap = MAX_PATHS if cap is None else cap
+    engine = LocalEngine(EngineConfig(model_path=resolve_model(None).path, n_ctx=2048, seed=0, n_threads=threads))
+    cache = ScoreCache(CACHE / "dev-only" / (f"{SCORING}-cap{cap}" if cap else "all-spans") / "zero-shot-scores.jsonl")
+    invoices = [json.loads(line) for line in INVOICES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    schema = json.loads(INVOICE_SCHEMA.read_text(encoding="utf-8"))
+    inv_results, inv_seconds, inv_done = zero_shot(engine, invoices, schema, cache, cached_only, cap=cap)
+    evalset = json.loads(EVAL_SET.read_text(encoding="utf-8"))
+    results, seconds, done = zero_shot(engine, evalset["items"], evalset["schema"], cache, cached_only, cap=cap)
+    fields = list(evalset["schema"]["properties"])
+    out: dict[str, Any] = {"scoring": SCORING if cap else "all-spans", "cap": cap, "zero_shot": {
+        **figures(results, done, fields), "on": "eval", "of": len(done), "median_s_per_message": _median(seconds),
+        "mean_s_per_message": _r(statistics.mean(seconds) if seconds else None)}}
+    out["dev_invoices_zero_shot"] = {**figures(inv_results, inv_done, list(schema["properties"])), "of": len(invoices),
+                                     "median_s_per_message": _median(inv_seconds)}
+    engine.close()
+    return out
 
 
 def _print(out: dict[str, Any]) -> None:

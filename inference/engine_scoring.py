@@ -5,7 +5,8 @@ mixed into it and read the logits llama.cpp leaves after a decode:
 
 - ``score_continuations``: the total log-probability of each fixed continuation (labels) after a prompt;
 - ``token_logprobs``: each token's log-probability when a text follows a prompt (teacher forcing);
-- ``score_paths``: every token of every path, and some "watch" tokens after each (span scoring).
+- ``score_paths``: every token of every path, and some "watch" tokens after each (span scoring);
+- ``next_logprobs``: the distribution of the token after a prompt (span scoring's cheap pre-score).
 
 Continuations and paths share the prompt's KV cells in parallel sequences of one unified cache
 (``llama_memory_seq_cp`` copies no data), decoded together in as few batches as fit (NOTES A2); the
@@ -98,6 +99,7 @@ class ScoringPasses:
                 return []
             depth = len(prompt)
             self._check_fits(depth + len(continuation))
+            self.fit_threads()
             self._feed(prompt)
             out = [float(self._row_distribution(-1)[continuation[0]])]
             llm = self._llm
@@ -109,6 +111,15 @@ class ScoringPasses:
                 out += self._row_logprobs(depth + start, piece)
             llm.n_tokens = depth
             return out
+
+    def next_logprobs(self, prompt: Sequence[int]) -> FloatArray32:
+        """Log-probabilities over the vocabulary of the token after ``prompt`` (the prompt stays cached, so a
+        ``score_paths`` on it next costs one token)."""
+        with self.lock:
+            self._check_fits(len(prompt))
+            self.fit_threads()
+            self._feed(prompt)
+            return self._row_distribution(-1).copy()
 
     def score_paths(
         self, prompt: Sequence[int], paths: Sequence[Sequence[int]], watch: Sequence[int],
@@ -126,6 +137,7 @@ class ScoringPasses:
                 raise ValueError("empty path")
             depth = len(prompt)
             self._check_fits(depth + max((len(p) for p in paths), default=0))
+            self.fit_threads()  # the free cores now: 2 threads on a 2-core machine with one busy are 6x slower
             self._feed(prompt)
             first = self._row_distribution(-1)
             out = [PathScores(np.zeros(len(p), np.float32), np.zeros((len(p), len(watch)), np.float32))

@@ -1,7 +1,8 @@
 """Is a value supported by the source text, and where is it written?
 
 Extraction copies values from the text (``locate`` gives their offsets; numbers are read as whole numbers
-written either way); summaries are checked for the share of their content words found in the source.
+written either way, with a unit or magnitude glued to them: ``NUMBER``); summaries are checked for the
+share of their content words found in the source.
 """
 
 from __future__ import annotations
@@ -15,7 +16,24 @@ from inference.tasks.base import SourceSpan
 # A number as written: digits, thousands groups (1,035 / 1 035 / 1'035), a decimal part; never part of a
 # word or of a longer number ("15th", "A-1001" and the "1" of "1,035.18" are not numbers of their own).
 # Digits joined to "-", "/" or ":" are parts of dates, times or codes, not numbers (2024-03-15, 12:30).
-NUMBER = re.compile(r"(?<![\w.,/:-])[-+]?\d+(?:[ '\u00a0\u202f]\d{3}(?!\d))*(?:[.,]\d+)*(?![\w/:-])")
+# The digits are taken whole (an atomic group: never a leading part, "1" of "1.2bn" or "12" of "12.5kg").
+# A magnitude glued to the number is part of it ("$4.2M" is 4,200,000, see ``MAGNITUDES``); a unit glued to
+# it is not, and does not stop it being a number ("3" of "3kg", "12.5" of "12.5kg", "20" of "20%").
+MAGNITUDES = {"k": 1e3, "K": 1e3, "M": 1e6, "mn": 1e6, "bn": 1e9, "B": 1e9, "tn": 1e12}
+UNITS = (  # glued to a number, these end it ("3kg", "5000mAh", "100EUR"); any other letters make it no number
+    "mg", "g", "kg", "t", "lb", "lbs", "oz", "mm", "cm", "m", "km", "in", "ft", "mi", "ml", "cl", "l", "L",
+    "ms", "s", "sec", "min", "h", "hr", "hrs", "d", "mph", "kmh", "kph", "kB", "KB", "MB", "GB", "TB", "W",
+    "kW", "MW", "kWh", "V", "mAh", "Hz", "kHz", "MHz", "GHz", "pcs", "x", "EUR", "USD", "GBP", "CHF", "JPY",
+    "CNY", "CAD", "AUD", "SEK", "NOK", "DKK", "PLN", "CZK", "INR",
+)
+_MAGNITUDE = "|".join(sorted(MAGNITUDES, key=len, reverse=True))
+_UNIT = "|".join(sorted(UNITS, key=len, reverse=True))
+NUMBER = re.compile(
+    r"(?<![\w.,/:-])(?>[-+]?\d+(?:[ '\u00a0\u202f]\d{3}(?!\d))*(?:[.,]\d+)*)"
+    rf"(?:(?:{_MAGNITUDE})(?![^\W\d_]))?"  # a magnitude, not a word's start ("4.2M"; "4Mbit" is none)
+    rf"(?![.,]\d)(?![/:-])(?!(?!(?:{_UNIT})(?![^\W_]))\w)"  # whole; a unit after it, or no word
+)
+_SCALE = re.compile(rf"({_MAGNITUDE})$")
 _DIGITS = re.compile(r"\d+")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 STOPWORDS = frozenset(
@@ -34,8 +52,13 @@ def normalize(text: str) -> str:
 
 def readings(raw: str) -> list[float]:
     """A number as written, read both ways, the likelier first: 1,234.50 and 1.234,50 are 1234.5; "12,50"
-    is first 12.5; "1,035" is first 1035. Spaces and apostrophes are thousands separators."""
+    is first 12.5; "1,035" is first 1035. Spaces and apostrophes are thousands separators. A magnitude
+    (``MAGNITUDES``) scales it, each reading followed by the digits as written: "4.2M" is 4,200,000, then 4.2."""
     raw = re.sub(r"[\s'\u00a0\u202f]", "", raw)
+    scale = _SCALE.search(raw)
+    if scale:  # "4.2M": 4,200,000 first, then the digits as written (4.2)
+        digits = readings(raw[: scale.start()])
+        return [*dict.fromkeys(r for v in digits for r in (round(v * MAGNITUDES[scale.group()], 6), v))]
     last_dot, last_comma = raw.rfind("."), raw.rfind(",")
     conventions = [(",", "."), (".", ",")]  # (thousands, decimal)
     if last_comma > last_dot:
@@ -64,7 +87,8 @@ def _numbers(text: str) -> set[float]:
 
 def locate(value: Any, source: str) -> SourceSpan | None:
     """Where a scalar ``value`` is written in ``source``: a string at word boundaries (case and runs of
-    whitespace ignored), a number as a whole number (either decimal convention). None when it is not."""
+    whitespace ignored), a number as a whole number (either decimal convention; "3" of "3kg", "4.2M" of
+    "$4.2M" for 4,200,000 or 4.2, never "4" of "$4.2M"). None when it is not."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):

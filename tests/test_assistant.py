@@ -15,14 +15,15 @@ from app.assistant import Assistant
 from app.consent import ConsentChoice, ConsentDecision, ConsentRequest, ConsentStatus, FixedAnswer
 from app.engine_host import EngineHost
 from app.outcome import Action
+from app.paths import RESOURCES
 from app.policy import load_policy
-from app.router import DenyReason
+from app.router import DecisionKind, DenyReason
 from app.secrets import set_api_key
 from app.tiers import Tier, TierKind
 from inference.engine import LocalEngine
 from inference.providers import Provider
 from inference.providers.anthropic import AnthropicProvider
-from inference.tasks.base import ClassifySpec, SummarizeSpec, TaskRequest
+from inference.tasks.base import ClassifySpec, ExtractSpec, SummarizeSpec, TaskRequest
 from tests.conftest import ALWAYS_ESCALATE, write_policy
 from tests.fake_anthropic import FakeAnthropic, fake_anthropic  # noqa: F401
 
@@ -212,3 +213,44 @@ def test_a_connection_dropped_after_the_body_is_not_queued(assistant: Assistant,
     assert outcome.tier is TierKind.DEVICE and outcome.action is Action.FAILED and "unknown" in outcome.notice
     assert assistant.store.list_queue() == [] and len(fake_anthropic.message_requests) == 1
     assert assistant.store.list_audit()[-1].outcome.startswith("unknown")
+
+
+NO_TOTAL = "Invoice from Northwind Traders, dated March 15th.\nPayment by bank transfer, thank you."
+
+
+def test_a_required_field_the_text_lacks_routes_to_the_bigger_model(
+    assistant: Assistant, fake_anthropic: FakeAnthropic, guard: None
+) -> None:
+    """No total in the text: the device's answer has it missing at confidence 0, so the router asks; with
+    consent the cloud's valid answer is shown; without, the device's answer stays and names the field."""
+    import json
+
+    spec = ExtractSpec(json.loads((RESOURCES / "schemas" / "invoice.json").read_text()))
+    outcome = assistant.run(TaskRequest(NO_TOTAL, spec), None)  # nobody to ask now: the UI offers a button
+    assert outcome.local.confidence == 0.0 and "total" in outcome.local.missing
+    assert outcome.decision is not None and outcome.decision.kind is DecisionKind.ASK
+    assert outcome.action is Action.ASK and outcome.answer["total"] is None and fake_anthropic.requests == []
+    assert "total" in outcome.missing and "'total'" in outcome.missing_note and outcome.missing_note in outcome.notes
+    assert outcome.to_json()["missing"] == list(outcome.missing)
+
+    answer = {"vendor": "Northwind Traders", "date": "March 15th", "total": 120.0}
+    fake_anthropic.reply_json(answer, input_tokens=60, output_tokens=20)
+    outcome = assistant.run(TaskRequest(NO_TOTAL, spec), FixedAnswer(allow=True))
+    assert outcome.tier is TierKind.CLOUD and outcome.answer["total"] == 120.0
+    assert outcome.missing == () and outcome.missing_note == "" and "missing" not in outcome.to_json()
+    assert len(fake_anthropic.message_requests) == 1 and assistant.store.verify_audit().ok
+
+
+def test_a_required_field_missing_with_no_tier_to_go_to_is_said(engine: LocalEngine, inhouse_home: Path) -> None:
+    import json
+
+    write_policy(paths.current().user_policy, '[escalation]\nmode = "never"\n')
+    a = Assistant(host=EngineHost(engine=engine), policy=load_policy(), provider_factory=fast_provider)
+    try:
+        spec = ExtractSpec(json.loads((RESOURCES / "schemas" / "invoice.json").read_text()))
+        outcome = a.run(TaskRequest(NO_TOTAL, spec), FixedAnswer(allow=True))
+    finally:
+        a.close()
+    assert outcome.action is Action.DENY and outcome.decision is not None
+    assert outcome.decision.deny is DenyReason.POLICY_OFF and outcome.tier is TierKind.DEVICE
+    assert outcome.answer["total"] is None and "'total'" in outcome.notes[0]

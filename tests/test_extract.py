@@ -31,6 +31,9 @@ NULLABLE = {
 }
 
 
+NO_TOTAL = "Invoice from Northwind Traders, dated March 15th.\nPayment by bank transfer, thank you."  # no number
+
+
 @pytest.fixture(scope="module")
 def invoice_result(engine: LocalEngine) -> TaskResult:
     return run(engine, TaskRequest(INVOICE, ExtractSpec(INVOICE_SCHEMA)))
@@ -51,8 +54,39 @@ def test_values_are_copied_and_offsets_point_at_them(invoice_result: TaskResult)
             assert written == value
         else:
             assert value in readings(written)
-    assert invoice_result.fields["total"].found  # required: always answered
-    assert isinstance(invoice_result.output["total"], float)
+    total = invoice_result.fields["total"]
+    assert total.found and isinstance(invoice_result.output["total"], float) or invoice_result.missing == ("total",)
+
+
+def test_a_required_field_the_text_lacks_is_missing_never_invented_nor_a_crash(engine: LocalEngine) -> None:
+    """The invoice template requires a total; a text without one is answered with the total missing (null,
+    named in ``missing``) and confidence 0, so the router sends it on; the rest still validates."""
+    result = run(engine, TaskRequest(NO_TOTAL, ExtractSpec(INVOICE_SCHEMA)))
+    assert result.fields is not None and "total" in result.missing
+    assert result.output["total"] is None and not result.fields["total"].found
+    assert result.fields["total"].span is None and result.fields["total"].confidence == 1.0  # surely not there
+    assert result.confidence == 0.0 and result.signals["missing_fields"] == len(result.missing)
+    assert set(result.missing) <= {"date", "total"}  # only required fields can be missing
+    rest = {**INVOICE_SCHEMA, "required": [f for f in INVOICE_SCHEMA["required"] if f not in result.missing]}
+    jsonschema.validate({k: v for k, v in result.output.items() if k not in result.missing}, rest)
+    assert result_from_json(json.loads(json.dumps(result.to_json()))).missing == result.missing  # the queue keeps it
+
+
+def test_a_missing_required_field_is_named_and_the_rest_still_checked() -> None:
+    plans = plan_fields(INVOICE_SCHEMA)
+    answers = {p.name: FieldAnswer(None, None, 0.9, 0.0, False) for p in plans}
+    result = build_result(plans, answers, INVOICE_SCHEMA, 0, "test", 0.0, "")
+    assert result.missing == ("date", "total") and result.confidence == 0.0
+    assert result.output == {"date": None, "total": None}
+    assert result.to_json()["missing"] == ["date", "total"]
+    nullable = {**INVOICE_SCHEMA, "properties": {**INVOICE_SCHEMA["properties"], "total": {"type": ["number", "null"]}}}
+    plans = plan_fields(nullable)
+    result = build_result(plans, {p.name: FieldAnswer(None, None, 0.9, 0.0, False) for p in plans}, nullable, 0, "t",
+                          0.0, "")
+    assert result.missing == ("date",)  # a total that may be null is just "not found"
+    answers = {**answers, "total": FieldAnswer("twelve", (0, 6), 0.9, 0.0, True)}  # a wrong type is still a bug
+    with pytest.raises(MalformedOutput, match="total"):
+        build_result(plan_fields(INVOICE_SCHEMA), answers, INVOICE_SCHEMA, 0, "test", 0.0, "")
 
 
 def test_overall_confidence_is_the_weakest_field(invoice_result: TaskResult) -> None:
@@ -156,6 +190,43 @@ def test_lone_digits_are_not_in_the_text() -> None:
     assert value_grounded("15/03/2024", source)  # the same date written another way
     assert [source[a:b] for a, b, _ in number_spans(source)] == ["1,035.18", "3"]
     assert readings("12,50") == [12.5, 1250.0] and readings("1,035") == [1035.0, 1.035]
+
+
+@pytest.mark.parametrize(("source", "value", "written"), [
+    ("Revenue rose to 1.2bn this year", 1.2e9, "1.2bn"),
+    ("Revenue rose to 1.2bn this year", 1.2, "1.2bn"),  # the digits as written, scaled or not
+    ("Raised $4.2M in seed funding", 4_200_000, "4.2M"),
+    ("Raised $4.2M in seed funding", 4.2, "4.2M"),
+    ("a budget of €12k for travel", 12_000, "12k"),
+    ("2B users", 2e9, "2B"),
+    ("Net weight 12.5kg per box", 12.5, "12.5"),
+    ("It weighs 3kg.", 3, "3"),
+    ("runs 42km each week", 42, "42"),
+    ("a 20% discount", 20, "20"),
+    ("pay 100EUR by Friday", 100, "100"),
+    ("Storage: 4GB, battery 5000mAh", 5000, "5000"),
+    ("Total: 1 035,50€", 1035.5, "1 035,50"),
+])  # fmt: skip
+def test_a_number_glued_to_a_unit_or_magnitude_is_that_number(source: str, value: float, written: str) -> None:
+    span = locate(value, source)
+    assert span is not None and source[span.start : span.end] == written
+    assert value_grounded(value, source)
+
+
+@pytest.mark.parametrize(("source", "part"), [
+    ("Revenue rose to 1.2bn this year", 1), ("Raised $4.2M in seed funding", 4), ("Net weight 12.5kg", 12),
+    ("Net weight 12.5kg", 5), ("1,035.18 kg", 1), ("v1.2.3 released", 1), ("the 15th of May", 15),
+    ("order 4Mbit", 4), ("on 2024-03-15", 2024), ("at 12:30", 12), ("code 123ABC", 123), ("3rd floor", 3),
+])  # fmt: skip
+def test_a_leading_part_of_a_number_is_never_a_number(source: str, part: int) -> None:
+    assert locate(part, source) is None and not value_grounded(part, source)
+
+
+def test_number_spans_of_units_and_magnitudes() -> None:
+    text = "Shipped 3kg and 12.5kg (1.2bn units, $4.2M, 5 000 EUR) on 2024-03-15; 15th try, 10am, 4x faster."
+    assert [(text[a:b], values[0]) for a, b, values in number_spans(text)] == [
+        ("3", 3.0), ("12.5", 12.5), ("1.2bn", 1.2e9), ("4.2M", 4.2e6), ("5 000", 5000.0), ("4", 4.0)]
+    assert readings("4.2M") == [4_200_000.0, 4.2, 42_000_000.0, 42.0]
 
 
 def test_spans_are_whole_words() -> None:

@@ -90,3 +90,65 @@ def test_a_typed_date_is_emitted_in_its_format_with_the_written_span(engine: Loc
     if due.found:
         assert result.output["due"] == "2023-06-12"
         assert due.span is not None and text[due.span.start : due.span.end] == "12 June 2023"
+
+
+LONG = (
+    "Delivery notes for March. The pallets left the depot on Monday and reached the customer on Wednesday, "
+    "two days later than planned because the road through the valley was closed for repairs. The driver "
+    "called ahead and the warehouse staff moved the other deliveries to the afternoon so that nothing waited "
+    "outside in the rain. Northwind Traders sent the invoice the same evening. The total is 1,250.00 EUR, "
+    "for 14 pallets of 36kg each, payable within 30 days. Questions go to the accounts team, who answer "
+    "within a week and keep a copy of every note in the shared folder for the auditors next spring."
+)
+LONG_SCHEMA = {"type": "object", "properties": {
+    "vendor": {"type": ["string", "null"]}, "total": {"type": ["number", "null"]},
+    "email": {"type": ["string", "null"], "format": "email"}}}  # fmt: skip
+
+
+def _finite(values: object) -> set[int]:
+    import math
+
+    return {i for i, v in enumerate(values) if math.isfinite(v)}  # type: ignore[attr-defined]
+
+
+def test_span_scoring_caps_the_paths_of_a_long_text_and_scores_typed_fields_on_their_candidates(
+        engine: LocalEngine) -> None:
+    """A text longer than the cap: an untyped field's question decodes at most ``cap`` paths (chosen by the
+    pre-score), a number field's question only the paths that hold a number, an absent type none at all;
+    the neutral question scores what any question does. The planted total is still found."""
+    from inference.grounding import number_spans
+    from inference.tasks.extract import questions, typed_only, typed_spans
+    from inference.tasks.span_scoring import MAX_WORDS, score_spans
+
+    plans = plan_fields(LONG_SCHEMA)
+    asked = questions(plans)
+    only = typed_only(plans, LONG)
+    assert set(only) == {"the total", "the email"} and only["the email"] == set()
+    assert only["the total"] == {(a, b) for a, b, _ in number_spans(LONG)}  # 1,250.00, 14, 36 (of 36kg), 30
+    scores = score_spans(engine, LONG, asked, extra=typed_spans(plans, LONG), only=only, cap=8)
+    vendor, total, email = (_finite(scores.by_question[q]) for q in ("the vendor", "the total", "the email"))
+    starts = {scores.spans[i][0] for i in vendor}
+    assert 0 < len(starts) <= 8 and len(vendor) <= 8 * MAX_WORDS and len(scores.spans) > 4 * len(vendor)
+    assert {scores.spans[i] for i in total} >= only["the total"]  # every number, and only paths holding one
+    assert {scores.spans[i][0] for i in total} == {a for a, _ in only["the total"]}  # paths that begin with one
+    assert email == set() and _finite(scores.neutral) == vendor | total
+    result = run(engine, TaskRequest(LONG, ExtractSpec(LONG_SCHEMA)))  # the default cap (MAX_PATHS)
+    assert result.fields is not None and not result.fields["email"].found
+    assert result.fields["email"].confidence == 1.0
+    if result.fields["total"].found:
+        assert result.output["total"] in (1250.0, 14, 36, 30)
+
+
+def test_a_schema_whose_typed_fields_are_all_absent_costs_no_model_pass(engine: LocalEngine) -> None:
+    from inference.tasks.extract import questions, typed_only
+    from inference.tasks.span_scoring import score_spans
+
+    schema = {"type": "object", "properties": {"email": {"type": ["string", "null"], "format": "email"},
+                                               "amount": {"type": ["number", "null"]}}}
+    text = "Thanks for the call today, see you soon at the office."
+    plans = plan_fields(schema)
+    engine.tokenize("warm")  # nothing fed since: the model state below is the last request's
+    before = (engine._llm.n_tokens, list(engine._llm.input_ids[: engine._llm.n_tokens]))
+    scores = score_spans(engine, text, questions(plans), only=typed_only(plans, text))
+    assert _finite(scores.neutral) == set() and all(not _finite(v) for v in scores.by_question.values())
+    assert (engine._llm.n_tokens, list(engine._llm.input_ids[: engine._llm.n_tokens])) == before  # nothing decoded

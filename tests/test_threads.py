@@ -109,6 +109,23 @@ def test_engine_sets_llama_cpp_threads_before_each_request(engine: LocalEngine) 
         engine.fit_threads()
 
 
+def test_span_scoring_and_teacher_forcing_fit_their_threads_too(engine: LocalEngine) -> None:
+    """Extraction (``score_paths``) and the summary confidence (``token_logprobs``) ran on the ceiling's
+    threads whatever the load: an invoice took 40 s on a loaded 2-core machine, 4.6 s on one thread."""
+    original = engine.threads
+    try:
+        for call in (lambda: engine.score_paths(engine.tokenize("Total: 30 EUR. Answer:"), [[1, 2]], [3]),
+                     lambda: engine.token_logprobs(engine.tokenize("Total: 30 EUR."), [1, 2])):
+            _with_busy(engine, 0)
+            assert engine.fit_threads() == engine.threads.ceiling > 1  # a quiet machine: every core
+            _with_busy(engine, 64)
+            call()
+            assert engine.n_threads == 1 == llama_cpp.llama_n_threads_batch(engine._llm.ctx)
+    finally:
+        engine.threads = original
+        engine.fit_threads()
+
+
 def test_a_configured_thread_count_is_kept(starter_model_path: Path) -> None:
     with open_engine(EngineConfig(model_path=starter_model_path, n_ctx=256, seed=0, n_threads=1)) as one:
         assert one.fit_threads() == 1

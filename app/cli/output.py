@@ -75,6 +75,19 @@ def print_outcome(outcome: Outcome, *, as_json: bool, out: Any = None) -> None:
     if outcome.reason:
         print(f"{outcome.reason}", file=out)
     for note in outcome.notes:
-        print(f"note: {note}", file=out)
+        if note != outcome.missing_note:  # said on stderr by ``finish`` (the exit status is 1)
+            print(f"note: {note}", file=out)
     if hint(outcome):
         print(hint(outcome), file=out)
+
+
+def finish(outcome: Outcome, *, as_json: bool) -> int:
+    """Print the outcome; the exit status: 1 (said on stderr) when the answer shown lacks a required field
+    of the schema (the text has no value for it and no other tier answered), 0 otherwise."""
+    print_outcome(outcome, as_json=as_json)
+    if not outcome.missing:
+        return 0
+    print(f"inhouse: {outcome.missing_note}", file=sys.stderr)
+    print("Hint: if the text may lack it, allow null for it in the schema (\"type\": [..., \"null\"]); otherwise "
+          "let the request go to the next tier (--consent yes, or `inhouse policy show`).", file=sys.stderr)
+    return 1

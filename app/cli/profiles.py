@@ -143,7 +143,7 @@ def train(args: argparse.Namespace, stage: str, note: str,
 
 
 def cmd_run(args: argparse.Namespace, c: ProfileCommands[Any, Any]) -> int:
-    from app.cli.output import print_outcome
+    from app.cli.output import finish
     from app.cli.tasks import read_input
     from app.runtime import run_request
     from inference.tasks.base import TaskRequest
@@ -151,8 +151,7 @@ def cmd_run(args: argparse.Namespace, c: ProfileCommands[Any, Any]) -> int:
     spec = c.spec(c.open_store().get(args.name))
     request = TaskRequest(read_input(args, spec.task), spec)
     outcome = run_request(request, consent=args.consent, local_only=args.local_only, as_json=args.json)
-    print_outcome(outcome, as_json=args.json)
-    return 0
+    return finish(outcome, as_json=args.json)
 
 
 def cmd_export(args: argparse.Namespace, c: ProfileCommands[Any, Any]) -> int:

@@ -171,7 +171,7 @@ def load_examples(path: Path) -> tuple[tuple[str, str], ...]:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from app.cli.output import print_outcome
+    from app.cli.output import finish
     from app.runtime import run_request
 
     spec = build_spec(args)
@@ -188,5 +188,4 @@ def run_command(args: argparse.Namespace) -> int:
     with progress_bar("summarizing", unit="chunk", transient=True, enabled=args.command == "summarize") as bar:
         outcome = run_request(request, consent=args.consent, local_only=args.local_only, as_json=args.json,
                               progress=bar)
-    print_outcome(outcome, as_json=args.json)
-    return 0
+    return finish(outcome, as_json=args.json)

@@ -154,7 +154,8 @@ class Calibration:
 class TaskResult:
     """What a task returns, local or frontier.
 
-    ``output`` is the label (classify), the validated JSON object (extract) or the text (summarize).
+    ``output`` is the label (classify), the JSON object (extract: validated, except that the required fields
+    named in ``missing`` are null) or the text (summarize).
     ``confidence`` is in [0, 1]; ``signals`` holds the numbers behind it.
     """
 
@@ -170,6 +171,9 @@ class TaskResult:
     probabilities: dict[str, float] | None = None
     fields: dict[str, FieldConfidence] | None = None
     calibration: Calibration | None = None  # classify only
+    # extract: required fields the text gave no value for (null in ``output``, which then does not satisfy
+    # the schema; ``confidence`` is 0 so the answer is routed on, and the user is told which ones)
+    missing: tuple[str, ...] = ()
 
     @property
     def uncalibrated(self) -> bool:
@@ -193,6 +197,8 @@ class TaskResult:
             data["calibration"] = self.calibration.to_json()
         if self.fields is not None:
             data["fields"] = {k: f.to_json() for k, f in self.fields.items()}
+        if self.missing:
+            data["missing"] = list(self.missing)
         return data
 
 

@@ -1,19 +1,24 @@
 """Extraction that copies or says null: every value is a span of the input, or "not found".
 
 1. The schema is checked (jsonschema meta-schema) and planned field by field (``extract_plan``).
-2. Every candidate span of the input is scored as the answer to each field's question, and to a neutral
-   question (``span_scoring``); for numbers only the numbers written in the text are candidates.
+2. Candidate spans of the input are scored as the answer to each field's question, and to a neutral
+   question (``span_scoring``); for numbers only the numbers written in the text are candidates, and a
+   typed field's question scores only its parser's candidates (``typed_only``). A long text's paths are
+   capped per question (``span_scoring.MAX_PATHS``, chosen by a pre-score the prompt gives for free).
 3. Per field, the best span by pointwise mutual information (field question vs neutral question) is put
    against "not found": a logistic calibration of its scores (``ZeroShotCalibration``, fitted on held-out
    data, see ``bench/bench_extract.py``) gives the probability that the span is the right value. It is
    emitted when that probability is at least ``EMIT``; otherwise the field is not found (null where the
-   schema allows it, left out where it is optional, and the best span anyway where it is required).
+   schema allows it, left out where it is optional). A *required* field that is not found is never
+   invented: it is null in the output and named in ``TaskResult.missing``, and the answer's confidence
+   is 0, so the router sends it to the next tier (or the user is told which field the text lacks).
 4. Choices (``enum``, ``const``, booleans) are scored as answers, not copied.
 
 The model cannot write a value it cannot point at: strings are the text of a span, numbers are parsed from
 one. Every field carries its ``SourceSpan`` (offsets into the request's text) and a confidence, the
 probability that the field's answer — value or "not found" — is right; the overall confidence is the
-weakest field, so one doubtful value (optional or not) sends the whole answer to the threshold check.
+weakest field, so one doubtful value (optional or not) sends the whole answer to the threshold check, and
+0 when a required field is missing (the answer does not satisfy the schema).
 """
 
 from __future__ import annotations
@@ -111,7 +116,8 @@ def extract(engine: LocalEngine, text: str, spec: ExtractSpec, cancel: CancelTok
     lead = text.index(source)
     with timed() as timer:
         source, kept = fit_tokens(engine, source, text_budget(engine))
-        scores = score_spans(engine, source, questions(plans), cancel, typed_spans(plans, source))
+        scores = score_spans(engine, source, questions(plans), cancel, typed_spans(plans, source),
+                             only=typed_only(plans, source))
         choices = {p.name: _choice_scores(engine, p, source, cancel) for p in plans if p.kind == "choice"}
     result = finish(plans, schema, source, lead, scores, choices)
     usage = Usage(prompt_tokens=len(engine.tokenize(source)) * (len(questions(plans)) + 1 + len(choices)))
@@ -127,6 +133,17 @@ def text_budget(engine: LocalEngine) -> int:
 def typed_spans(plans: list[FieldPlan], source: str) -> list[tuple[int, int]]:
     """The spans the fields' declared types propose (e-mails, URIs, dates, pattern matches)."""
     return [c.span for p in plans if type_of(p) not in (None, "number") for c in candidates(p, source)]
+
+
+def typed_only(plans: list[FieldPlan], source: str) -> dict[str, set[tuple[int, int]]]:
+    """For a question only typed fields ask: the spans their parsers propose (nothing else is scored under
+    it; none at all costs no model time, and such a field is surely not found)."""
+    only: dict[str, set[tuple[int, int]]] = {}
+    untyped = {p.question for p in plans if p.kind != "choice" and type_of(p) is None}
+    for plan in plans:
+        if plan.kind != "choice" and plan.question not in untyped:
+            only.setdefault(plan.question, set()).update(c.span for c in candidates(plan, source))
+    return only
 
 
 def questions(plans: list[FieldPlan]) -> list[str]:
@@ -155,7 +172,7 @@ def answer_field(plan: FieldPlan, scores: SpanScores, source: str) -> FieldAnswe
     valid = [(i, v) for i in ranked[:MAX_TRIES] if (v := value_of(i)) is not None]
     if plan.array:
         return _array(plan, scores, ranked, valid, x)
-    if valid and (p_right >= EMIT or (plan.required and not plan.nullable)):
+    if valid and p_right >= EMIT:
         index, value = valid[0]  # the best span the schema accepts: its own confidence when not the best
         p = p_right if index == ranked[0] else CALIBRATION.p_right(features(scores, plan.question, ranked,
                                                                              type_of(plan), at=index))
@@ -291,23 +308,35 @@ def build_result(
     latency_ms: float, model: str, *, signals: dict[str, float] | None = None, usage: Usage | None = None,
 ) -> TaskResult:
     """Assemble the JSON (nested as the schema is), validate it, and attach each field's evidence.
-    ``lead`` shifts span offsets from the stripped source to the request's text."""
+    ``lead`` shifts span offsets from the stripped source to the request's text.
+
+    A required field without a value is null and named in ``missing`` (its own confidence stays that of
+    "not found"); the answer's confidence is then 0: it does not satisfy the schema, so it is routed on."""
     output: dict[str, Any] = {}
     fields: dict[str, FieldConfidence] = {}
+    missing: list[FieldPlan] = []
     for plan in plans:
         answer = answers[plan.name]
+        if not answer.found and plan.required and not _empty_allowed(plan):
+            missing.append(plan)
         if answer.found or plan.nullable or plan.required:
             _put(output, plan.path, answer.value if answer.found else _empty(plan))
         span = SourceSpan(answer.span[0] + lead, answer.span[1] + lead) if answer.span else None
         grounded = not answer.found or span is not None or plan.kind == "choice"
         fields[plan.name] = FieldConfidence(answer.confidence, answer.raw, grounded, span, answer.found)
-    _check(output, schema)
-    confidence = min((f.confidence for f in fields.values()), default=0.0)
+    _check(output, schema, skip={p.path for p in missing})
+    confidence = 0.0 if missing else min((f.confidence for f in fields.values()), default=0.0)
     found = [f for f in fields.values() if f.found]
     extra = {"fields_found": float(len(found)), "mean_field_confidence":
-             sum(f.confidence for f in fields.values()) / max(1, len(fields))}
+             sum(f.confidence for f in fields.values()) / max(1, len(fields)), "missing_fields": float(len(missing))}
     return TaskResult(task="extract", output=output, confidence=confidence, signals={**(signals or {}), **extra},
-                      usage=usage or Usage(), latency_ms=latency_ms, model=model, method=method, fields=fields)
+                      usage=usage or Usage(), latency_ms=latency_ms, model=model, method=method, fields=fields,
+                      missing=tuple(p.name for p in missing))
+
+
+def _empty_allowed(plan: FieldPlan) -> bool:
+    """The schema accepts this field's "not found" (null, or an empty list)."""
+    return plan.nullable or (plan.array and _valid(plan.schema, []))
 
 
 def _empty(plan: FieldPlan) -> Any:
@@ -321,8 +350,11 @@ def _put(output: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     node[path[-1]] = value
 
 
-def _check(output: dict[str, Any], schema: dict[str, Any]) -> None:
+def _check(output: dict[str, Any], schema: dict[str, Any], skip: set[tuple[str, ...]] | None = None) -> None:
+    """``MalformedOutput`` unless ``output`` validates; errors at the paths in ``skip`` (required fields
+    known to be missing) are expected and left to the caller."""
     errors = sorted(jsonschema.validators.validator_for(schema)(schema).iter_errors(output), key=str)
+    errors = [e for e in errors if tuple(str(p) for p in e.absolute_path) not in (skip or set())]
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
         raise MalformedOutput(f"The extracted values do not match the schema at {where}: {errors[0].message}",

@@ -78,6 +78,7 @@ def result_from_json(data: dict[str, Any]) -> TaskResult:
         probabilities=data.get("probabilities"),
         fields={k: FieldConfidence.from_json(v) for k, v in data["fields"].items()} if data.get("fields") else None,
         calibration=_calibration(data.get("calibration")),
+        missing=tuple(str(name) for name in data.get("missing", ())),
     )
 
 

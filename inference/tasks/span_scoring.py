@@ -17,7 +17,7 @@ values with AUROC 0.73, the PMI with 0.85.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,12 @@ from inference.tasks.spans import MAX_WORDS, Start, candidate_starts
 SYSTEM = "Answer with words copied exactly from the text."
 NEUTRAL = "Which words of the text?"
 MAX_STARTS = 160  # words that start candidates; beyond this a long text keeps its first ones
+# Paths (a start word and its up to MAX_WORDS-word spans) scored per untyped field's question, at most: a
+# longer text's paths are ranked by a pre-score read from the one distribution the question's prompt gives
+# anyway (the first token's log-probability as the answer plus its PMI over the neutral question), and only
+# the best are decoded. A message of up to MAX_PATHS words is scored whole, as before.
+MAX_PATHS = 48
+SCORING = f"capped-{MAX_PATHS}"  # names what is scored (bench caches are kept per scoring version)
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 
@@ -45,7 +51,9 @@ class SpanScores:
     by_question: dict[str, FloatArray] = field(default_factory=dict)
 
     def pmi(self, question: str) -> FloatArray:
-        result: FloatArray = self.by_question[question] - self.neutral
+        scored = self.by_question[question]
+        with np.errstate(invalid="ignore"):  # a span this question did not score stays -inf (not -inf - -inf)
+            result: FloatArray = np.where(np.isfinite(scored), scored - self.neutral, -math.inf)
         return result
 
     def to_json(self) -> dict[str, Any]:
@@ -132,19 +140,46 @@ def _extra_starts(starts: list[Start], extra: Sequence[tuple[int, int]]) -> list
 
 def score_spans(
     engine: LocalEngine, text: str, questions: Sequence[str], cancel: CancelToken | None = None,
-    extra: Sequence[tuple[int, int]] = (),
+    extra: Sequence[tuple[int, int]] = (), only: Mapping[str, Collection[tuple[int, int]]] | None = None,
+    cap: int = MAX_PATHS,
 ) -> SpanScores:
-    """Score every candidate span of ``text`` under the neutral question and each of ``questions``;
-    ``extra``: spans a field's type proposes (``typed_candidates``), scored too when not already there."""
+    """Score the candidate spans of ``text`` under the neutral question and each of ``questions``;
+    ``extra``: spans a field's type proposes (``typed_candidates``), scored too when not already there;
+    ``only``: for a question, the spans it may answer with (a typed field's candidates): only the paths
+    holding one are scored under it. At most ``cap`` paths per question (see ``MAX_PATHS``); a span a
+    question does not score is -inf under it, and the neutral question scores every path some question does.
+    The cap is for the questions without ``only``: a typed field's candidates are all scored (numbers
+    begin with a digit token alike, so a first-token pre-score could not tell them apart)."""
     starts = candidate_starts(text, MAX_WORDS, MAX_STARTS)
     starts += _number_starts(text, starts)
     spans, paths = _paths(engine, text, starts + _extra_starts(starts, extra))
     watch = _end_tokens(engine)
-    result = SpanScores(spans, _score(engine, prompt_for(engine, text, NEUTRAL), paths, len(spans), watch, cancel))
-    for question in dict.fromkeys(questions):
-        prompt = prompt_for(engine, text, question_text(question))
-        result.by_question[question] = _score(engine, prompt, paths, len(spans), watch, cancel)
+    neutral_prompt = prompt_for(engine, text, NEUTRAL)
+    prompts = {q: prompt_for(engine, text, question_text(q)) for q in dict.fromkeys(questions)}
+    only = only or {}
+    chosen = {q: _allowed(paths, spans, only.get(q)) for q in prompts}
+    if any(len(c) > cap and q not in only for q, c in chosen.items()):
+        neutral_first = engine.next_logprobs(neutral_prompt)
+        for q, allowed in chosen.items():
+            if len(allowed) > cap and q not in only:  # a parser's candidates are few, and share first tokens
+                first = engine.next_logprobs(prompts[q])
+                pre = [2 * float(first[paths[i].tokens[0]]) - float(neutral_first[paths[i].tokens[0]]) for i in allowed]
+                best = sorted(range(len(allowed)), key=lambda k: -pre[k])[:cap]
+                chosen[q] = sorted(allowed[k] for k in best)
+    scored = sorted(set().union(*chosen.values())) if chosen else []
+    result = SpanScores(spans, _score(engine, neutral_prompt, [paths[i] for i in scored], len(spans), watch, cancel))
+    for question, prompt in prompts.items():
+        result.by_question[question] = _score(engine, prompt, [paths[i] for i in chosen[question]], len(spans), watch,
+                                              cancel)
     return result
+
+
+def _allowed(paths: list[_Path], spans: list[tuple[int, int]], only: Collection[tuple[int, int]] | None) -> list[int]:
+    """The paths a question scores: every one, or those holding a span it may answer with."""
+    if only is None:
+        return list(range(len(paths)))
+    wanted = set(only)
+    return [i for i, path in enumerate(paths) if any(spans[s] in wanted for s, _ in path.ends)]
 
 
 def _score(engine: LocalEngine, prompt: list[int], paths: list[_Path], n: int, watch: list[int],
