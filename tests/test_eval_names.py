@@ -15,14 +15,16 @@ from bench.derive_pii_eval import _bio_spans, detokenize
 
 EVAL = Path(__file__).resolve().parent.parent / "resources" / "eval"
 SETS = ("pii_btc.jsonl", "pii_wikigold.jsonl", "pii_sec.jsonl")
-KINDS = {"PERSON", "GPE", "ORGANIZATION", "USERNAME", "MISC"}
+KINDS = {"PERSON", "GPE", "ORGANIZATION", "USERNAME", "MISC", "PARTY_ROLE"}
+# Person names per split, at least: contracts name few people (signatories), tweets and articles many.
+PEOPLE = {"pii_btc.jsonl": 100, "pii_wikigold.jsonl": 50, "pii_sec.jsonl": 5}
+# Share of texts without a person name, at least: they keep precision honest.
+WITHOUT = {"pii_btc.jsonl": 0.4, "pii_wikigold.jsonl": 0.4, "pii_sec.jsonl": 0.8}
 
 
 def _rows(name: str) -> list[dict[str, object]]:
-    path = EVAL / name
-    if not path.exists():
-        pytest.skip(f"{name} not built yet")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = (EVAL / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 @pytest.mark.parametrize("name", SETS)
@@ -55,9 +57,9 @@ def test_the_split_is_the_hash_of_the_text_and_both_halves_name_people(name: str
         half = [r for r in rows if r["split"] == split]
         assert 0.35 <= len(half) / len(rows) <= 0.65, (split, len(half), len(rows))
         people = sum(e["kind"] == "PERSON" for r in half for e in r["entities"])  # type: ignore[attr-defined]
-        assert people >= 30, (split, people)
+        assert people >= PEOPLE[name], (split, people)
         without = sum(not any(e["kind"] == "PERSON" for e in r["entities"]) for r in half)  # type: ignore[attr-defined]
-        assert without >= 0.2 * len(half), "texts without a person keep precision honest"
+        assert without >= WITHOUT[name] * len(half), (split, without, len(half))
 
 
 def test_tokens_are_joined_back_as_people_write_them() -> None:
