@@ -17,8 +17,8 @@ Sets (resources/eval/, see its README):
   region in E.164, international and national format, in presidio-research's phone sentences; split by
   region (1,095 dev / 903 test); PHONE recall is also given per format;
 - ``nlupp``: 98 real banking messages from NLU++ (CC BY 4.0), half naming a person (51 dev / 47 test);
-- ``btc``: 540 tweets of the Broad Twitter Corpus (CC BY 4.0), half of them naming a person, a held-out
-  set of the names round split by a hash of the text (258 dev / 282 test); ``--set all`` leaves it out
+- ``btc``: 724 tweets of the Broad Twitter Corpus (CC BY 4.0), half of them naming a person, a held-out
+  set of the names round split by a hash of the text (345 dev / 379 test); ``--set all`` leaves it out
   (tune on ``--split dev``, measure ``--split test`` once, at the end);
 - ``wikigold``: 173 texts of two consecutive Wikipedia sentences (wikigold, CC BY 4.0), 144 person names,
   held out and split the same way (90 dev / 83 test), left out of ``--set all``; MISC spans are "don't care";
