@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from inference import redact_people
 from inference.providers import ProviderAnswer
 from inference.redact import Redaction, pseudonymize, pseudonymize_more, restore
 from inference.tasks.base import ClassifySpec, TaskRequest
@@ -32,6 +33,7 @@ def sendable_request(request: TaskRequest, *, redact: bool) -> tuple[Redaction, 
     restores every placeholder it holds (the text's, the labels', the examples')."""
     if not redact:
         return Redaction(text=request.text, mapping={}, spans=()), request
+    redact_people.activate()  # names read by the starter model too (RedactionUnavailable if it cannot run)
     redaction = pseudonymize(request.text)
     sendable = replace(request, text=redaction.text)
     spec = request.spec

@@ -27,6 +27,7 @@ from inference.redact_base import KINDS, USER, Detection
 from inference.redact_dates import find_ages, find_birth_dates
 from inference.redact_ids import find_national_ids, find_postcodes
 from inference.redact_names import find_names
+from inference.redact_people import second_opinion
 from inference.redact_phone import find_phone_numbers
 from inference.redact_rules import find_cards, find_emails, find_ibans, find_ips, find_phones
 from inference.redact_tagger import find_entities
@@ -136,7 +137,7 @@ def detect(text: str, kinds: Collection[str] | None = None) -> tuple[Detection, 
     wanted = _check_kinds(kinds)
     norm = normalize(text)
     seen = norm.text
-    found = _resolve(d for detector in _DETECTORS for d in detector(seen))
+    found = _resolve(second_opinion(seen, [d for detector in _DETECTORS for d in detector(seen)]))
     if seen is text:
         return tuple(d for d in found if d.kind in wanted)
     mapped = (Detection(*norm.span(d.start, d.end), d.kind) for d in found if d.kind in wanted)

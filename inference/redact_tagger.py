@@ -19,7 +19,7 @@ import functools
 import gzip
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -373,10 +373,13 @@ def find_entities(text: str) -> Iterator[Detection]:
     if not offsets:
         return
     words = [text[a:b] for a, b in offsets]
-    case = text_case(words)
+    yield from checked(text, spans_from_bio(tagger().tag(words), offsets), text_case(words))
+
+
+def checked(text: str, proposed: Iterable[Detection], case: str) -> Iterator[Detection]:
+    """The proposed spans that pass the last checks: no link, handle or hashtag inside (never part of a
+    name, organisation or place), and ``plausible``."""
     not_words = [m.span() for m in _NOT_WORDS.finditer(text)]
-    for found in spans_from_bio(tagger().tag(words), offsets):
-        if any(a < found.end and found.start < b for a, b in not_words):
-            continue  # a link, handle or hashtag is never part of a name, organisation or place
-        if plausible(text, found, case):
+    for found in proposed:
+        if not any(a < found.end and found.start < b for a, b in not_words) and plausible(text, found, case):
             yield found
