@@ -133,7 +133,9 @@ class PeopleReader:
         from inference.errors import ModelLoadFailed
 
         try:
-            states = self.encoder.encode([text], remember=False)[0]
+            # A lone surrogate cannot be encoded for the model: "?" in its place keeps every offset.
+            readable = text.encode("utf-8", "replace").decode("utf-8")
+            states = self.encoder.encode([readable])[0]  # kept in memory: a consent redacts a text more than once
         except ModelLoadFailed as exc:
             raise RedactionUnavailable(f"The starter model could not read the text for redaction: {exc}") from exc
         person = self.weights.probabilities(word_features(offsets, states))[:, KINDS.index(PERSON)]

@@ -91,3 +91,12 @@ def test_the_shipped_reader_adds_names_and_drops_words_taken_for_names(
         assert found == ([expected] if expected else []), text
     r = pseudonymize("U2 frontman Bono apologised for the album.")
     assert r.text == "U2 frontman [PERSON_1] apologised for the album." and r.original().endswith("album.")
+
+
+def test_odd_text_is_read_without_error(starter_model_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(redact_people, "_reader", [None])
+    redact_people.activate()
+    text = "Zoë Ångström 💥 é \u200b\u202e RTL עברית العربية Nguyễn ９０３ \x00 \ud800 end"
+    r = pseudonymize(text)
+    assert r.original() == text
+    assert pseudonymize("").text == "" and pseudonymize("   \n ").original() == "   \n "
