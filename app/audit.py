@@ -186,7 +186,8 @@ def delivery(entry: AuditEntry, *, open_intent: bool = False) -> Delivery:
 
 
 def delivery_text(entry: AuditEntry, *, open_intent: bool = False) -> str:
-    """``delivery`` in words, with the HTTP statuses of an outcome row's attempts and the request it closes."""
+    """``delivery`` in words, with the HTTP status each attempt got ("replies: 503, 200") and the request it
+    closes."""
     happened = delivery(entry, open_intent=open_intent)
     if happened is Delivery.RECORDED:
         return entry.outcome
@@ -195,7 +196,10 @@ def delivery_text(entry: AuditEntry, *, open_intent: bool = False) -> str:
         return words
     statuses = ", ".join(str(a.get("status") or ("no answer" if a.get("sent") else "not sent"))
                          for a in entry.attempt_list)
-    return f"{words} (#{entry.intent_id}; attempts: {statuses})" if statuses else f"{words} (#{entry.intent_id})"
+    if not statuses:
+        return f"{words} (#{entry.intent_id})"
+    label = "reply" if len(entry.attempt_list) == 1 else "replies"  # "attempts: 200" read as 200 attempts
+    return f"{words} (#{entry.intent_id}; {label}: {statuses})"
 
 
 def consent_words(consent: str) -> str:

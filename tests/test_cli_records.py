@@ -110,9 +110,9 @@ def test_audit_list_says_what_happened_from_the_rows_typed_columns(capsys: pytes
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 7 and not any("sent with your consent" in line for line in lines)
     outcomes = [line for line in lines if "recorded:" in line]
-    assert "Not sent (#1; attempts: not sent); recorded: not sent: could not reach" in outcomes[0]
-    assert "Sent — outcome unknown (no answer came back) (#3; attempts: no answer)" in outcomes[1]
-    assert "Sent and answered (#5; attempts: 503, 200)" in outcomes[2]
+    assert "Not sent (#1; reply: not sent); recorded: not sent: could not reach" in outcomes[0]
+    assert "Sent — outcome unknown (no answer came back) (#3; reply: no answer)" in outcomes[1]
+    assert "Sent and answered (#5; replies: 503, 200)" in outcomes[2]
     assert "About to send — outcome unknown" in lines[-1] and "Allowed for the session" in lines[-1]
     assert main(["audit", "list", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)

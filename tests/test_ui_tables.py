@@ -86,7 +86,7 @@ def test_the_audit_page_says_a_request_that_could_not_reach_the_host_was_not_sen
     rows = {audit.item(r, 0).text(): [audit.item(r, c).text() for c in range(audit.columnCount())]
             for r in range(audit.rowCount())}
     closed = rows[str(intent + 1)]
-    assert closed[4] == "Allowed once" and closed[7] == f"Not sent (#{intent}; attempts: not sent)"
+    assert closed[4] == "Allowed once" and closed[7] == f"Not sent (#{intent}; reply: not sent)"
     assert not any("sent with your consent" in " ".join(row) for row in rows.values())
     assert rows[str(intent)][7] == "About to send"
     assert "could not reach api.anthropic.com" in audit.item(audit.row(audit.findItems(str(intent + 1),
